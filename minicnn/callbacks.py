@@ -1,0 +1,134 @@
+"""What fit calls around each epoch: History, EarlyStopping, plain functions,
+and the progress bar."""
+import sys
+import time
+
+import numpy as np
+
+
+class Callback:
+    """Base class. fit calls set_model, on_train_begin, on_epoch_end(epoch, logs)
+    after every epoch, and on_train_end. Setting model.stop_training ends fit."""
+
+    model = None
+
+    def set_model(self, model):
+        self.model = model
+
+    def on_train_begin(self):
+        pass
+
+    def on_epoch_end(self, epoch, logs):
+        pass
+
+    def on_train_end(self):
+        pass
+
+
+class FunctionCallback(Callback):
+    """Wraps a plain function f(epoch, logs), called after each epoch."""
+
+    def __init__(self, function):
+        self.function = function
+
+    def on_epoch_end(self, epoch, logs):
+        self.function(epoch, logs)
+
+
+class History(Callback):
+    """Records the logs: ``history[name]`` is a list with one value per epoch."""
+
+    def __init__(self):
+        self.history, self.epoch = {}, []
+
+    def on_epoch_end(self, epoch, logs):
+        self.epoch.append(epoch)
+        for name, value in logs.items():
+            self.history.setdefault(name, []).append(value)
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved by more than min_delta for
+    ``patience`` epochs. mode "min", "max", or "auto" (max for accuracy and
+    AUC, min otherwise). With restore_best_weights, the weights of the best
+    epoch are put back when training stops.
+    """
+
+    def __init__(self, monitor="val_loss", patience=0, mode="auto", min_delta=0.0,
+                 restore_best_weights=False, verbose=0):
+        if mode not in ("auto", "min", "max"):
+            raise ValueError(f"EarlyStopping: mode must be 'auto', 'min' or 'max', got {mode!r}")
+        if mode == "auto":
+            mode = "max" if ("acc" in monitor or "auc" in monitor) else "min"
+        self.monitor, self.patience, self.mode = monitor, int(patience), mode
+        self.min_delta, self.restore_best_weights, self.verbose = abs(min_delta), restore_best_weights, verbose
+
+    def on_train_begin(self):
+        self.best, self.best_epoch, self.best_weights, self.wait = None, None, None, 0
+        self.stopped_epoch = None
+
+    def _improved(self, value):
+        if self.best is None:
+            return True
+        if self.mode == "min":
+            return value < self.best - self.min_delta
+        return value > self.best + self.min_delta
+
+    def on_epoch_end(self, epoch, logs):
+        if self.monitor not in logs:
+            raise ValueError(f"EarlyStopping: monitor {self.monitor!r} is not among the logged "
+                             f"values {sorted(logs)}")
+        value = logs[self.monitor]
+        if self._improved(value):
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            if self.restore_best_weights:
+                self.best_weights = self.model.get_weights()
+            return
+        self.wait += 1
+        if self.wait > self.patience:
+            self.model.stop_training = True
+            self.stopped_epoch = epoch
+
+    def on_train_end(self):
+        if self.stopped_epoch is None:
+            return
+        if self.restore_best_weights and self.best_weights is not None:
+            self.model.set_weights(self.best_weights)
+        if self.verbose:
+            print(f"Epoch {self.stopped_epoch + 1}: early stopping; best {self.monitor} "
+                  f"{self.best:.4f} at epoch {self.best_epoch + 1}")
+
+
+class ProgressBar:
+    """A Keras-style bar for one epoch:
+
+        12/40 [========>.....................] - ETA: 3s - loss: 0.6931 - accuracy: 0.5000
+
+    On a terminal it redraws in place (at most ten times a second); elsewhere
+    (logs, CI) it writes only the final line of each epoch.
+    """
+
+    def __init__(self, steps, width=30, stream=None):
+        self.steps, self.width = steps, width
+        self.stream = stream or sys.stdout
+        self.interactive = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.start = self.last_draw = time.perf_counter()
+
+    def update(self, step, logs, final=False):
+        now = time.perf_counter()
+        if not final and (not self.interactive or now - self.last_draw < 0.1):
+            return
+        self.last_draw = now
+        elapsed = now - self.start
+        steps = self.steps or step
+        done = int(self.width * step / steps) if steps else self.width
+        bar = "=" * max(done - 1, 0) + (">" if done < self.width else "=") + "." * (self.width - done)
+        if final:
+            timing = f"{elapsed:.0f}s {1000 * elapsed / max(step, 1):.0f}ms/step"
+        else:
+            timing = f"ETA: {elapsed / step * (steps - step):.0f}s"
+        values = " - ".join(f"{k}: {v:.4f}" for k, v in logs.items() if np.isscalar(v))
+        line = f"{step}/{steps} [{bar}] - {timing}" + (f" - {values}" if values else "")
+        end = "\n" if final else ""
+        self.stream.write(("\r" if self.interactive else "") + line + end)
+        self.stream.flush()

@@ -1,0 +1,58 @@
+"""MaxPool2D: the maximum of each window, and a backward that routes through it."""
+import numpy as np
+
+from minicnn import kernels
+from minicnn.layers.base import Layer, as_pair, check_choice, pad_hw, unpad_hw, window_geometry
+
+
+class MaxPool2D(Layer):
+    """Max pooling on NHWC batches, channel by channel.
+
+    x: (N, H, W, C) -> y: (N, H', W', C); H' as in Conv2D with kernel pool_size.
+    strides default to pool_size; smaller strides give overlapping windows.
+    "same" pads with -inf, so padding never wins a window.
+
+    Backward: each window's gradient goes to the input that was its maximum;
+    on ties, to the first maximum in scan order (row by row). Where windows
+    overlap, an input that wins several windows receives the sum.
+    """
+
+    def __init__(self, pool_size=2, strides=None, padding="valid", name=None):
+        super().__init__(name)
+        self.pool_size = as_pair(self.name, "pool_size", pool_size)
+        self.strides = as_pair(self.name, "strides", self.pool_size if strides is None else strides)
+        self.padding = check_choice(self.name, "padding", padding, ("valid", "same"))
+
+    def get_config(self):
+        return {"name": self.name, "pool_size": self.pool_size, "strides": self.strides,
+                "padding": self.padding}
+
+    def compute_output_shape(self, input_shape):
+        if len(input_shape) != 3:
+            raise ValueError(f"{self.name}: expects per-sample input (height, width, channels), "
+                             f"got shape {input_shape}")
+        h, w, c = input_shape
+        (ph, pw), (sh, sw) = self.pool_size, self.strides
+        out_h, top, bottom = window_geometry(self.name, h, ph, sh, self.padding)
+        out_w, left, right = window_geometry(self.name, w, pw, sw, self.padding)
+        self.pads = (top, bottom, left, right)
+        return out_h, out_w, c
+
+    def forward(self, x, training=False):
+        x = self._check_input(x)
+        (ph, pw), (sh, sw) = self.pool_size, self.strides
+        out_h, out_w, _ = self.output_shape
+        x_padded = pad_hw(x, self.pads, value=-np.inf)
+        self.padded_shape = x_padded.shape
+        y, self.argmax = kernels.maxpool_forward(x_padded, ph, pw, sh, sw, out_h, out_w)
+        return y
+
+    def backward(self, grad_y):
+        (ph, pw), (sh, sw) = self.pool_size, self.strides
+        grad_y = np.ascontiguousarray(grad_y, dtype=self.dtype)
+        grad_padded = kernels.maxpool_backward(grad_y, self.argmax, self.padded_shape,
+                                               ph, pw, sh, sw)
+        return unpad_hw(grad_padded, self.pads)
+
+
+MaxPooling2D = MaxPool2D

@@ -1,0 +1,67 @@
+"""Each numba kernel equals its NumPy twin (the definition) on random shapes."""
+import numpy as np
+import pytest
+
+from minicnn.kernels import fast, reference
+
+# (N, H, W, C, kh, kw, sh, sw): stride > kernel, stride < kernel (overlap),
+# odd sizes, rectangular windows, 1x1 kernels.
+CASES = [
+    (2, 7, 7, 3, 3, 3, 1, 1),
+    (1, 9, 8, 2, 2, 2, 3, 3),      # stride larger than the kernel
+    (3, 10, 7, 4, 3, 2, 1, 2),     # overlap along height, rectangular
+    (2, 5, 5, 1, 1, 1, 1, 1),      # 1x1
+    (2, 11, 13, 5, 1, 1, 2, 3),    # 1x1 with strides
+    (4, 6, 9, 3, 5, 4, 2, 1),
+    (1, 8, 8, 2, 4, 4, 2, 2),
+]
+
+
+def out_size(n, k, s):
+    return (n - k) // s + 1
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_im2col_and_col2im_match_reference(case, dtype, rng):
+    n, h, w, c, kh, kw, sh, sw = case
+    oh, ow = out_size(h, kh, sh), out_size(w, kw, sw)
+    x = rng.standard_normal((n, h, w, c)).astype(dtype)
+    cols = reference.im2col(x, kh, kw, sh, sw, oh, ow)
+    assert cols.shape == (n * oh * ow, kh * kw * c)
+    np.testing.assert_array_equal(fast.im2col(x, kh, kw, sh, sw, oh, ow), cols)
+    grad_cols = rng.standard_normal(cols.shape).astype(dtype)
+    expected = reference.col2im(grad_cols, x.shape, kh, kw, sh, sw, oh, ow)
+    got = fast.col2im(grad_cols, x.shape, kh, kw, sh, sw, oh, ow)
+    assert got.dtype == dtype
+    np.testing.assert_allclose(got, expected, rtol=1e-6 if dtype == np.float32 else 1e-13,
+                               atol=1e-6 if dtype == np.float32 else 1e-13)
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_maxpool_matches_reference(case, dtype, rng):
+    n, h, w, c, ph, pw, sh, sw = case
+    oh, ow = out_size(h, ph, sh), out_size(w, pw, sw)
+    # small integers: many ties, so the tie rule is compared too
+    x = rng.integers(0, 4, (n, h, w, c)).astype(dtype)
+    y, argmax = reference.maxpool_forward(x, ph, pw, sh, sw, oh, ow)
+    y_fast, argmax_fast = fast.maxpool_forward(x, ph, pw, sh, sw, oh, ow)
+    np.testing.assert_array_equal(y_fast, y)
+    np.testing.assert_array_equal(argmax_fast, argmax)
+    grad_y = rng.standard_normal(y.shape).astype(dtype)
+    expected = reference.maxpool_backward(grad_y, argmax, x.shape, ph, pw, sh, sw)
+    got = fast.maxpool_backward(grad_y, argmax, x.shape, ph, pw, sh, sw)
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6)
+
+
+def test_col2im_is_the_adjoint_of_im2col(rng):
+    """<im2col(x), g> == <x, col2im(g)>: the defining property of the backward."""
+    x = rng.standard_normal((2, 9, 7, 3))
+    kh, kw, sh, sw = 3, 2, 2, 1
+    oh, ow = out_size(9, kh, sh), out_size(7, kw, sw)
+    g = rng.standard_normal((2 * oh * ow, kh * kw * 3))
+    for module in (reference, fast):
+        lhs = np.sum(module.im2col(x, kh, kw, sh, sw, oh, ow) * g)
+        rhs = np.sum(x * module.col2im(g, x.shape, kh, kw, sh, sw, oh, ow))
+        assert abs(lhs - rhs) < 1e-10 * abs(lhs)
