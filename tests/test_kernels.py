@@ -65,3 +65,18 @@ def test_col2im_is_the_adjoint_of_im2col(rng):
         lhs = np.sum(module.im2col(x, kh, kw, sh, sw, oh, ow) * g)
         rhs = np.sum(x * module.col2im(g, x.shape, kh, kw, sh, sw, oh, ow))
         assert abs(lhs - rhs) < 1e-10 * abs(lhs)
+
+
+@pytest.mark.parametrize("fill_mode", range(4))
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_affine_resample_matches_reference(fill_mode, dtype, rng):
+    from minicnn.preprocessing.transforms import affine_matrix
+    for trial in range(6):
+        h, w, c = rng.integers(5, 40, 2).tolist() + [int(rng.choice([1, 3, 4]))]
+        x = (rng.random((h, w, c)) * 255).astype(dtype)
+        matrix, shift = affine_matrix(theta=rng.uniform(-180, 180), tx=rng.uniform(-20, 20),
+                                      ty=rng.uniform(-20, 20), zx=rng.uniform(0.5, 1.5),
+                                      zy=rng.uniform(0.5, 1.5))
+        expected = reference.affine_resample(x, matrix, shift, fill_mode, 9.0)
+        got = fast.affine_resample(x, matrix, shift, fill_mode, 9.0)
+        np.testing.assert_allclose(got, expected, atol=2e-3, rtol=1e-5)

@@ -47,3 +47,7 @@ def maxpool_forward(x, ph, pw, sh, sw, out_h, out_w):
 
 def maxpool_backward(grad_y, argmax, x_shape, ph, pw, sh, sw):
     return active().maxpool_backward(grad_y, argmax, tuple(x_shape), ph, pw, sh, sw)
+
+
+def affine_resample(x, matrix, shift, fill_mode, cval):
+    return active().affine_resample(x, matrix, shift, fill_mode, cval)

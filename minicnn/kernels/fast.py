@@ -82,3 +82,54 @@ def maxpool_backward(grad_y, argmax, x_shape, ph, pw, sh, sw):
                     k = argmax[b, oh, ow, ch]
                     grad_x[b, oh * sh + k // pw, ow * sw + k % pw, ch] += grad_y[b, oh, ow, ch]
     return grad_x
+
+
+@njit(cache=True)
+def _fold(index, size, fill_mode):
+    # fill modes by index, as reference.FILL_MODES: nearest, constant, reflect, wrap
+    if fill_mode == 2:
+        period = index % (2 * size)  # numba's % follows Python: never negative here
+        return period if period < size else 2 * size - 1 - period
+    if fill_mode == 3:
+        return index % size
+    return min(max(index, 0), size - 1)
+
+
+@njit(cache=True)
+def _snap(v):
+    nearest = np.floor(v + 0.5)
+    return nearest if abs(v - nearest) < 1e-6 else v
+
+
+@njit(cache=True, parallel=True)
+def affine_resample(x, matrix, shift, fill_mode, cval):
+    h, w, c = x.shape
+    o_r, o_c = (h - 1) / 2, (w - 1) / 2
+    out = np.empty((h, w, c), dtype=np.float32)
+    for r in prange(h):  # each iteration writes its own output row
+        acc = np.empty(c, dtype=np.float64)
+        for col in range(w):
+            dr_, dc_ = r - o_r, col - o_c
+            r_in = _snap(matrix[0, 0] * dr_ + matrix[0, 1] * dc_ + o_r + shift[0])
+            c_in = _snap(matrix[1, 0] * dr_ + matrix[1, 1] * dc_ + o_c + shift[1])
+            r0, c0 = int(np.floor(r_in)), int(np.floor(c_in))
+            fr, fc = r_in - r0, c_in - c0
+            acc[:] = 0.0
+            for dr in range(2):
+                weight_r = fr if dr else 1.0 - fr
+                rr = r0 + dr
+                r_inside = 0 <= rr < h
+                rr = _fold(rr, h, fill_mode)
+                for dc in range(2):
+                    weight = weight_r * (fc if dc else 1.0 - fc)
+                    cc = c0 + dc
+                    inside = r_inside and 0 <= cc < w
+                    cc = _fold(cc, w, fill_mode)
+                    for ch in range(c):
+                        if fill_mode == 1 and not inside:
+                            acc[ch] += weight * cval
+                        else:
+                            acc[ch] += weight * x[rr, cc, ch]
+            for ch in range(c):
+                out[r, col, ch] = acc[ch]
+    return out

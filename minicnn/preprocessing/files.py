@@ -1,0 +1,70 @@
+"""Finding class folders and image files, and decoding images with Pillow,
+as Keras's ``flow_from_directory`` and ``load_img`` do."""
+import os
+
+import numpy as np
+from PIL import Image, ImageOps
+
+IMAGE_EXTENSIONS = ("png", "jpg", "jpeg", "bmp", "ppm", "tif", "tiff")
+COLOR_MODES = {"grayscale": "L", "rgb": "RGB", "rgba": "RGBA"}
+INTERPOLATIONS = {
+    "nearest": Image.Resampling.NEAREST, "bilinear": Image.Resampling.BILINEAR,
+    "bicubic": Image.Resampling.BICUBIC, "lanczos": Image.Resampling.LANCZOS,
+    "box": Image.Resampling.BOX, "hamming": Image.Resampling.HAMMING,
+}
+SIXTEEN_BIT_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I")
+
+
+def find_classes(directory, classes=None):
+    """The class names: those given, or the sorted subfolder names (so, as in
+    Keras, "10" sorts before "2")."""
+    if not os.path.isdir(directory):
+        raise ValueError(f"{directory}: no such directory")
+    if classes is None:
+        classes = sorted(name for name in os.listdir(directory)
+                         if os.path.isdir(os.path.join(directory, name)))
+        if not classes:
+            raise ValueError(f"{directory}: no class folders in it; flow_from_directory expects "
+                             f"one subfolder per class, e.g. {directory}/cats/*.jpg")
+    return list(classes)
+
+
+def list_images(class_dir, follow_links=False):
+    """Image files under ``class_dir``, searched recursively: folders in sorted
+    order, files sorted within each folder; extensions matched in any case."""
+    found = []
+    for root, _, files in sorted(os.walk(class_dir, followlinks=follow_links), key=lambda w: w[0]):
+        for name in sorted(files):
+            if name.lower().endswith(tuple("." + ext for ext in IMAGE_EXTENSIONS)):
+                found.append(os.path.join(root, name))
+    return found
+
+
+def load_image(path, color_mode="rgb", target_size=None, interpolation="nearest"):
+    """Decode one image to a uint8 array (height, width, channels).
+
+    As Keras's load_img: convert to L / RGB / RGBA with Pillow, then resize to
+    target_size (height, width) with the named filter if the size differs.
+    Beyond Keras: EXIF orientation is applied (photos come out upright), and
+    16-bit images are scaled to 0..255 (value / 257) so that rescale=1/255
+    means the same for every file.
+    """
+    try:
+        with Image.open(path) as image:
+            image.load()
+            if image.getexif().get(0x0112, 1) != 1:  # EXIF orientation tag
+                image = ImageOps.exif_transpose(image)
+            if image.mode in SIXTEEN_BIT_MODES:
+                wide = np.asarray(image, dtype=np.float64)
+                image = Image.fromarray(np.clip(np.rint(wide / 257), 0, 255).astype(np.uint8), "L")
+            mode = COLOR_MODES[color_mode]
+            if image.mode != mode:
+                image = image.convert(mode)
+            if target_size is not None:
+                height, width = target_size
+                if image.size != (width, height):
+                    image = image.resize((width, height), INTERPOLATIONS[interpolation])
+            array = np.asarray(image, dtype=np.uint8)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        raise ValueError(f"{path}: cannot decode this image ({error})") from None
+    return array[:, :, None] if array.ndim == 2 else array

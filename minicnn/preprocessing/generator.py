@@ -1,0 +1,121 @@
+"""ImageDataGenerator: Keras's augmentation settings, and the iterators it makes."""
+import numpy as np
+
+from minicnn.preprocessing import transforms
+from minicnn.preprocessing.files import COLOR_MODES, INTERPOLATIONS
+from minicnn.seeding import make_rng
+
+CLASS_MODES = ("categorical", "binary", "sparse", "input", None)
+
+
+def _choice(arg, value, allowed):
+    if value not in allowed:
+        raise ValueError(f"{arg} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
+    return value
+
+
+class ImageDataGenerator:
+    """Augmentation and rescaling with Keras's meaning.
+
+    - horizontal_flip / vertical_flip: each applied with probability 0.5.
+    - width_shift_range / height_shift_range: a float < 1 is a fraction of the
+      width / height; a float >= 1 is pixels, drawn uniformly from (-r, r); an
+      int n gives integer pixel shifts in (-n, n); a list gives its values.
+      (Width shifts move the content horizontally, height shifts vertically,
+      as Keras documents; Keras 3's code swaps the two axes.)
+    - zoom_range z: factors along rows and columns drawn independently from
+      [1 - z, 1 + z], or from (lo, hi) when a pair is given; above 1 zooms out.
+    - rotation_range: degrees, drawn from (-r, r).
+    - fill_mode "nearest", "constant" (with cval), "reflect", "wrap".
+    - rescale multiplies after augmentation.
+    - validation_split: used by flow_from_directory / flow with subset=.
+    Randomness comes from the generator's own numpy Generator, never NumPy's
+    global one.
+    """
+
+    def __init__(self, rescale=None, horizontal_flip=False, vertical_flip=False,
+                 width_shift_range=0.0, height_shift_range=0.0, zoom_range=0.0, rotation_range=0,
+                 fill_mode="nearest", cval=0.0, validation_split=0.0, dtype="float32", seed=None):
+        self.rescale = rescale
+        self.horizontal_flip, self.vertical_flip = bool(horizontal_flip), bool(vertical_flip)
+        self.width_shift_range, self.height_shift_range = width_shift_range, height_shift_range
+        if np.isscalar(zoom_range):
+            if not 0 <= zoom_range < 1:
+                raise ValueError(f"zoom_range must be a float in [0, 1) or a pair (lo, hi); "
+                                 f"got {zoom_range!r}")
+            self.zoom_range = (1 - zoom_range, 1 + zoom_range)
+        elif len(zoom_range) == 2 and 0 < zoom_range[0] <= zoom_range[1]:
+            self.zoom_range = (float(zoom_range[0]), float(zoom_range[1]))
+        else:
+            raise ValueError(f"zoom_range must be a float or a pair 0 < lo <= hi; got {zoom_range!r}")
+        self.rotation_range = rotation_range
+        self.fill_mode = _choice("fill_mode", fill_mode, transforms.FILL_MODES)
+        self.cval = float(cval)
+        if not 0 <= validation_split < 1:
+            raise ValueError(f"validation_split must be in [0, 1); got {validation_split!r}")
+        self.validation_split = float(validation_split)
+        self.dtype = np.dtype(dtype)
+        self.rng = make_rng(seed)
+
+    @property
+    def augments(self):
+        return bool(self.horizontal_flip or self.vertical_flip or self.width_shift_range
+                    or self.height_shift_range or self.rotation_range or self.zoom_range != (1, 1))
+
+    @staticmethod
+    def _draw_shift(rng, shift_range, size):
+        """Keras's rule: int or list -> a drawn value with a random sign; float -> uniform."""
+        if not shift_range:
+            return 0.0
+        if isinstance(shift_range, (int, np.integer)) or not np.isscalar(shift_range):
+            shift = float(rng.choice(shift_range) * rng.choice([-1, 1]))
+        else:
+            shift = float(rng.uniform(-shift_range, shift_range))
+        return shift * size if np.max(shift_range) < 1 else shift
+
+    def get_random_transform(self, img_shape, seed=None):
+        """Draw one set of parameters: theta, tx (rows), ty (columns), zx, zy,
+        flip_horizontal, flip_vertical."""
+        rng = self.rng if seed is None else make_rng(seed)
+        theta = float(rng.uniform(-self.rotation_range, self.rotation_range)) if self.rotation_range else 0.0
+        tx = self._draw_shift(rng, self.height_shift_range, img_shape[0])
+        ty = self._draw_shift(rng, self.width_shift_range, img_shape[1])
+        lo, hi = self.zoom_range
+        zx, zy = (1.0, 1.0) if lo == hi == 1 else map(float, rng.uniform(lo, hi, 2))
+        return {"theta": theta, "tx": tx, "ty": ty, "zx": zx, "zy": zy,
+                "flip_horizontal": bool(self.horizontal_flip and rng.random() < 0.5),
+                "flip_vertical": bool(self.vertical_flip and rng.random() < 0.5)}
+
+    def apply_transform(self, x, params):
+        """Apply given parameters to one image (H, W, C)."""
+        return transforms.apply_transform(x, params, self.fill_mode, self.cval)
+
+    def random_transform(self, x, seed=None):
+        """One random augmentation of one image (H, W, C)."""
+        return self.apply_transform(x, self.get_random_transform(np.shape(x), seed))
+
+    def standardize(self, x):
+        """What follows augmentation: the rescale factor."""
+        x = np.asarray(x, dtype=self.dtype)
+        return x * self.dtype.type(self.rescale) if self.rescale else x
+
+    def flow_from_directory(self, directory, target_size=(256, 256), color_mode="rgb", classes=None,
+                            class_mode="categorical", batch_size=32, shuffle=True, seed=None,
+                            subset=None, interpolation="nearest", follow_links=False,
+                            on_error="raise", cache=False, verbose=True):
+        """A DirectoryIterator over directory/<class>/<images>; see its docstring."""
+        from minicnn.preprocessing.iterators import DirectoryIterator
+        _choice("color_mode", color_mode, tuple(COLOR_MODES))
+        _choice("class_mode", class_mode, CLASS_MODES)
+        _choice("interpolation", interpolation, tuple(INTERPOLATIONS))
+        _choice("subset", subset, ("training", "validation", None))
+        _choice("on_error", on_error, ("raise", "skip"))
+        return DirectoryIterator(directory, self, target_size, color_mode, classes, class_mode,
+                                 batch_size, shuffle, seed, subset, interpolation, follow_links,
+                                 on_error, cache, verbose)
+
+    def flow(self, x, y=None, batch_size=32, shuffle=True, seed=None, subset=None):
+        """A NumpyArrayIterator over in-memory images x (N, H, W, C) and labels y."""
+        from minicnn.preprocessing.iterators import NumpyArrayIterator
+        _choice("subset", subset, ("training", "validation", None))
+        return NumpyArrayIterator(x, y, self, batch_size, shuffle, seed, subset)

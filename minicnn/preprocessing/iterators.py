@@ -1,0 +1,188 @@
+"""Batch iterators: DirectoryIterator (image folders) and NumpyArrayIterator (arrays).
+
+Both follow Keras's Sequence protocol: ``len(it)`` batches per epoch,
+``it[i]`` the i-th batch of the current epoch's order, ``next(it)`` cycling
+forever, ``on_epoch_end()`` to draw the next epoch's order, ``reset()``.
+
+Randomness is reproducible and independent of access order: epoch e's order
+comes from Generator([seed, e]) and batch i's augmentations from
+Generator([seed, e, i]), so ``it[3]`` is the same whether or not ``it[2]`` was
+read first.
+"""
+import os
+import warnings
+
+import numpy as np
+
+from minicnn.preprocessing.files import find_classes, list_images, load_image
+from minicnn.seeding import make_rng
+
+
+class Iterator:
+    def __init__(self, n, generator, batch_size, shuffle, seed):
+        if batch_size <= 0:
+            raise ValueError(f"batch_size must be positive; got {batch_size!r}")
+        self.n, self.generator, self.batch_size, self.shuffle = n, generator, int(batch_size), shuffle
+        self.seed = int(make_rng().integers(2**63)) if seed is None else int(seed)
+        self.epoch, self.batch_index = 0, 0
+        self._set_index_array()
+
+    def _set_index_array(self):
+        self.index_array = (np.random.default_rng([self.seed, self.epoch]).permutation(self.n)
+                            if self.shuffle else np.arange(self.n))
+
+    def __len__(self):
+        return -(-self.n // self.batch_size)
+
+    def __getitem__(self, i):
+        if not 0 <= i < len(self):
+            raise IndexError(f"batch {i} out of range: this iterator has {len(self)} batches")
+        index = self.index_array[i * self.batch_size:(i + 1) * self.batch_size]
+        return self._batch(index, np.random.default_rng([self.seed, self.epoch, i]))
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self.batch_index >= len(self):
+            self.on_epoch_end()
+        batch = self[self.batch_index]
+        self.batch_index += 1
+        return batch
+
+    def on_epoch_end(self):
+        self.epoch += 1
+        self.batch_index = 0
+        self._set_index_array()
+
+    def reset(self):
+        """Back to the first batch of the current epoch."""
+        self.batch_index = 0
+
+    def _augment(self, image, rng):
+        generator = self.generator
+        if generator.augments:
+            image = generator.apply_transform(image, generator.get_random_transform(image.shape, rng))
+        return generator.standardize(image)
+
+
+class DirectoryIterator(Iterator):
+    """Batches from directory/<class>/<images>, as Keras's flow_from_directory.
+
+    - Classes: the sorted subfolder names, or the list given; ``class_indices``
+      maps name -> index. Images are found recursively in each class folder
+      (png, jpg, jpeg, bmp, ppm, tif, tiff in any case); other files are ignored.
+    - subset with the generator's validation_split: per class, the first
+      int(split * n) files (sorted) are "validation", the rest "training".
+    - Each image: decoded, converted to color_mode, resized to target_size
+      (height, width) with ``interpolation``, augmented, rescaled.
+    - y per class_mode: "categorical" one-hot, "binary" 0/1, "sparse" index
+      (all float32), "input" the images, None nothing (batches are x alone).
+    - on_error="skip" checks every file up front and leaves out (with a
+      warning naming it) any that cannot be decoded. cache=True keeps the
+      decoded images in memory (uint8), for sets that fit.
+    """
+
+    def __init__(self, directory, generator, target_size=(256, 256), color_mode="rgb", classes=None,
+                 class_mode="categorical", batch_size=32, shuffle=True, seed=None, subset=None,
+                 interpolation="nearest", follow_links=False, on_error="raise", cache=False,
+                 verbose=True):
+        self.directory = os.fspath(directory)
+        self.target_size = tuple(target_size)
+        self.color_mode, self.class_mode, self.interpolation = color_mode, class_mode, interpolation
+        self.subset = subset
+        self.image_shape = self.target_size + ({"grayscale": 1, "rgb": 3, "rgba": 4}[color_mode],)
+        class_names = find_classes(self.directory, classes)
+        self.class_indices = {name: i for i, name in enumerate(class_names)}
+        self.num_classes = len(class_names)
+        self._cache = {} if (cache or on_error == "skip") else None
+        self.filepaths, labels = [], []
+        for name in class_names:
+            files = list_images(os.path.join(self.directory, name), follow_links)
+            if on_error == "skip":
+                files = [path for path in files if self._decodes(path)]
+            if not files:
+                raise ValueError(f"{os.path.join(self.directory, name)}: no images in this class "
+                                 f"folder (looked for png, jpg, jpeg, bmp, ppm, tif, tiff)")
+            files = self._subset_of(files, generator.validation_split, subset)
+            self.filepaths += files
+            labels += [self.class_indices[name]] * len(files)
+        if not cache and self._cache is not None:
+            self._cache = None  # the up-front check decoded them; keep them only if asked
+        self.filenames = [os.path.relpath(p, self.directory).replace(os.sep, "/")
+                          for p in self.filepaths]
+        self.classes = np.array(labels, dtype=np.int32)
+        self.labels = self.classes
+        self.samples = len(self.filepaths)
+        if verbose:
+            print(f"Found {self.samples} images belonging to {self.num_classes} classes.")
+        super().__init__(self.samples, generator, batch_size, shuffle, seed)
+
+    @staticmethod
+    def _subset_of(files, split, subset):
+        if subset is None or not split:
+            return files
+        cut = int(split * len(files))
+        return files[:cut] if subset == "validation" else files[cut:]
+
+    def _decodes(self, path):
+        try:
+            self._cache[path] = self._decode(path)
+            return True
+        except ValueError as error:
+            warnings.warn(f"skipping {error}", stacklevel=4)
+            return False
+
+    def _decode(self, path):
+        return load_image(path, self.color_mode, self.target_size, self.interpolation)
+
+    def load(self, k):
+        """The k-th image, decoded and resized, as uint8 (H, W, C); no augmentation."""
+        path = self.filepaths[k]
+        if self._cache is None:
+            return self._decode(path)
+        if path not in self._cache:
+            self._cache[path] = self._decode(path)
+        return self._cache[path]
+
+    def _batch(self, index, rng):
+        dtype = self.generator.dtype
+        x = np.empty((len(index),) + self.image_shape, dtype=dtype)
+        for j, k in enumerate(index):
+            x[j] = self._augment(self.load(k), rng)
+        return _with_targets(x, self.classes[index], self.class_mode, self.num_classes, dtype)
+
+
+def _with_targets(x, labels, class_mode, num_classes, dtype):
+    if class_mode is None:
+        return x
+    if class_mode == "input":
+        return x, x.copy()
+    if class_mode == "categorical":
+        return x, np.eye(num_classes, dtype=dtype)[labels]
+    return x, labels.astype(dtype)  # "binary" and "sparse"
+
+
+class NumpyArrayIterator(Iterator):
+    """Batches from in-memory images x (N, H, W, C) and optional labels y
+    (returned as given). subset with validation_split: the first
+    int(split * N) samples are "validation", the rest "training"."""
+
+    def __init__(self, x, y, generator, batch_size=32, shuffle=True, seed=None, subset=None):
+        x = np.asarray(x)
+        if x.ndim != 4:
+            raise ValueError(f"flow: x must be images (N, height, width, channels); got shape {x.shape}")
+        if y is not None and len(y) != len(x):
+            raise ValueError(f"flow: x has {len(x)} samples but y has {len(y)}")
+        if subset is not None and generator.validation_split:
+            cut = int(generator.validation_split * len(x))
+            part = slice(0, cut) if subset == "validation" else slice(cut, None)
+            x, y = x[part], (None if y is None else np.asarray(y)[part])
+        self.x, self.y = x, (None if y is None else np.asarray(y))
+        super().__init__(len(x), generator, batch_size, shuffle, seed)
+
+    def _batch(self, index, rng):
+        x = np.empty((len(index),) + self.x.shape[1:], dtype=self.generator.dtype)
+        for j, k in enumerate(index):
+            x[j] = self._augment(self.x[k], rng)
+        return x if self.y is None else (x, self.y[index])
