@@ -38,6 +38,7 @@ class Sequential:
         self.loss = self.optimizer = None
         self.metrics = []
         self.stop_training = False
+        self.metadata = {}  # saved with the model: e.g. class names and preprocessing
         for layer in layers or []:
             self.add(layer)
         if input_shape is not None:
@@ -257,6 +258,17 @@ class Sequential:
         return np.concatenate(outputs) if outputs else np.zeros((0,) + self.output_shape)
 
     # -- looking inside ------------------------------------------------------
+    def layer_output(self, x, layer):
+        """The output of ``layer`` (an index or a name) for inputs x, in inference mode."""
+        names = [current.name for current in self.layers]
+        if not (isinstance(layer, int) and -len(names) <= layer < len(names)) and layer not in names:
+            raise ValueError(f"{self.name}.layer_output: no layer {layer!r}; layers are {names}")
+        index = layer if isinstance(layer, int) else names.index(layer)
+        x = self._prepare(x)
+        for current in self.layers[:index + 1]:
+            x = current.forward(x, training=False)
+        return x
+
     def trace(self, x, y, print_fn=print):
         """One forward and backward on a batch, printing per layer the input and
         output shapes, forward and backward milliseconds, and the norms of the
@@ -305,10 +317,12 @@ class Sequential:
         return {"format": FILE_FORMAT, "version": 1, "name": self.name,
                 "input_shape": list(self.input_shape), "dtype": self.dtype.name,
                 "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()}
-                           for layer in self.layers]}
+                           for layer in self.layers],
+                "metadata": self.metadata}
 
     def save(self, path):
-        """Write the architecture (JSON) and the weights into one .npz file, atomically."""
+        """Write the architecture (JSON, with ``self.metadata``) and the weights into
+        one .npz file, atomically."""
         self._require_built("save")
         _atomic_savez(path, {"architecture": np.array(json.dumps(self._architecture())),
                              **self._weight_dict()})
@@ -367,6 +381,7 @@ def load_model(path):
             layers.append(LAYER_CLASSES[spec["class_name"]](**spec["config"]))
         model = Sequential(layers, name=arch["name"])
         model.build(arch["input_shape"], arch["dtype"])
+        model.metadata = arch.get("metadata", {})
     except (KeyError, TypeError, ValueError, json.JSONDecodeError) as error:
         raise ValueError(f"{path}: not a valid minicnn model architecture ({error})") from None
     model._set_weight_dict(arrays, path)

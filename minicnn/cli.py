@@ -1,0 +1,92 @@
+"""The ``minicnn`` command: ``minicnn train xray|galaxy`` and ``minicnn predict``."""
+import argparse
+import sys
+
+import numpy as np
+
+PROJECT_HELP = {
+    "xray": ("Train the chest X-ray classifier (256x256 grayscale).",
+             "folder with train/ and test/, one subfolder per class (flow_from_directory "
+             "layout); default: the small covid sample bundled with minicnn"),
+    "galaxy": ("Train the galaxy classifier (128x128 RGB, Galaxy Zoo).",
+               "a galaxydata.npz (images and one-hot labels; split 80/20 stratified by the seed) "
+               "or a folder with train/ and test/ class folders, e.g. shared/data/galaxy-zoo1"),
+}
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="minicnn", description="Train and use small CNNs written from scratch in NumPy and numba.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    train = commands.add_parser("train", help="train a project's model and write its report",
+                                description="Train a project's model, evaluate it on the test "
+                                            "set, and write plots, the model and metrics.json.")
+    projects = train.add_subparsers(dest="project", required=True, metavar="PROJECT")
+    for name, (summary, data_help) in PROJECT_HELP.items():
+        p = projects.add_parser(name, help=summary, description=summary)
+        p.add_argument("--data", metavar="PATH", help=data_help)
+        p.add_argument("--epochs", type=int, default=10, help="passes over the training set (default 10)")
+        p.add_argument("--batch-size", type=int, default=32, help="images per step (default 32)")
+        p.add_argument("--lr", type=float, default=1e-3, help="learning rate (default 0.001)")
+        p.add_argument("--optimizer", choices=("adam", "sgd"), default="adam",
+                       help="adam (default) or sgd (momentum 0.9, Nesterov)")
+        p.add_argument("--seed", type=int, default=0,
+                       help="seed for weights, shuffling, augmentation and splits (default 0)")
+        p.add_argument("--validation-split", type=float, default=0.2,
+                       help="fraction of the training images held out for validation curves "
+                            "(default 0.2; 0 for none)")
+        p.add_argument("--out", metavar="DIR",
+                       help=f"where to write the report (default runs/{name})")
+        p.add_argument("--quiet", action="store_true", help="no progress bars")
+    predict = commands.add_parser("predict", help="print class probabilities for images",
+                                  description="Print each image's class probabilities under a "
+                                              "model saved by 'minicnn train'. Images of another "
+                                              "size are resized, with a notice.")
+    predict.add_argument("model", metavar="MODEL", help="a model.npz written by minicnn")
+    predict.add_argument("images", metavar="IMAGE", nargs="+", help="image files")
+    return parser
+
+
+def train(args):
+    from minicnn.projects import galaxy, runner, xray
+    recipe = {"xray": xray, "galaxy": galaxy}[args.project]
+    if args.epochs < 1 or args.batch_size < 1:
+        raise ValueError("--epochs and --batch-size must be at least 1")
+    if not 0 <= args.validation_split < 1:
+        raise ValueError(f"--validation-split must be in [0, 1); got {args.validation_split}")
+    runner.run(recipe, data=args.data, epochs=args.epochs, batch_size=args.batch_size,
+               learning_rate=args.lr, optimizer=args.optimizer, seed=args.seed, out=args.out,
+               validation_split=args.validation_split, verbose=0 if args.quiet else 1)
+
+
+def predict(args):
+    from minicnn import load_model
+    from minicnn.preprocessing import load_image
+    model = load_model(args.model)
+    height, width, channels = model.input_shape
+    color_mode = {1: "grayscale", 3: "rgb", 4: "rgba"}[channels]
+    names = model.metadata.get("class_names") or [str(k) for k in range(model.output_shape[0])]
+    rescale = model.metadata.get("rescale", 1 / 255)
+    for path in args.images:
+        image = load_image(path, color_mode)
+        if image.shape[:2] != (height, width):
+            print(f"note: {path} is {image.shape[1]}x{image.shape[0]}; resized to "
+                  f"{width}x{height} for this model")
+            image = load_image(path, color_mode, (height, width))
+        probabilities = model.predict(image[None].astype(np.float32) * np.float32(rescale))[0]
+        best = int(probabilities.argmax())
+        listing = ", ".join(f"{name} {p:.3f}" for name, p in zip(names, probabilities))
+        print(f"{path}: {names[best]} ({listing})")
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        (train if args.command == "train" else predict)(args)
+    except (ValueError, OSError, FloatingPointError) as error:
+        print(f"minicnn: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("minicnn: interrupted", file=sys.stderr)
+        return 130
+    return 0

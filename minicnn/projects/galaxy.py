@@ -1,0 +1,109 @@
+"""Galaxy classification: Galaxy Zoo images, 128x128 RGB, four classes.
+
+Data: a Codecademy-style galaxydata.npz (uint8 images (N, 128, 128, 3) and
+one-hot labels (N, 4)), split 80/20 stratified with the seed; or a directory
+in the X-ray layout (train/ and test/ with one folder per class).
+"""
+import os
+
+import numpy as np
+
+from minicnn import Sequential
+from minicnn.layers import Conv2D, Dense, Flatten, MaxPool2D
+from minicnn.preprocessing import ImageDataGenerator
+from minicnn.projects.xray import directory_iterators
+
+NAME = "galaxy"
+IMAGE_SIZE = (128, 128)
+COLOR_MODE = "rgb"
+RESCALE = 1 / 255
+AUGMENTATION = dict(rescale=RESCALE, zoom_range=0.1, rotation_range=25,
+                    width_shift_range=0.05, height_shift_range=0.05)
+NPZ_CLASS_NAMES = ["normal", "ringed", "merger", "other"]
+# (images, labels) key pairs seen in copies of the lesson's data file
+NPZ_KEYS = [("data", "labels"), ("images", "labels"), ("x", "y"), ("X", "Y"), ("X", "y"),
+            ("x_data", "y_data")]
+
+
+def build_model(num_classes=4, input_shape=IMAGE_SIZE + (3,)):
+    return Sequential([
+        Conv2D(8, 3, strides=2, activation="relu"),
+        MaxPool2D(2),
+        Conv2D(8, 3, strides=2, activation="relu"),
+        MaxPool2D(2),
+        Flatten(),
+        Dense(16, activation="relu"),
+        Dense(num_classes, activation="softmax"),
+    ], input_shape=input_shape, name="galaxy_cnn")
+
+
+def read_npz(path):
+    """(images uint8 (N, H, W, 3), one-hot labels (N, K)) from a galaxydata.npz."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            names = set(data.files)
+            for image_key, label_key in NPZ_KEYS:
+                if image_key in names and label_key in names:
+                    print(f"{path}: images from {image_key!r}, labels from {label_key!r}")
+                    images, labels = data[image_key], data[label_key]
+                    break
+            else:
+                raise ValueError(f"expected arrays named one of "
+                                 f"{', '.join('/'.join(p) for p in NPZ_KEYS)}; found {sorted(names)}")
+    except (OSError, EOFError) as error:
+        raise ValueError(f"{path}: cannot read it as .npz ({error})") from None
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from None
+    if images.ndim != 4 or images.shape[-1] not in (1, 3):
+        raise ValueError(f"{path}: images should be (N, height, width, 3); got {images.shape}")
+    if labels.ndim == 1:
+        labels = np.eye(int(labels.max()) + 1)[labels.astype(int)]
+    if len(labels) != len(images):
+        raise ValueError(f"{path}: {len(images)} images but {len(labels)} labels")
+    return images, labels.astype(np.float32)
+
+
+def stratified_split(labels, test_fraction, seed):
+    """Indices (train, test): each class split test_fraction / rest, shuffled by seed."""
+    rng = np.random.default_rng(seed)
+    classes = labels.argmax(axis=1)
+    train, test = [], []
+    for k in np.unique(classes):
+        members = rng.permutation(np.flatnonzero(classes == k))
+        cut = int(round(test_fraction * len(members)))
+        test += members[:cut].tolist()
+        train += members[cut:].tolist()
+    return rng.permutation(train), rng.permutation(test)
+
+
+def load_data(data, batch_size=32, seed=0, validation_split=0.2):
+    """(train, validation or None, test) iterators, from an .npz file or a directory."""
+    if data is None:
+        raise ValueError("the galaxy project needs --data: a galaxydata.npz file or a directory "
+                         "with train/ and test/ class folders (e.g. shared/data/galaxy-zoo1)")
+    if os.path.isdir(data):
+        return directory_iterators(data, IMAGE_SIZE, COLOR_MODE, AUGMENTATION, batch_size, seed,
+                                   validation_split)
+    if not os.path.isfile(data):
+        raise ValueError(f"{data}: no such file or directory")
+    images, labels = read_npz(data)
+    train_idx, test_idx = stratified_split(labels, 0.2, seed)
+    val_idx = []
+    if validation_split:
+        train_pos, val_pos = stratified_split(labels[train_idx], validation_split, seed + 1)
+        train_idx, val_idx = train_idx[train_pos], train_idx[val_pos]
+    rescale = ImageDataGenerator(rescale=RESCALE)
+    train = ImageDataGenerator(**AUGMENTATION).flow(images[train_idx], labels[train_idx],
+                                                    batch_size=batch_size, seed=seed)
+    validation = (rescale.flow(images[val_idx], labels[val_idx], batch_size=batch_size,
+                               shuffle=False) if len(val_idx) else None)
+    test = rescale.flow(images[test_idx], labels[test_idx], batch_size=batch_size, shuffle=False)
+    names = NPZ_CLASS_NAMES if labels.shape[1] == 4 else [str(i) for i in range(labels.shape[1])]
+    for iterator in (train, validation, test):
+        if iterator is not None:
+            iterator.class_indices = {name: i for i, name in enumerate(names)}
+            iterator.num_classes = len(names)
+            iterator.classes = iterator.y.argmax(axis=1)
+    print(f"{data}: {len(train_idx)} training, {len(val_idx)} validation, "
+          f"{len(test_idx)} test images")
+    return train, validation, test

@@ -1,0 +1,97 @@
+"""The minicnn command: the README's main job on the bundled sample, and bad input."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from minicnn.cli import main
+from minicnn.projects import galaxy, xray
+
+OUTPUTS = ["history.png", "confusion_matrix.png", "filters.png", "feature_maps.png",
+           "model.npz", "metrics.json"]
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "minicnn", *args], capture_output=True, text=True,
+                          timeout=600)
+
+
+def test_train_xray_on_the_bundled_sample_end_to_end(tmp_path):
+    result = run_cli("train", "xray", "--epochs", "1", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    for name in OUTPUTS:
+        assert (tmp_path / name).stat().st_size > 0, name
+    report = json.loads((tmp_path / "metrics.json").read_text())
+    assert report["classes"] == ["Covid", "Normal", "Pneumonia"]
+    assert report["test"]["samples"] == 30 and 0 <= report["test"]["accuracy"] <= 1
+    assert set(report["history"]) >= {"loss", "accuracy", "auc", "val_loss", "val_accuracy"}
+    assert "Total params: 3,871" in result.stdout and "confusion matrix" in result.stdout
+    assert "precision" in result.stdout and "test loss" in result.stdout
+
+    image = os.path.join(xray.SAMPLE, "test", "Covid", "2.png")  # 128x128: resized, with a notice
+    result = run_cli("predict", str(tmp_path / "model.npz"), image)
+    assert result.returncode == 0, result.stderr
+    assert "resized to 256x256" in result.stdout
+    probabilities = [float(part.split()[-1]) for part in result.stdout.splitlines()[-1]
+                     .split("(")[1].rstrip(")").split(",")]
+    assert len(probabilities) == 3 and abs(sum(probabilities) - 1) < 2e-3
+
+
+@pytest.mark.parametrize("args,words", [
+    (["train", "xray", "--data", "/no/such/folder"], "/no/such/folder"),
+    (["train", "galaxy"], "--data"),
+    (["train", "galaxy", "--data", "/no/such.npz"], "/no/such.npz"),
+    (["predict", "/no/model.npz", "x.png"], "/no/model.npz"),
+])
+def test_bad_input_is_one_line_and_exit_2(args, words, capsys):
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("minicnn: error:") and words in err and "\n" not in err
+
+
+def test_folder_without_train_and_test(tmp_path, capsys):
+    (tmp_path / "images").mkdir()
+    assert main(["train", "xray", "--data", str(tmp_path)]) == 2
+    assert "train/" in capsys.readouterr().err
+
+
+def test_npz_without_the_expected_arrays(tmp_path, capsys):
+    np.savez(tmp_path / "odd.npz", pictures=np.zeros((2, 4, 4, 3)), answers=np.zeros(2))
+    assert main(["train", "galaxy", "--data", str(tmp_path / "odd.npz")]) == 2
+    err = capsys.readouterr().err
+    assert "odd.npz" in err and "data/labels" in err and "pictures" in err
+
+
+def test_predict_with_a_file_that_is_not_a_model(tmp_path, capsys):
+    Image.new("L", (4, 4)).save(tmp_path / "x.png")
+    (tmp_path / "model.npz").write_bytes(b"garbage")
+    assert main(["predict", str(tmp_path / "model.npz"), str(tmp_path / "x.png")]) == 2
+    assert "model.npz" in capsys.readouterr().err
+
+
+def test_help_explains_every_option():
+    for args in (["--help"], ["train", "--help"], ["train", "xray", "--help"],
+                 ["train", "galaxy", "--help"], ["predict", "--help"]):
+        result = run_cli(*args)
+        assert result.returncode == 0 and "usage: minicnn" in result.stdout
+    text = run_cli("train", "galaxy", "--help").stdout
+    for option in ("--data", "--epochs", "--batch-size", "--lr", "--optimizer", "--seed", "--out"):
+        assert option in text
+
+
+def test_galaxy_from_an_npz_splits_stratified(tmp_path, rng):
+    labels = np.repeat(np.arange(4), [40, 30, 5, 25])
+    images = rng.integers(0, 256, (100, 128, 128, 3), dtype=np.uint8)
+    np.savez(tmp_path / "galaxydata.npz", data=images, labels=np.eye(4)[labels])
+    train, validation, test = galaxy.load_data(str(tmp_path / "galaxydata.npz"), seed=3)
+    assert train.n + validation.n + test.n == 100 and test.n == 20
+    np.testing.assert_array_equal(np.bincount(test.classes, minlength=4), [8, 6, 1, 5])
+    assert list(train.class_indices) == ["normal", "ringed", "merger", "other"]
+    x, y = train[0]
+    assert x.shape == (32, 128, 128, 3) and x.max() <= 1.0 and y.shape == (32, 4)
+    again = galaxy.load_data(str(tmp_path / "galaxydata.npz"), seed=3)[2]
+    np.testing.assert_array_equal(again.y, test.y)
