@@ -14,6 +14,8 @@ CASES = [
     (2, 11, 13, 5, 1, 1, 2, 3),    # 1x1 with strides
     (4, 6, 9, 3, 5, 4, 2, 1),
     (1, 8, 8, 2, 4, 4, 2, 2),
+    (2, 9, 9, 8, 2, 2, 2, 2),      # 8+ channels: max-pool's channels-inner loop order
+    (2, 10, 7, 16, 3, 3, 2, 1),
 ]
 
 
@@ -80,3 +82,21 @@ def test_affine_resample_matches_reference(fill_mode, dtype, rng):
         expected = reference.affine_resample(x, matrix, shift, fill_mode, 9.0)
         got = fast.affine_resample(x, matrix, shift, fill_mode, 9.0)
         np.testing.assert_allclose(got, expected, atol=2e-3, rtol=1e-5)
+
+
+@pytest.mark.parametrize("relu", [True, False])
+@pytest.mark.parametrize("with_bias", [True, False])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_epilogue_kernels_match_reference(relu, with_bias, dtype, rng):
+    z = rng.standard_normal((301, 7)).astype(dtype)
+    bias = rng.standard_normal(7).astype(dtype) if with_bias else np.zeros(0, dtype)
+    expected = reference.bias_relu(z.copy(), bias, relu)
+    np.testing.assert_allclose(fast.bias_relu(z.copy(), bias, relu), expected, rtol=1e-6)
+    grad_y = rng.standard_normal(z.shape).astype(dtype)
+    grad_y_before = grad_y.copy()
+    expected_z, expected_b = reference.relu_bias_backward(grad_y, expected, relu, with_bias)
+    got_z, got_b = fast.relu_bias_backward(grad_y, expected, relu, with_bias)
+    np.testing.assert_array_equal(got_z, expected_z)
+    np.testing.assert_allclose(got_b, expected_b, rtol=1e-5, atol=1e-5)
+    assert got_b.shape == ((7,) if with_bias else (0,))
+    np.testing.assert_array_equal(grad_y, grad_y_before)

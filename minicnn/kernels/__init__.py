@@ -41,6 +41,14 @@ def col2im(cols, x_shape, kh, kw, sh, sw, out_h, out_w):
     return active().col2im(cols, tuple(x_shape), kh, kw, sh, sw, out_h, out_w)
 
 
+def bias_relu(z, bias, relu):
+    return active().bias_relu(z, bias, relu)
+
+
+def relu_bias_backward(grad_y, y, relu, with_bias):
+    return active().relu_bias_backward(grad_y, y, relu, with_bias)
+
+
 def maxpool_forward(x, ph, pw, sh, sw, out_h, out_w):
     return active().maxpool_forward(x, ph, pw, sh, sw, out_h, out_w)
 

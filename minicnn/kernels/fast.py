@@ -12,60 +12,123 @@ from numba import njit, prange
 
 @njit(cache=True, parallel=True)
 def im2col(x, kh, kw, sh, sw, out_h, out_w):
-    n, _, _, c = x.shape
-    cols = np.empty((n * out_h * out_w, kh * kw * c), dtype=x.dtype)
+    n, h, w, c = x.shape
+    # In NHWC a window's row is kw*c contiguous values: copy it as one run.
+    span = kw * c
+    rows = x.reshape(n, h, w * c)
+    cols = np.empty((n * out_h * out_w, kh, span), dtype=x.dtype)
     for b in prange(n):
         for oh in range(out_h):
+            first = (b * out_h + oh) * out_w
             for ow in range(out_w):
-                row = (b * out_h + oh) * out_w + ow
-                top, left = oh * sh, ow * sw
-                k = 0
+                start = ow * sw * c
                 for i in range(kh):
-                    for j in range(kw):
-                        for ch in range(c):
-                            cols[row, k] = x[b, top + i, left + j, ch]
-                            k += 1
-    return cols
+                    r = oh * sh + i
+                    for m in range(span):
+                        cols[first + ow, i, m] = rows[b, r, start + m]
+    return cols.reshape(n * out_h * out_w, kh * span)
 
 
 @njit(cache=True, parallel=True)
 def col2im(cols, x_shape, kh, kw, sh, sw, out_h, out_w):
     n, h, w, c = x_shape
-    x = np.empty((n, h, w, c), dtype=cols.dtype)
-    for b in prange(n):
+    span = kw * c
+    windows = cols.reshape(n * out_h * out_w, kh, span)
+    x = np.empty((n, h, w * c), dtype=cols.dtype)
+    for b in prange(n):  # each iteration adds only into its own image
         x[b] = 0
         for oh in range(out_h):
+            first = (b * out_h + oh) * out_w
             for ow in range(out_w):
-                row = (b * out_h + oh) * out_w + ow
-                top, left = oh * sh, ow * sw
-                k = 0
+                start = ow * sw * c
                 for i in range(kh):
-                    for j in range(kw):
-                        for ch in range(c):
-                            x[b, top + i, left + j, ch] += cols[row, k]
-                            k += 1
-    return x
+                    r = oh * sh + i
+                    for m in range(span):
+                        x[b, r, start + m] += windows[first + ow, i, m]
+    return x.reshape(n, h, w, c)
+
+
+@njit(cache=True)
+def bias_relu(z, bias, relu):
+    m, f = z.shape
+    with_bias = bias.size > 0
+    for r in range(m):
+        for k in range(f):
+            v = z[r, k] + bias[k] if with_bias else z[r, k]
+            z[r, k] = max(v, 0) if relu else v
+    return z
+
+
+@njit(cache=True)
+def relu_bias_backward(grad_y, y, relu, with_bias):
+    m, f = grad_y.shape
+    grad_z = np.empty((m, f), dtype=grad_y.dtype)
+    # accumulate the bias gradient in float64: a sum over up to ~1e5 rows
+    total = np.zeros(f, dtype=np.float64)
+    for r in range(m):
+        for k in range(f):
+            g = grad_y[r, k] if (not relu or y[r, k] > 0) else 0
+            grad_z[r, k] = g
+            total[k] += g
+    grad_bias = total.astype(grad_y.dtype) if with_bias else np.zeros(0, dtype=grad_y.dtype)
+    return grad_z, grad_bias
+
+
+def maxpool_forward(x, ph, pw, sh, sw, out_h, out_w):
+    # Two loop orders, one result: with many channels the channel loop is the
+    # long contiguous one and goes innermost; with few, each channel's window
+    # is scanned on its own so the running maximum stays in a register.
+    scan = _maxpool_channels_inner if x.shape[3] >= 8 else _maxpool_window_inner
+    return scan(x, ph, pw, sh, sw, out_h, out_w)
 
 
 @njit(cache=True, parallel=True)
-def maxpool_forward(x, ph, pw, sh, sw, out_h, out_w):
+def _maxpool_channels_inner(x, ph, pw, sh, sw, out_h, out_w):
     n, _, _, c = x.shape
     y = np.empty((n, out_h, out_w, c), dtype=x.dtype)
-    argmax = np.zeros((n, out_h, out_w, c), dtype=np.int32)
+    argmax = np.empty((n, out_h, out_w, c), dtype=np.int32)
+    for b in prange(n):
+        best = np.empty(c, dtype=x.dtype)
+        where = np.empty(c, dtype=np.int32)
+        for oh in range(out_h):
+            for ow in range(out_w):
+                top, left = oh * sh, ow * sw
+                for ch in range(c):
+                    best[ch] = x[b, top, left, ch]
+                    where[ch] = 0
+                for i in range(ph):
+                    for j in range(pw):
+                        for ch in range(c):
+                            v = x[b, top + i, left + j, ch]
+                            if v > best[ch]:  # strictly: the first maximum in scan order wins
+                                best[ch] = v
+                                where[ch] = i * pw + j
+                for ch in range(c):
+                    y[b, oh, ow, ch] = best[ch]
+                    argmax[b, oh, ow, ch] = where[ch]
+    return y, argmax
+
+
+@njit(cache=True, parallel=True)
+def _maxpool_window_inner(x, ph, pw, sh, sw, out_h, out_w):
+    n, _, _, c = x.shape
+    y = np.empty((n, out_h, out_w, c), dtype=x.dtype)
+    argmax = np.empty((n, out_h, out_w, c), dtype=np.int32)
     for b in prange(n):
         for oh in range(out_h):
             for ow in range(out_w):
                 top, left = oh * sh, ow * sw
                 for ch in range(c):
-                    y[b, oh, ow, ch] = -np.inf
-                for i in range(ph):
-                    for j in range(pw):
-                        for ch in range(c):
+                    best = x[b, top, left, ch]
+                    where = 0
+                    for i in range(ph):
+                        for j in range(pw):
                             v = x[b, top + i, left + j, ch]
-                            # strictly greater: the first maximum in scan order wins ties
-                            if v > y[b, oh, ow, ch]:
-                                y[b, oh, ow, ch] = v
-                                argmax[b, oh, ow, ch] = i * pw + j
+                            if v > best:  # strictly: the first maximum in scan order wins
+                                best = v
+                                where = i * pw + j
+                    y[b, oh, ow, ch] = best
+                    argmax[b, oh, ow, ch] = where
     return y, argmax
 
 
@@ -73,14 +136,19 @@ def maxpool_forward(x, ph, pw, sh, sw, out_h, out_w):
 def maxpool_backward(grad_y, argmax, x_shape, ph, pw, sh, sw):
     n, h, w, c = x_shape
     _, out_h, out_w, _ = grad_y.shape
+    # window position -> (row, column) offsets, looked up instead of divided
+    row_of = np.empty(ph * pw, dtype=np.int64)
+    col_of = np.empty(ph * pw, dtype=np.int64)
+    for k in range(ph * pw):
+        row_of[k], col_of[k] = k // pw, k % pw
     grad_x = np.empty((n, h, w, c), dtype=grad_y.dtype)
-    for b in prange(n):
+    for b in prange(n):  # each iteration adds only into its own image
         grad_x[b] = 0
         for oh in range(out_h):
             for ow in range(out_w):
                 for ch in range(c):
                     k = argmax[b, oh, ow, ch]
-                    grad_x[b, oh * sh + k // pw, ow * sw + k % pw, ch] += grad_y[b, oh, ow, ch]
+                    grad_x[b, oh * sh + row_of[k], ow * sw + col_of[k], ch] += grad_y[b, oh, ow, ch]
     return grad_x
 
 

@@ -50,6 +50,28 @@ def col2im(cols, x_shape, kh, kw, sh, sw, out_h, out_w):
     return x
 
 
+def bias_relu(z, bias, relu):
+    """The epilogue of a layer's matrix product, in place: z += bias, then
+    z = max(z, 0) when relu. z: (M, F); bias: (F,) or empty for none. Returns z."""
+    if bias.size:
+        z += bias
+    if relu:
+        np.maximum(z, 0, out=z)
+    return z
+
+
+def relu_bias_backward(grad_y, y, relu, with_bias):
+    """The gradient before the epilogue, and the bias gradient, in one step.
+
+    grad_y, y: (M, F) -> grad_z (M, F), a new array: grad_y where y > 0 (every
+    element when not relu); grad_bias (F,): the sum of grad_z over the rows
+    (empty when not with_bias).
+    """
+    grad_z = np.where(y > 0, grad_y, 0).astype(grad_y.dtype) if relu else grad_y.copy()
+    grad_bias = grad_z.sum(axis=0) if with_bias else np.zeros(0, dtype=grad_y.dtype)
+    return grad_z, grad_bias
+
+
 def maxpool_forward(x, ph, pw, sh, sw, out_h, out_w):
     """Max over each (ph, pw) window, per channel.
 

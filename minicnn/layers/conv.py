@@ -1,7 +1,7 @@
 """Conv2D: convolution as im2col + one matrix product."""
 import numpy as np
 
-from minicnn import activations, kernels
+from minicnn import kernels
 from minicnn.layers.base import (Layer, as_pair, check_choice, glorot_uniform, pad_hw,
                                  unpad_hw, window_geometry)
 from minicnn.seeding import make_rng
@@ -16,10 +16,12 @@ class Conv2D(Layer):
     params: W (kh, kw, C, F), Keras's kernel layout; b (F,).
 
     Forward:  cols = im2col(pad(x))         (N*H'*W', kh*kw*C)
-              y    = act(cols @ W2 + b)     W2 = W.reshape(kh*kw*C, F)
-    Backward: dz   = act'(dy)
+              y    = act(cols @ W2 + b)     W2 = W.reshape(kh*kw*C, F); act: relu or identity
+    Backward: dz   = act'(dy)               dy where y > 0, for relu
               dW2  = cols.T @ dz,   db = sum of dz over N, H', W'
               dx   = unpad(col2im(dz @ W2.T))
+    The bias and activation around the matrix products run as fused kernels
+    (kernels.bias_relu, kernels.relu_bias_backward).
     """
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", activation=None,
@@ -70,20 +72,24 @@ class Conv2D(Layer):
         self.padded_shape = x_padded.shape
         self.cols = kernels.im2col(x_padded, kh, kw, sh, sw, out_h, out_w)
         z = self.cols @ self.params["W"].reshape(-1, f)
-        if self.use_bias:
-            z += self.params["b"]
-        self.y = activations.forward(self.activation, z.reshape(len(x), out_h, out_w, f))
+        kernels.bias_relu(z, self._bias(), self.activation == "relu")  # in place
+        self.y = z.reshape(len(x), out_h, out_w, f)
         return self.y
 
     def backward(self, grad_y):
         (kh, kw), (sh, sw) = self.kernel_size, self.strides
         out_h, out_w, f = self.output_shape
-        grad_z = activations.backward(self.activation, grad_y, self.y).reshape(-1, f)
+        grad_y = np.ascontiguousarray(grad_y, dtype=self.dtype).reshape(-1, f)
+        grad_z, grad_b = kernels.relu_bias_backward(grad_y, self.y.reshape(-1, f),
+                                                    self.activation == "relu", self.use_bias)
         self.grads["W"] = (self.cols.T @ grad_z).reshape(self.params["W"].shape)
         if self.use_bias:
-            self.grads["b"] = grad_z.sum(axis=0)
+            self.grads["b"] = grad_b
         if not self.needs_input_grad:
             return None
         grad_cols = grad_z @ self.params["W"].reshape(-1, f).T
         grad_padded = kernels.col2im(grad_cols, self.padded_shape, kh, kw, sh, sw, out_h, out_w)
         return unpad_hw(grad_padded, self.pads)
+
+    def _bias(self):
+        return self.params["b"] if self.use_bias else np.zeros(0, dtype=self.dtype)
