@@ -1,19 +1,50 @@
 """numba versions of the kernels in ``reference.py``, with the same signatures.
 
 ``reference.py`` is the definition; these are tested equal to it. Loops are
-parallel over the batch only: each iteration then writes a disjoint slice of
-the output, so no two threads ever add into the same element (col2im and the
-max-pool backward sum into their outputs). ``cache=True`` compiles once per
-dtype and keeps the machine code on disk.
+parallel over the batch (or, for one image, its rows) only: each iteration then
+writes a disjoint slice of the output, so no two threads ever add into the same
+element (col2im and the max-pool backward sum into their outputs).
+``cache=True`` compiles once per dtype and keeps the machine code on disk.
+
+Where the fastest loop order depends on the channel count, a small Python
+function picks one of two compiled loops; the threshold (8 channels) was
+measured with benchmarks/train_step.py's workloads.
 """
 import numpy as np
 from numba import njit, prange
 
 
-@njit(cache=True, parallel=True)
+# Two loop orders for im2col and col2im, one result. With 8+ channels the
+# channel loop is the long contiguous run and goes innermost. With fewer, a
+# window's row (kw * c contiguous values in NHWC) is copied as one run. The
+# choice only changes speed; both are tested equal to reference.py.
 def im2col(x, kh, kw, sh, sw, out_h, out_w):
+    unfold = _im2col_channels_inner if x.shape[3] >= 8 else _im2col_row_runs
+    return unfold(x, kh, kw, sh, sw, out_h, out_w)
+
+
+def col2im(cols, x_shape, kh, kw, sh, sw, out_h, out_w):
+    fold = _col2im_channels_inner if x_shape[3] >= 8 else _col2im_row_runs
+    return fold(cols, x_shape, kh, kw, sh, sw, out_h, out_w)
+
+
+@njit(cache=True, parallel=True)
+def _im2col_channels_inner(x, kh, kw, sh, sw, out_h, out_w):
+    n, _, _, c = x.shape
+    cols = np.empty((n, out_h, out_w, kh, kw, c), dtype=x.dtype)
+    for b in prange(n):
+        for oh in range(out_h):
+            for ow in range(out_w):
+                for i in range(kh):
+                    for j in range(kw):
+                        for ch in range(c):
+                            cols[b, oh, ow, i, j, ch] = x[b, oh * sh + i, ow * sw + j, ch]
+    return cols.reshape(n * out_h * out_w, kh * kw * c)
+
+
+@njit(cache=True, parallel=True)
+def _im2col_row_runs(x, kh, kw, sh, sw, out_h, out_w):
     n, h, w, c = x.shape
-    # In NHWC a window's row is kw*c contiguous values: copy it as one run.
     span = kw * c
     rows = x.reshape(n, h, w * c)
     cols = np.empty((n * out_h * out_w, kh, span), dtype=x.dtype)
@@ -30,7 +61,23 @@ def im2col(x, kh, kw, sh, sw, out_h, out_w):
 
 
 @njit(cache=True, parallel=True)
-def col2im(cols, x_shape, kh, kw, sh, sw, out_h, out_w):
+def _col2im_channels_inner(cols, x_shape, kh, kw, sh, sw, out_h, out_w):
+    n, h, w, c = x_shape
+    windows = cols.reshape(n, out_h, out_w, kh, kw, c)
+    x = np.empty((n, h, w, c), dtype=cols.dtype)
+    for b in prange(n):  # each iteration adds only into its own image
+        x[b] = 0
+        for oh in range(out_h):
+            for ow in range(out_w):
+                for i in range(kh):
+                    for j in range(kw):
+                        for ch in range(c):
+                            x[b, oh * sh + i, ow * sw + j, ch] += windows[b, oh, ow, i, j, ch]
+    return x
+
+
+@njit(cache=True, parallel=True)
+def _col2im_row_runs(cols, x_shape, kh, kw, sh, sw, out_h, out_w):
     n, h, w, c = x_shape
     span = kw * c
     windows = cols.reshape(n * out_h * out_w, kh, span)
@@ -136,19 +183,31 @@ def _maxpool_window_inner(x, ph, pw, sh, sw, out_h, out_w):
 def maxpool_backward(grad_y, argmax, x_shape, ph, pw, sh, sw):
     n, h, w, c = x_shape
     _, out_h, out_w, _ = grad_y.shape
-    # window position -> (row, column) offsets, looked up instead of divided
-    row_of = np.empty(ph * pw, dtype=np.int64)
-    col_of = np.empty(ph * pw, dtype=np.int64)
-    for k in range(ph * pw):
-        row_of[k], col_of[k] = k // pw, k % pw
     grad_x = np.empty((n, h, w, c), dtype=grad_y.dtype)
-    for b in prange(n):  # each iteration adds only into its own image
-        grad_x[b] = 0
-        for oh in range(out_h):
-            for ow in range(out_w):
-                for ch in range(c):
-                    k = argmax[b, oh, ow, ch]
-                    grad_x[b, oh * sh + row_of[k], ow * sw + col_of[k], ch] += grad_y[b, oh, ow, ch]
+    # When windows tile the input (stride = pool size) each input lies in at
+    # most one window: write every covered position once, instead of zeroing
+    # the whole image and then adding. That pays off when the channel loop is
+    # long enough to vectorise (8+ channels, as in maxpool_forward).
+    tiled = sh == ph and sw == pw and c >= 8
+    for b in prange(n):  # each iteration writes only its own image
+        if tiled:
+            for oh in range(out_h):
+                for i in range(ph):
+                    for ow in range(out_w):
+                        for j in range(pw):
+                            k = i * pw + j
+                            for ch in range(c):
+                                g = grad_y[b, oh, ow, ch] if argmax[b, oh, ow, ch] == k else 0
+                                grad_x[b, oh * sh + i, ow * sw + j, ch] = g
+            grad_x[b, out_h * sh:] = 0             # rows no window reached
+            grad_x[b, :out_h * sh, out_w * sw:] = 0  # and columns
+        else:
+            grad_x[b] = 0
+            for oh in range(out_h):
+                for ow in range(out_w):
+                    for ch in range(c):
+                        k = argmax[b, oh, ow, ch]
+                        grad_x[b, oh * sh + k // pw, ow * sw + k % pw, ch] += grad_y[b, oh, ow, ch]
     return grad_x
 
 
@@ -164,9 +223,15 @@ def _fold(index, size, fill_mode):
 
 
 @njit(cache=True)
-def _snap(v):
-    nearest = np.floor(v + 0.5)
-    return nearest if abs(v - nearest) < 1e-6 else v
+def _split(v):
+    """(whole, fraction) of a position; within 1e-6 of a whole pixel, exactly that pixel."""
+    whole = np.floor(v)
+    fraction = v - whole
+    if fraction < 1e-6:
+        return int(whole), 0.0
+    if fraction > 1 - 1e-6:
+        return int(whole) + 1, 0.0
+    return int(whole), fraction
 
 
 @njit(cache=True, parallel=True)
@@ -175,29 +240,30 @@ def affine_resample(x, matrix, shift, fill_mode, cval):
     o_r, o_c = (h - 1) / 2, (w - 1) / 2
     out = np.empty((h, w, c), dtype=np.float32)
     for r in prange(h):  # each iteration writes its own output row
-        acc = np.empty(c, dtype=np.float64)
         for col in range(w):
             dr_, dc_ = r - o_r, col - o_c
-            r_in = _snap(matrix[0, 0] * dr_ + matrix[0, 1] * dc_ + o_r + shift[0])
-            c_in = _snap(matrix[1, 0] * dr_ + matrix[1, 1] * dc_ + o_c + shift[1])
-            r0, c0 = int(np.floor(r_in)), int(np.floor(c_in))
-            fr, fc = r_in - r0, c_in - c0
-            acc[:] = 0.0
-            for dr in range(2):
-                weight_r = fr if dr else 1.0 - fr
-                rr = r0 + dr
-                r_inside = 0 <= rr < h
-                rr = _fold(rr, h, fill_mode)
-                for dc in range(2):
-                    weight = weight_r * (fc if dc else 1.0 - fc)
-                    cc = c0 + dc
-                    inside = r_inside and 0 <= cc < w
-                    cc = _fold(cc, w, fill_mode)
-                    for ch in range(c):
-                        if fill_mode == 1 and not inside:
-                            acc[ch] += weight * cval
-                        else:
-                            acc[ch] += weight * x[rr, cc, ch]
+            r0, fr = _split(matrix[0, 0] * dr_ + matrix[0, 1] * dc_ + o_r + shift[0])
+            c0, fc = _split(matrix[1, 0] * dr_ + matrix[1, 1] * dc_ + o_c + shift[1])
+            w00, w01 = (1 - fr) * (1 - fc), (1 - fr) * fc
+            w10, w11 = fr * (1 - fc), fr * fc
+            if 0 <= r0 and r0 + 1 < h and 0 <= c0 and c0 + 1 < w:
+                # all four neighbours inside: no fill mode to consult
+                for ch in range(c):
+                    out[r, col, ch] = (w00 * x[r0, c0, ch] + w01 * x[r0, c0 + 1, ch]
+                                       + w10 * x[r0 + 1, c0, ch] + w11 * x[r0 + 1, c0 + 1, ch])
+                continue
             for ch in range(c):
-                out[r, col, ch] = acc[ch]
+                total = 0.0
+                for dr in range(2):
+                    rr = r0 + dr
+                    for dc in range(2):
+                        weight = (w10 if dc == 0 else w11) if dr else (w00 if dc == 0 else w01)
+                        if weight == 0:
+                            continue
+                        cc = c0 + dc
+                        if fill_mode == 1 and not (0 <= rr < h and 0 <= cc < w):
+                            total += weight * cval
+                        else:
+                            total += weight * x[_fold(rr, h, fill_mode), _fold(cc, w, fill_mode), ch]
+                out[r, col, ch] = total
     return out

@@ -112,6 +112,17 @@ def window_geometry(layer, n, k, s, padding):
     return out, total // 2, total - total // 2
 
 
+def sliding_window_shape(layer, input_shape, window, strides, padding):
+    """Output (height, width) and pads (top, bottom, left, right) of a 2-D
+    window sliding over a per-sample input (height, width, channels)."""
+    if len(input_shape) != 3:
+        raise ValueError(f"{layer}: expects per-sample input (height, width, channels), "
+                         f"got shape {input_shape}")
+    out_h, top, bottom = window_geometry(layer, input_shape[0], window[0], strides[0], padding)
+    out_w, left, right = window_geometry(layer, input_shape[1], window[1], strides[1], padding)
+    return (out_h, out_w), (top, bottom, left, right)
+
+
 def pad_hw(x, pads, value=0.0):
     """Pad the height and width axes of an NHWC batch; pads = (top, bottom, left, right)."""
     top, bottom, left, right = pads

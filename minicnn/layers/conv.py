@@ -3,7 +3,7 @@ import numpy as np
 
 from minicnn import kernels
 from minicnn.layers.base import (Layer, as_pair, check_choice, glorot_uniform, pad_hw,
-                                 unpad_hw, window_geometry)
+                                 sliding_window_shape, unpad_hw)
 from minicnn.seeding import make_rng
 
 
@@ -44,14 +44,8 @@ class Conv2D(Layer):
                 "activation": self.activation, "use_bias": self.use_bias}
 
     def compute_output_shape(self, input_shape):
-        if len(input_shape) != 3:
-            raise ValueError(f"{self.name}: expects per-sample input (height, width, channels), "
-                             f"got shape {input_shape}")
-        h, w, _ = input_shape
-        (kh, kw), (sh, sw) = self.kernel_size, self.strides
-        out_h, top, bottom = window_geometry(self.name, h, kh, sh, self.padding)
-        out_w, left, right = window_geometry(self.name, w, kw, sw, self.padding)
-        self.pads = (top, bottom, left, right)
+        (out_h, out_w), self.pads = sliding_window_shape(self.name, input_shape, self.kernel_size,
+                                                         self.strides, self.padding)
         return out_h, out_w, self.filters
 
     def init_params(self, input_shape):

@@ -2,7 +2,7 @@
 import numpy as np
 
 from minicnn import kernels
-from minicnn.layers.base import Layer, as_pair, check_choice, pad_hw, unpad_hw, window_geometry
+from minicnn.layers.base import Layer, as_pair, check_choice, pad_hw, sliding_window_shape, unpad_hw
 
 
 class MaxPool2D(Layer):
@@ -28,15 +28,9 @@ class MaxPool2D(Layer):
                 "padding": self.padding}
 
     def compute_output_shape(self, input_shape):
-        if len(input_shape) != 3:
-            raise ValueError(f"{self.name}: expects per-sample input (height, width, channels), "
-                             f"got shape {input_shape}")
-        h, w, c = input_shape
-        (ph, pw), (sh, sw) = self.pool_size, self.strides
-        out_h, top, bottom = window_geometry(self.name, h, ph, sh, self.padding)
-        out_w, left, right = window_geometry(self.name, w, pw, sw, self.padding)
-        self.pads = (top, bottom, left, right)
-        return out_h, out_w, c
+        (out_h, out_w), self.pads = sliding_window_shape(self.name, input_shape, self.pool_size,
+                                                         self.strides, self.padding)
+        return out_h, out_w, input_shape[2]
 
     def forward(self, x, training=False):
         x = self._check_input(x)

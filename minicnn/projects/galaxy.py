@@ -11,14 +11,12 @@ import numpy as np
 from minicnn import Sequential
 from minicnn.layers import Conv2D, Dense, Flatten, MaxPool2D
 from minicnn.preprocessing import ImageDataGenerator
-from minicnn.projects.xray import directory_iterators
+from minicnn.projects.data import LESSON_AUGMENTATION, RESCALE, directory_iterators
 
 NAME = "galaxy"
 IMAGE_SIZE = (128, 128)
 COLOR_MODE = "rgb"
-RESCALE = 1 / 255
-AUGMENTATION = dict(rescale=RESCALE, zoom_range=0.1, rotation_range=25,
-                    width_shift_range=0.05, height_shift_range=0.05)
+AUGMENTATION = LESSON_AUGMENTATION
 NPZ_CLASS_NAMES = ["normal", "ringed", "merger", "other"]
 # (images, labels) key pairs seen in copies of the lesson's data file
 NPZ_KEYS = [("data", "labels"), ("images", "labels"), ("x", "y"), ("X", "Y"), ("X", "y"),

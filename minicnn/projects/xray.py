@@ -7,14 +7,12 @@ import os
 
 from minicnn import Sequential
 from minicnn.layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D
-from minicnn.preprocessing import ImageDataGenerator
+from minicnn.projects.data import LESSON_AUGMENTATION, RESCALE, directory_iterators
 
 NAME = "xray"
 IMAGE_SIZE = (256, 256)
 COLOR_MODE = "grayscale"
-RESCALE = 1 / 255
-AUGMENTATION = dict(rescale=RESCALE, zoom_range=0.1, rotation_range=25,
-                    width_shift_range=0.05, height_shift_range=0.05)
+AUGMENTATION = LESSON_AUGMENTATION
 SAMPLE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                       "samples", "covid-xray")
 
@@ -37,27 +35,3 @@ def load_data(data=None, batch_size=32, seed=0, validation_split=0.2):
     data = data or SAMPLE
     return directory_iterators(data, IMAGE_SIZE, COLOR_MODE, AUGMENTATION, batch_size, seed,
                                validation_split)
-
-
-def directory_iterators(data, image_size, color_mode, augmentation, batch_size, seed,
-                        validation_split):
-    """(train, validation or None, test) iterators over data/train and data/test;
-    augmentation on training only, rescaling on all three."""
-    if not os.path.isdir(data):
-        raise ValueError(f"{data}: no such data directory")
-    for split in ("train", "test"):
-        if not os.path.isdir(os.path.join(data, split)):
-            raise ValueError(f"{data}: expected {split}/ inside it, with one folder per class")
-    rescale_only = dict(rescale=augmentation.get("rescale"), validation_split=validation_split)
-    kw = dict(target_size=image_size, color_mode=color_mode, batch_size=batch_size, seed=seed,
-              cache=True)
-    train_dir = os.path.join(data, "train")
-    train = ImageDataGenerator(**augmentation, validation_split=validation_split).flow_from_directory(
-        train_dir, subset="training" if validation_split else None, **kw)
-    validation = None
-    if validation_split:
-        validation = ImageDataGenerator(**rescale_only).flow_from_directory(
-            train_dir, subset="validation", shuffle=False, **kw)
-    test = ImageDataGenerator(rescale=augmentation.get("rescale")).flow_from_directory(
-        os.path.join(data, "test"), shuffle=False, classes=list(train.class_indices), **kw)
-    return train, validation, test
