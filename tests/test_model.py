@@ -316,3 +316,13 @@ def test_save_is_atomic(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         small_cnn(num_classes=4).save(path)
     assert path.read_bytes() == good and os.listdir(tmp_path) == ["model.npz"]
+
+
+def test_layer_output_by_index_and_name(rng):
+    model = small_cnn()
+    x = rng.standard_normal((2, 8, 8, 2)).astype(np.float32)
+    first = model.layer_output(x, 0)
+    assert first.shape == (2, 8, 8, 3) and np.all(first >= 0)  # after the fused ReLU
+    np.testing.assert_array_equal(model.layer_output(x, "flatten"), model.layer_output(x, 5))
+    with pytest.raises(ValueError, match="no layer 'nope'"):
+        model.layer_output(x, "nope")

@@ -345,3 +345,19 @@ def test_bad_generator_arguments():
         ImageDataGenerator(validation_split=1.5)
     with pytest.raises(ValueError, match="zoom_range"):
         ImageDataGenerator(zoom_range=(1.2, 0.8))
+
+
+def test_real_covid_set_equals_pillow():
+    """On the real covid X-rays (RGBA PNGs), grayscale batches equal Pillow's own
+    convert("L") + resize, as Keras computes them. Skips without ../shared/data."""
+    from conftest import shared_data
+    test_dir = shared_data("covid19-dataset", "test")
+    it = ImageDataGenerator(rescale=1 / 255).flow_from_directory(
+        test_dir, target_size=(128, 128), color_mode="grayscale", batch_size=16, shuffle=False,
+        verbose=False, interpolation="bilinear")
+    assert (it.samples, it.class_indices) == (66, {"Covid": 0, "Normal": 1, "Pneumonia": 2})
+    x, y = it[1]
+    expected = np.stack([expected_pixels(p, "grayscale", (128, 128), Image.Resampling.BILINEAR)
+                         for p in it.filepaths[16:32]])
+    np.testing.assert_array_equal(x, expected * np.float32(1 / 255))
+    np.testing.assert_array_equal(y.argmax(axis=1), it.classes[16:32])
