@@ -20,6 +20,7 @@ import time  # noqa: E402
 import minicnn  # noqa: E402
 from minicnn.preprocessing import ImageDataGenerator  # noqa: E402
 from minicnn.projects import xray  # noqa: E402
+from results_file import RESULTS, append_section  # noqa: E402
 
 
 def epoch_seconds(iterator):
@@ -36,7 +37,7 @@ def main():
     parser.add_argument("--data", default=os.path.join(here, "..", "..", "shared", "data",
                                                        "covid19-dataset"))
     parser.add_argument("--passes", type=int, default=3)
-    parser.add_argument("--out", default=os.path.join(here, "RESULTS.md"))
+    parser.add_argument("--out", default=RESULTS)
     args = parser.parse_args()
     train_dir = os.path.join(args.data, "train")
     if not os.path.isdir(train_dir):
@@ -79,10 +80,7 @@ def main():
         label = f"{kernels} kernels, {'cached (cache=True)' if cache else 'decoding every epoch'}"
         lines.append(f"| {label} | {rate:.0f} | {rate / train_rate:.2f} |")
     lines.append(f"| training (train_on_batch, X-ray model) | {train_rate:.0f} | 1.00 |")
-    text = "\n".join(lines) + "\n"
-    print(text)
-    with open(args.out, "a") as f:
-        f.write("\n" + text)
+    append_section(lines, args.out)
 
 
 if __name__ == "__main__":

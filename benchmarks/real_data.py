@@ -14,6 +14,8 @@ import os
 import subprocess
 import sys
 
+from results_file import RESULTS, append_section
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 RUNS = [  # (name, project, dataset folder, epochs, seed)
     ("covid, seed 0", "xray", "covid19-dataset", 20, 0),
@@ -33,7 +35,7 @@ def main():
     parser.add_argument("--shared", default=os.path.join(HERE, "..", "..", "shared", "data"))
     parser.add_argument("--runs", default=os.path.join("runs", "real-data"))
     parser.add_argument("--summarize-only", action="store_true")
-    parser.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
+    parser.add_argument("--out", default=RESULTS)
     args = parser.parse_args()
     if not args.summarize_only:
         for name, project, folder, epochs, seed in RUNS:
@@ -57,10 +59,7 @@ def main():
         recall = ", ".join(f"{k} {v['recall']:.2f}" for k, v in t["per_class"].items())
         lines.append(f"| {name} | {m['epochs']} | {t['samples']} | {t['accuracy']:.3f} | "
                      f"{t['auc']:.3f} | {recall} | {m['seconds_per_epoch']:.1f} |")
-    text = "\n".join(lines) + "\n"
-    print(text)
-    with open(args.out, "a") as f:
-        f.write("\n" + text)
+    append_section(lines, args.out)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ import numpy as np  # noqa: E402
 
 import minicnn  # noqa: E402
 from minicnn.layers import Conv2D, Dense, Flatten, MaxPool2D  # noqa: E402
+from results_file import RESULTS, append_section  # noqa: E402
 
 try:
     import torch
@@ -207,8 +208,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--passes", type=int, default=7)
     parser.add_argument("--steps", type=int, default=10)
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                                      "RESULTS.md"))
+    parser.add_argument("--out", default=RESULTS)
     parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS))
     args = parser.parse_args()
 
@@ -246,11 +246,7 @@ def main():
         lines.append(f"- {name}: peak traced memory of a step {peak / 2**20:.1f} MiB, its im2col "
                      f"buffers {cols / 2**20:.1f} MiB (ratio {peak / cols:.2f}); growth over 30 "
                      f"steps {growth / 2**10:.1f} KiB.")
-    text = "\n".join(lines) + "\n"
-    print(text)
-    with open(args.out, "a") as f:
-        f.write("\n" + text)
-    print(f"appended to {args.out}")
+    append_section(lines, args.out)
 
 
 if __name__ == "__main__":
