@@ -10,8 +10,20 @@ Where the fastest loop order depends on the channel count, a small Python
 function picks one of two compiled loops; the threshold (8 channels) was
 measured with benchmarks/train_step.py's workloads.
 """
+import os
+
+import numba
 import numpy as np
 from numba import njit, prange
+
+# Keep the compiled kernels in the user's cache folder, not beside the
+# installed sources: files written into site-packages outlive a reinstall (pip
+# removes only what it installed) and turn the old package folder into an
+# empty namespace package that shadows the new install. NUMBA_CACHE_DIR, when
+# set, still wins. numba reads this when each @njit below is applied.
+if not os.environ.get("NUMBA_CACHE_DIR"):
+    _cache_home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    numba.config.CACHE_DIR = os.path.join(_cache_home, "minicnn", "numba")
 
 
 # Two loop orders for im2col and col2im, one result. With 8+ channels the
