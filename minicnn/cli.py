@@ -61,10 +61,10 @@ def train(args):
 
 def predict(args):
     from minicnn import load_model
-    from minicnn.preprocessing import load_image
+    from minicnn.preprocessing.files import color_mode_of, load_image
     model = load_model(args.model)
     height, width, channels = model.input_shape
-    color_mode = {1: "grayscale", 3: "rgb", 4: "rgba"}[channels]
+    color_mode = color_mode_of(channels)
     names = model.metadata.get("class_names") or [str(k) for k in range(model.output_shape[0])]
     rescale = model.metadata.get("rescale", 1 / 255)
     for path in args.images:

@@ -16,6 +16,8 @@ random g, so that dL/dy = g exercises every output.
 """
 import numpy as np
 
+from minicnn.saving import copy_model
+
 
 def rel_error(analytic, numeric):
     """cs231n's relative error, the maximum over all elements."""
@@ -76,21 +78,30 @@ def check_layer(layer, input_shape, batch_size=2, x=None, seed=0, h=1e-4, verbos
     return errors
 
 
-def check_model(model, x, y, h=1e-4, verbose=True):
+def check_model(model, x, y, h=1e-4, verbose=True, check_input=False):
     """Check a whole compiled model's gradients of its loss on (x, y).
 
-    The model must be built in float64 (``model.build(input_shape, dtype=np.float64)``).
-    Runs in inference mode, so Dropout is the identity and the check is
-    deterministic. Returns {"layer_name.param": max relative error}.
+    The check runs on a float64 copy of the model (same weights), so a float32
+    model is checked too, as its float64 twin. Runs in inference mode, so
+    Dropout is the identity and the check is deterministic. Returns
+    {"layer.param": max relative error}; with check_input, also "input":
+    the error of dL/dx (``model.input_gradient``).
     """
-    x = np.asarray(x, dtype=np.float64)
+    if model.loss is None:
+        raise ValueError(f"check_model: compile {model.name} first (the check needs its loss)")
+    if model.dtype != np.float64:
+        model = copy_model(model, np.float64)
+    x = np.array(x, dtype=np.float64)
     model.compute_gradients(x, y, training=False)
-    analytic = {(layer.name, k): g.copy() for layer in model.layers for k, g in layer.grads.items()}
+    analytic = {name: grad.copy() for name, _, grad in model.parameters()}
     errors = {}
-    for layer in model.layers:
-        for key, param in layer.params.items():
-            numeric = numerical_gradient(lambda: model.compute_loss(x, y, training=False), param, h)
-            errors[f"{layer.name}.{key}"] = rel_error(analytic[(layer.name, key)], numeric)
-            if verbose:
-                print(f"{layer.name}.{key}: max relative error {errors[f'{layer.name}.{key}']:.2e}")
+    for name, param, _ in model.parameters():
+        numeric = numerical_gradient(lambda: model.compute_loss(x, y, training=False), param, h)
+        errors[name] = rel_error(analytic[name], numeric)
+    if check_input:
+        errors["input"] = rel_error(model.input_gradient(x, y), numerical_gradient(
+            lambda: model.compute_loss(x, y, training=False), x, h))
+    if verbose:
+        for name, error in errors.items():
+            print(f"{name}: max relative error {error:.2e}")
     return errors

@@ -15,6 +15,10 @@ class SoftmaxCrossEntropy:
     """
 
     name = "softmax_cross_entropy"
+    # The activation this loss absorbs: when the model's last layer ends in a
+    # softmax, the model passes that layer's pre-activation (the logits) to
+    # forward and this loss's gradient to the layer's backward_from_pre_activation.
+    fused_activation = "softmax"
 
     def forward(self, logits, targets):
         logits = np.asarray(logits)

@@ -129,3 +129,47 @@ def get(name):
         raise ValueError(f"unknown metric {name!r}; expected one of {sorted(METRICS)} or a "
                          f"function(y_true, y_prob)")
     return ("accuracy" if METRICS[name] is accuracy else name), METRICS[name]
+
+
+class EpochTally:
+    """An epoch's loss and metrics, built up batch by batch at O(batch) cost a step.
+
+    ``running()`` is what the progress bar shows: the sample-weighted mean loss
+    and the accuracy so far, from running sums. ``result()`` computes every
+    metric once, over all of the epoch's targets and predictions (AUC is not a
+    mean of per-batch AUCs), so it is called at the end of an epoch only.
+    """
+
+    def __init__(self, metrics):
+        self.metrics = list(metrics)  # (name, function(y_true, probabilities)) pairs
+        self.keep_predictions = any(function is not accuracy for _, function in self.metrics)
+        self.loss_sum, self.count, self.correct = 0.0, 0, 0
+        self.targets, self.probs = [], []
+
+    def add(self, loss, y, probs):
+        n = len(probs)
+        self.loss_sum += loss * n
+        self.count += n
+        if y is None:
+            return
+        self.correct += int(np.sum(as_labels(y) == as_labels(probs)))
+        if self.keep_predictions:
+            self.targets.append(np.asarray(y))
+            self.probs.append(probs)
+
+    def running(self):
+        logs = {"loss": self.loss_sum / max(self.count, 1)}
+        if self.count and any(function is accuracy for _, function in self.metrics):
+            logs["accuracy"] = self.correct / self.count
+        return logs
+
+    def result(self):
+        logs = {"loss": self.loss_sum / max(self.count, 1)}
+        if not self.count:
+            return logs
+        if self.keep_predictions:
+            y, probs = np.concatenate(self.targets), np.concatenate(self.probs)
+        for name, function in self.metrics:
+            logs[name] = (self.correct / self.count if function is accuracy
+                          else float(function(y, probs)))
+        return logs

@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 
 import minicnn
+from minicnn import Sequential
+from minicnn.layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU
 
 SHARED_DATA = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
 
@@ -33,3 +35,41 @@ def shared_data(*parts):
     if not os.path.exists(path):
         pytest.skip(f"shared data not available: {path}")
     return path
+
+
+def small_cnn(num_classes=3, input_shape=(8, 8, 2), dtype=np.float32, softmax=True):
+    model = Sequential([
+        Conv2D(3, 3, padding="same", activation="relu"),
+        MaxPool2D(2),
+        Conv2D(4, 2, strides=1),
+        ReLU(),
+        Dropout(0.2),
+        Flatten(),
+        Dense(5, activation="relu"),
+        Dense(num_classes, activation="softmax" if softmax else None),
+    ])
+    model.build(input_shape, dtype)
+    return model
+
+
+def bars(n, rng, size=12):
+    """Horizontal (class 0) vs vertical (class 1) bars, with noise."""
+    x = rng.normal(0, 0.1, (n, size, size, 1)).astype(np.float32)
+    y = rng.integers(0, 2, n)
+    for i in range(n):
+        p = rng.integers(1, size - 1)
+        if y[i]:
+            x[i, :, p, 0] += 1
+        else:
+            x[i, p, :, 0] += 1
+    return x, y
+
+
+# -- one-step parity with the update equations, computed by hand ----------------
+def dense_model(optimizer):
+    minicnn.set_seed(2)
+    model = Sequential([Dense(3)], input_shape=(4,))
+    model.build((4,), np.float64)
+    model.compile(optimizer, "sparse_categorical_crossentropy", metrics=[])
+    return model
+

@@ -21,13 +21,17 @@ def run_cli(*args):
 
 
 def test_train_xray_on_the_bundled_sample_end_to_end(tmp_path):
-    result = run_cli("train", "xray", "--epochs", "1", "--out", str(tmp_path))
+    result = run_cli("train", "xray", "--epochs", "5", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
     for name in OUTPUTS:
         assert (tmp_path / name).stat().st_size > 0, name
     report = json.loads((tmp_path / "metrics.json").read_text())
     assert report["classes"] == ["Covid", "Normal", "Pneumonia"]
     assert report["test"]["samples"] == 30 and 0 <= report["test"]["accuracy"] <= 1
+    # seed 0 (the default): a training that learns; a broken one fails these
+    losses = report["history"]["loss"]
+    assert losses[-1] < losses[0] - 0.1, losses
+    assert report["test"]["accuracy"] >= 12 / 30  # chance: the largest test class is 10 of 30
     assert set(report["history"]) >= {"loss", "accuracy", "auc", "val_loss", "val_accuracy"}
     assert "Total params: 3,871" in result.stdout and "confusion matrix" in result.stdout
     assert "precision" in result.stdout and "test loss" in result.stdout

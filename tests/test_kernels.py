@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+import minicnn
 from minicnn.kernels import fast, reference
 
 # (N, H, W, C, kh, kw, sh, sw): stride > kernel, stride < kernel (overlap),
@@ -100,3 +101,36 @@ def test_epilogue_kernels_match_reference(relu, with_bias, dtype, rng):
     np.testing.assert_allclose(got_b, expected_b, rtol=1e-5, atol=1e-5)
     assert got_b.shape == ((7,) if with_bias else (0,))
     np.testing.assert_array_equal(grad_y, grad_y_before)
+
+
+def test_set_kernels_rejects_unknown_names():
+    with pytest.raises(ValueError, match="numba"):
+        minicnn.set_kernels("cuda")
+    assert minicnn.get_kernels() == "numba"
+
+
+
+def test_set_kernels_really_switches_the_twin(monkeypatch, rng):
+    """The layers call whichever twin set_kernels selected, and only that one."""
+    from minicnn.layers import Conv2D, MaxPool2D
+    calls = []
+    for module, name in [(reference, "numpy"), (fast, "numba")]:
+        for function in ("im2col", "col2im", "maxpool_forward", "maxpool_backward", "bias_relu"):
+            original = getattr(module, function)
+            monkeypatch.setattr(module, function,
+                                lambda *a, _f=original, _n=name, _k=function:
+                                calls.append((_n, _k)) or _f(*a))
+    x = rng.standard_normal((2, 6, 6, 2)).astype(np.float32)
+    try:
+        for name in ("numpy", "numba"):
+            minicnn.set_kernels(name)
+            assert minicnn.get_kernels() == name
+            calls.clear()
+            conv, pool = Conv2D(3, 3, activation="relu", seed=0), MaxPool2D(2)
+            y = pool.forward(conv.forward(x))
+            conv.backward(pool.backward(np.ones_like(y)))
+            assert {twin for twin, _ in calls} == {name}, calls
+            assert {k for _, k in calls} == {"im2col", "col2im", "maxpool_forward",
+                                             "maxpool_backward", "bias_relu"}
+    finally:
+        minicnn.set_kernels("numba")

@@ -1,44 +1,14 @@
-"""Sequential, optimizers, fit/evaluate/predict, callbacks, save/load, trace."""
-import json
-import os
+"""Sequential: the training step, fit/evaluate/predict, the input gradient and the fused loss."""
 
 import numpy as np
 import pytest
 
 import minicnn
-from minicnn import Sequential, load_model
-from minicnn.callbacks import EarlyStopping
+from minicnn import Sequential
 from minicnn.gradcheck import check_model
-from minicnn.layers import Conv2D, Dense, Dropout, Flatten, Input, MaxPool2D, ReLU
+from minicnn.layers import Activation, Conv2D, Dense, Dropout, Flatten, Input, MaxPool2D
 from minicnn.optimizers import SGD, Adam
-
-
-def small_cnn(num_classes=3, input_shape=(8, 8, 2), dtype=np.float32, softmax=True):
-    model = Sequential([
-        Conv2D(3, 3, padding="same", activation="relu"),
-        MaxPool2D(2),
-        Conv2D(4, 2, strides=1),
-        ReLU(),
-        Dropout(0.2),
-        Flatten(),
-        Dense(5, activation="relu"),
-        Dense(num_classes, activation="softmax" if softmax else None),
-    ])
-    model.build(input_shape, dtype)
-    return model
-
-
-def bars(n, rng, size=12):
-    """Horizontal (class 0) vs vertical (class 1) bars, with noise."""
-    x = rng.normal(0, 0.1, (n, size, size, 1)).astype(np.float32)
-    y = rng.integers(0, 2, n)
-    for i in range(n):
-        p = rng.integers(1, size - 1)
-        if y[i]:
-            x[i, :, p, 0] += 1
-        else:
-            x[i, p, :, 0] += 1
-    return x, y
+from conftest import bars, small_cnn
 
 
 @pytest.mark.parametrize("softmax", [True, False])
@@ -65,56 +35,6 @@ def test_fused_softmax_loss_equals_loss_on_logits(rng):
     assert a.compute_loss(x, y) == pytest.approx(b.compute_loss(x, y), rel=1e-6)
     np.testing.assert_allclose(a.predict(x), b.predict(x), rtol=1e-5)
     np.testing.assert_allclose(a.predict(x).sum(axis=1), 1, rtol=1e-5)
-
-
-# -- one-step parity with the update equations, computed by hand ----------------
-def dense_model(optimizer):
-    minicnn.set_seed(2)
-    model = Sequential([Dense(3)], input_shape=(4,))
-    model.build((4,), np.float64)
-    model.compile(optimizer, "sparse_categorical_crossentropy", metrics=[])
-    return model
-
-
-@pytest.mark.parametrize("momentum,nesterov", [(0.0, False), (0.9, False), (0.9, True)])
-def test_sgd_steps_match_hand_computation(momentum, nesterov, rng):
-    x, y = rng.standard_normal((5, 4)), rng.integers(0, 3, 5)
-    model = dense_model(SGD(learning_rate=0.1, momentum=momentum, nesterov=nesterov))
-    w = model.layers[0].params["W"].copy()
-    v = np.zeros_like(w)
-    for _ in range(3):
-        model.compute_gradients(x, y)
-        g = model.layers[0].grads["W"].copy()
-        model.layers[0].params["W"][...] = w  # restore, then let the optimizer step
-        model.train_on_batch(x, y)
-        v = momentum * v - 0.1 * g
-        w = w + (momentum * v - 0.1 * g if nesterov else v)
-        np.testing.assert_allclose(model.layers[0].params["W"], w, rtol=1e-12)
-
-
-def test_adam_steps_match_hand_computation(rng):
-    x, y = rng.standard_normal((5, 4)), rng.integers(0, 3, 5)
-    model = dense_model(Adam(learning_rate=0.01))
-    w = model.layers[0].params["W"].copy()
-    m = np.zeros_like(w)
-    v = np.zeros_like(w)
-    for t in range(1, 4):
-        model.compute_gradients(x, y)
-        g = model.layers[0].grads["W"].copy()
-        model.train_on_batch(x, y)
-        m = 0.9 * m + 0.1 * g
-        v = 0.999 * v + 0.001 * g ** 2
-        w = w - 0.01 * np.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t) * m / (np.sqrt(v) + 1e-7)
-        np.testing.assert_allclose(model.layers[0].params["W"], w, rtol=1e-12)
-
-
-def test_gradients_stay_inspectable_after_a_step(rng):
-    x, y = rng.standard_normal((5, 4)), rng.integers(0, 3, 5)
-    model = dense_model("sgd")
-    model.compute_gradients(x, y)
-    before = model.layers[0].grads["W"].copy()
-    model.train_on_batch(x, y)  # recomputes the same gradient, then updates
-    np.testing.assert_allclose(model.layers[0].grads["W"], before)
 
 
 # -- learning ----------------------------------------------------------------------
@@ -174,33 +94,18 @@ def test_nan_loss_stops_with_epoch_and_batch_and_keeps_weights(rng):
     model = Sequential([Flatten(), Dense(2, activation="softmax")], input_shape=(8, 8, 1))
     model.compile("sgd", "sparse_categorical_crossentropy")
     snapshots = []
-    original = model._train_step
+    original = model.train_step
 
     def spy(xb, yb):
         snapshots.append(model.get_weights())
         return original(xb, yb)
 
-    model._train_step = spy
+    model.train_step = spy
     with pytest.raises(FloatingPointError, match="epoch 1, batch 3"):
         model.fit(x, y, batch_size=16, shuffle=False, verbose=0)
     for kept, before in zip(model.get_weights(), snapshots[-1]):
         np.testing.assert_array_equal(kept, before)
         assert np.all(np.isfinite(kept))
-
-
-def test_early_stopping_restores_best_weights(rng):
-    x, y = bars(32, rng, size=8)
-    model = Sequential([Flatten(), Dense(2, activation="softmax")], input_shape=(8, 8, 1))
-    # a learning rate so large that the validation loss gets worse after the first epoch
-    model.compile(SGD(50.0), "sparse_categorical_crossentropy")
-    seen = []
-    stopper = EarlyStopping(monitor="val_loss", patience=1, restore_best_weights=True)
-    history = model.fit(x, y, epochs=20, verbose=0, validation_data=(x, y),
-                        callbacks=[stopper, lambda epoch, logs: seen.append((epoch, logs["loss"]))])
-    epochs_run = len(history.history["loss"])
-    assert epochs_run < 20 and len(seen) == epochs_run
-    best = int(np.argmin(history.history["val_loss"]))
-    assert model.evaluate(x, y)[0] == pytest.approx(history.history["val_loss"][best], rel=1e-5)
 
 
 def test_set_seed_gives_bit_identical_training(rng):
@@ -231,98 +136,73 @@ def test_compile_names_and_errors():
         Sequential([Dense(2)], input_shape=(3,)).fit(np.zeros((2, 3)), np.zeros(2))
 
 
-# -- summary and trace ----------------------------------------------------------------
-def test_summary_table(capsys):
-    model = Sequential(input_shape=(128, 128, 3))
-    for layer in [Conv2D(8, 3, strides=2, activation="relu"), MaxPool2D(2),
-                  Conv2D(8, 3, strides=2, activation="relu"), MaxPool2D(2), Flatten(),
-                  Dense(16, activation="relu"), Dense(4, activation="softmax")]:
-        model.add(layer)
-    model.summary()
-    out = capsys.readouterr().out
-    assert "conv2d (Conv2D)" in out and "conv2d_1 (Conv2D)" in out
-    assert "(None, 63, 63, 8)" in out and "(None, 7, 7, 8)" in out and "(None, 392)" in out
-    # 3*3*3*8+8 + 3*3*8*8+8 + 392*16+16 + 16*4+4
-    assert f"Total params: {224 + 584 + 6288 + 68:,}" in out
 
 
-def test_trace_reports_every_layer(rng, capsys):
+# -- the input gradient and the fused loss, through the layer contract -------------
+@pytest.mark.parametrize("softmax", [True, False])
+def test_input_gradient_equals_numerical_gradient(softmax, kernels, rng):
+    """dL/dx through every layer, the first included (saliency maps need it)."""
+    minicnn.set_seed(0)
+    model = small_cnn(dtype=np.float64, softmax=softmax)
+    model.compile("sgd", "categorical_crossentropy")
+    x = rng.standard_normal((3, 8, 8, 2))
+    y = np.eye(3)[[0, 2, 1]]
+    errors = check_model(model, x, y, verbose=False, check_input=True)
+    assert errors["input"] < 1e-6, errors
+    grad = model.input_gradient(x, y)
+    assert grad.shape == x.shape and np.any(grad != 0)
+
+
+def test_the_first_layer_returns_its_input_gradient(rng):
     model = small_cnn()
-    model.compile("adam")
-    rows = model.trace(rng.standard_normal((4, 8, 8, 2)), np.eye(3)[[0, 1, 2, 0]])
-    out = capsys.readouterr().out
-    assert [r["layer"] for r in rows] == [layer.name for layer in model.layers]
-    assert rows[0]["input_shape"] == (4, 8, 8, 2) and rows[-1]["output_shape"] == (4, 3)
-    assert rows[0]["norms"]["W"][1] > 0 and "fwd ms" in out and "dense_1" in out
-
-
-# -- files ------------------------------------------------------------------------------
-def test_save_and_load_model_round_trip(tmp_path, rng):
-    model = small_cnn()
-    model.compile("adam")
-    x = rng.standard_normal((3, 8, 8, 2)).astype(np.float32)
-    path = tmp_path / "model.npz"
-    model.save(path)
-    loaded = load_model(path)
-    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
-    assert [type(l) for l in loaded.layers] == [type(l) for l in model.layers]
-    with np.load(path, allow_pickle=False) as data:
-        architecture = json.loads(str(data["architecture"]))
-    assert architecture["layers"][0]["config"]["filters"] == 3
-    assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]  # no temporary left behind
-
-
-def test_save_weights_and_load_weights(tmp_path):
-    a, b = small_cnn(), small_cnn()
-    a.save_weights(tmp_path / "w.npz")
-    b.load_weights(tmp_path / "w.npz")
-    for wa, wb in zip(a.get_weights(), b.get_weights()):
-        np.testing.assert_array_equal(wa, wb)
-    with pytest.raises(ValueError, match="load_weights"):
-        load_model(tmp_path / "w.npz")
-
-
-def test_loading_a_corrupt_or_mismatched_file(tmp_path):
-    corrupt = tmp_path / "corrupt.npz"
-    corrupt.write_bytes(b"not a zip file at all")
-    with pytest.raises(ValueError, match="corrupt.npz"):
-        load_model(corrupt)
-    truncated = tmp_path / "truncated.npz"
-    small_cnn().save(tmp_path / "good.npz")
-    truncated.write_bytes((tmp_path / "good.npz").read_bytes()[:200])
-    with pytest.raises(ValueError, match="truncated.npz"):
-        load_model(truncated)
-    other = Sequential([Flatten(), Dense(7)], input_shape=(8, 8, 2))
-    other.save(tmp_path / "other.npz")
-    with pytest.raises(ValueError, match="missing"):
-        small_cnn().load_weights(tmp_path / "other.npz")
-    wider = small_cnn(num_classes=4)
-    wider.save_weights(tmp_path / "wider.npz")
-    with pytest.raises(ValueError, match=r"dense_1.W has shape \(5, 4\), the model expects \(5, 3\)"):
-        small_cnn().load_weights(tmp_path / "wider.npz")
-    with pytest.raises(FileNotFoundError, match="nowhere.npz"):
-        load_model(tmp_path / "nowhere.npz")
-
-
-def test_save_is_atomic(tmp_path, monkeypatch):
-    path = tmp_path / "model.npz"
-    small_cnn().save(path)
-    good = path.read_bytes()
-
-    def crash(*args, **kwargs):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(np, "savez", crash)
-    with pytest.raises(KeyboardInterrupt):
-        small_cnn(num_classes=4).save(path)
-    assert path.read_bytes() == good and os.listdir(tmp_path) == ["model.npz"]
-
-
-def test_layer_output_by_index_and_name(rng):
-    model = small_cnn()
+    model.compile("sgd")
     x = rng.standard_normal((2, 8, 8, 2)).astype(np.float32)
-    first = model.layer_output(x, 0)
-    assert first.shape == (2, 8, 8, 3) and np.all(first >= 0)  # after the fused ReLU
-    np.testing.assert_array_equal(model.layer_output(x, "flatten"), model.layer_output(x, 5))
-    with pytest.raises(ValueError, match="no layer 'nope'"):
-        model.layer_output(x, "nope")
+    model.compute_gradients(x, [0, 1])
+    out = model.layers[0].forward(x, training=False)
+    assert model.layers[0].backward(np.ones_like(out)).shape == x.shape
+
+
+def test_fit_skips_only_the_work_nobody_reads(rng, monkeypatch):
+    """fit asks the first layer for no input gradient; everything else gets one."""
+    model = small_cnn()
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    asked = []
+    for layer in model.layers:
+        original = layer.backward
+        monkeypatch.setattr(layer, "backward", lambda g, input_grad=True, _o=original, _l=layer:
+                            asked.append((_l.name, input_grad)) or _o(g, input_grad))
+    model.fit(rng.standard_normal((4, 8, 8, 2)), [0, 1, 2, 0], batch_size=4, verbose=0)
+    assert asked[-1] == ("conv2d", False) and all(wanted for _, wanted in asked[:-1])
+
+
+def test_softmax_fusion_works_for_any_layer_that_ends_in_softmax(rng):
+    """The fusion asks the last layer's activation (the contract), not its class:
+    Dense(3, softmax) and Dense(3) + Activation("softmax") train the same."""
+    models = []
+    for split in (False, True):
+        minicnn.set_seed(4)
+        layers = [Flatten(), Dense(3, activation=None if split else "softmax")]
+        model = Sequential(layers + ([Activation("softmax")] if split else []), input_shape=(4, 4, 1))
+        model.build((4, 4, 1), np.float64)
+        model.compile(SGD(0.5), "sparse_categorical_crossentropy")
+        assert model.loss_is_fused()
+        models.append(model)
+    x, y = rng.standard_normal((6, 4, 4, 1)), rng.integers(0, 3, 6)
+    for model in models:
+        model.fit(x, y, epochs=3, batch_size=3, shuffle=False, verbose=0)
+    for a, b in zip(models[0].get_weights(), models[1].get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    np.testing.assert_allclose(models[0].predict(x), models[1].predict(x), rtol=1e-12)
+
+
+def test_check_model_on_a_float32_model_checks_its_float64_twin(rng):
+    minicnn.set_seed(0)
+    model = small_cnn()  # float32
+    model.compile("sgd", "categorical_crossentropy")
+    before = model.get_weights()
+    errors = check_model(model, rng.standard_normal((2, 8, 8, 2)), np.eye(3)[[0, 2]],
+                         verbose=False)
+    assert len(errors) == 8 and max(errors.values()) < 1e-6, errors
+    assert model.dtype == np.float32
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)

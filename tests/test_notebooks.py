@@ -5,9 +5,6 @@ import time
 
 import pytest
 
-nbformat = pytest.importorskip("nbformat", reason="notebook runner is a test extra")
-nbclient = pytest.importorskip("nbclient", reason="notebook runner is a test extra")
-
 NOTEBOOKS = sorted(glob.glob(os.path.join(os.path.dirname(__file__), "..", "notebooks", "*.ipynb")))
 
 
@@ -17,6 +14,8 @@ def test_there_are_notebooks():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=os.path.basename)
 def test_notebook_runs(path):
+    nbformat = pytest.importorskip("nbformat", reason="the notebook runner is a test extra")
+    nbclient = pytest.importorskip("nbclient", reason="the notebook runner is a test extra")
     notebook = nbformat.read(path, as_version=4)
     assert not any(cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code"), \
         "notebooks are stored without outputs"

@@ -103,7 +103,8 @@ def test_class_modes(image_tree):
     kw = dict(target_size=(8, 8), shuffle=False, batch_size=11, verbose=False)
     classes = gen.flow_from_directory(image_tree, **kw).classes
     x, y = gen.flow_from_directory(image_tree, class_mode="sparse", **kw)[0]
-    np.testing.assert_array_equal(y, classes) and y.dtype == np.float32
+    np.testing.assert_array_equal(y, classes)
+    assert y.dtype == np.float32
     x, y = gen.flow_from_directory(image_tree, class_mode="input", **kw)[0]
     np.testing.assert_array_equal(x, y)
     x_only = gen.flow_from_directory(image_tree, class_mode=None, **kw)[0]
@@ -260,10 +261,17 @@ def test_random_transform_with_a_seed_is_reproducible(picture):
 
 
 def test_rescale_applies_after_augmentation(image_tree):
-    gen = ImageDataGenerator(rescale=0.5, width_shift_range=2, fill_mode="constant", cval=100, seed=0)
+    # a shift of exactly 2 columns (the list form draws 2 with a random sign) fills two
+    # columns with cval 100; rescaling after augmentation halves the fill to 50, while
+    # rescaling first would leave it at 100.
+    gen = ImageDataGenerator(rescale=0.5, width_shift_range=[2], fill_mode="constant", cval=100,
+                             seed=0)
     it = gen.flow_from_directory(image_tree, target_size=(8, 8), batch_size=11, verbose=False,
                                  shuffle=False, seed=4)
     x, _ = it[0]
+    for image in x:
+        filled = image[:, :2] if np.all(image[:, :2] == 50) else image[:, -2:]
+        np.testing.assert_array_equal(filled, 50)
     assert x.max() <= 127.5  # cval 100 and pixels up to 255, all halved
 
 

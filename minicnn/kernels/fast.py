@@ -159,7 +159,9 @@ def _maxpool_channels_inner(x, ph, pw, sh, sw, out_h, out_w):
                     for j in range(pw):
                         for ch in range(c):
                             v = x[b, top + i, left + j, ch]
-                            if v > best[ch]:  # strictly: the first maximum in scan order wins
+                            # strictly greater: the first maximum in scan order wins;
+                            # v != v is NaN, which beats any number, as in np.max
+                            if v > best[ch] or (v != v and best[ch] == best[ch]):
                                 best[ch] = v
                                 where[ch] = i * pw + j
                 for ch in range(c):
@@ -183,7 +185,8 @@ def _maxpool_window_inner(x, ph, pw, sh, sw, out_h, out_w):
                     for i in range(ph):
                         for j in range(pw):
                             v = x[b, top + i, left + j, ch]
-                            if v > best:  # strictly: the first maximum in scan order wins
+                            # as in _maxpool_channels_inner: first maximum, NaN wins
+                            if v > best or (v != v and best == best):
                                 best = v
                                 where = i * pw + j
                     y[b, oh, ow, ch] = best
@@ -224,7 +227,7 @@ def maxpool_backward(grad_y, argmax, x_shape, ph, pw, sh, sw):
 
 
 @njit(cache=True)
-def _fold(index, size, fill_mode):
+def _fold_index(index, size, fill_mode):
     # fill modes by index, as reference.FILL_MODES: nearest, constant, reflect, wrap
     if fill_mode == 2:
         period = index % (2 * size)  # numba's % follows Python: never negative here
@@ -276,6 +279,7 @@ def affine_resample(x, matrix, shift, fill_mode, cval):
                         if fill_mode == 1 and not (0 <= rr < h and 0 <= cc < w):
                             total += weight * cval
                         else:
-                            total += weight * x[_fold(rr, h, fill_mode), _fold(cc, w, fill_mode), ch]
+                            total += weight * x[_fold_index(rr, h, fill_mode),
+                                                _fold_index(cc, w, fill_mode), ch]
                 out[r, col, ch] = total
     return out

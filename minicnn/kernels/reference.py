@@ -79,6 +79,7 @@ def maxpool_forward(x, ph, pw, sh, sw, out_h, out_w):
     argmax is the position of the maximum inside its window, ``i * pw + j``.
     Ties: the first maximum in scan order (row by row) wins, because a later
     offset replaces the running maximum only when strictly greater.
+    NaN propagates, as in np.max: the first NaN of a window wins it.
     """
     y = np.full((x.shape[0], out_h, out_w, x.shape[3]), -np.inf, dtype=x.dtype)
     argmax = np.zeros(y.shape, dtype=np.int32)
@@ -86,7 +87,7 @@ def maxpool_forward(x, ph, pw, sh, sw, out_h, out_w):
         for j in range(pw):
             rows, columns = _window_slice(i, j, sh, sw, out_h, out_w)
             candidate = x[:, rows, columns, :]
-            better = candidate > y
+            better = (candidate > y) | (np.isnan(candidate) & ~np.isnan(y))
             y[better] = candidate[better]
             argmax[better] = i * pw + j
     return y, argmax
@@ -113,7 +114,7 @@ def maxpool_backward(grad_y, argmax, x_shape, ph, pw, sh, sw):
 FILL_MODES = ("nearest", "constant", "reflect", "wrap")
 
 
-def _fold(index, size, fill_mode):
+def _fold_positions(index, size, fill_mode):
     """Integer positions mapped inside [0, size); also whether each was inside."""
     inside = (index >= 0) & (index < size)
     if FILL_MODES[fill_mode] == "reflect":
@@ -147,9 +148,9 @@ def affine_resample(x, matrix, shift, fill_mode, cval):
     fr, fc = (r_in - r0)[..., None], (c_in - c0)[..., None]
     out = np.zeros(x.shape, dtype=np.float64)
     for dr, weight_r in ((0, 1 - fr), (1, fr)):
-        rr, r_inside = _fold(r0 + dr, h, fill_mode)
+        rr, r_inside = _fold_positions(r0 + dr, h, fill_mode)
         for dc, weight_c in ((0, 1 - fc), (1, fc)):
-            cc, c_inside = _fold(c0 + dc, w, fill_mode)
+            cc, c_inside = _fold_positions(c0 + dc, w, fill_mode)
             values = x[rr, cc].astype(np.float64)
             if FILL_MODES[fill_mode] == "constant":
                 values = np.where((r_inside & c_inside)[..., None], values, cval)

@@ -1,7 +1,8 @@
 """The layers: one small class each, forward and backward side by side."""
 from minicnn.layers.base import Input, Layer
 from minicnn.layers.conv import Conv2D
-from minicnn.layers.core import Dense, Dropout, Flatten, ReLU
+from minicnn.layers.core import Activation, Dense, Dropout, Flatten, ReLU
 from minicnn.layers.pooling import MaxPool2D, MaxPooling2D
 
-__all__ = ["Input", "Layer", "Conv2D", "MaxPool2D", "MaxPooling2D", "Dense", "Flatten", "ReLU", "Dropout"]
+__all__ = ["Input", "Layer", "Conv2D", "MaxPool2D", "MaxPooling2D", "Dense", "Flatten",
+           "Activation", "ReLU", "Dropout"]

@@ -1,12 +1,16 @@
-"""The Layer interface, shared argument checks and the window geometry.
+"""The Layer contract, and the window geometry Conv2D and MaxPool2D share.
 
 A layer is a forward/backward pair around a cache:
 
     y = layer.forward(x, training)   # keeps what backward needs
     grad_x = layer.backward(grad_y)  # fills layer.grads, returns dL/dx
 
+The model knows a layer only through the members of ``Layer`` below.
 ``params`` and ``grads`` are dicts with the same keys and shapes. ``backward``
-overwrites ``grads`` (nothing accumulates) and never modifies ``grad_y``.
+overwrites ``grads`` (nothing accumulates), never modifies ``grad_y``, and
+returns dL/dx, for the first layer of a model too; only a caller that passes
+``input_grad=False`` (fit, which has no use for the gradient of the images)
+lets a layer skip that work and return None.
 Shapes given to ``build`` and stored in ``input_shape``/``output_shape`` are
 per sample, without the batch axis.
 """
@@ -17,14 +21,16 @@ import numpy as np
 
 
 class Layer:
+    # The activation this layer's output ends with, by name (see activations.py);
+    # None for layers without one. A loss fused with an activation (softmax
+    # cross-entropy) reads ``pre_activation()`` of a last layer ending in it.
+    activation = None
+
     def __init__(self, name=None):
         self.name = name or _snake_case(type(self).__name__)
         self.params, self.grads = {}, {}
         self.input_shape = self.output_shape = None
         self.dtype = None
-        # The first layer of a model needs no gradient for its input; the model
-        # turns this off there to save a col2im.
-        self.needs_input_grad = True
 
     @property
     def built(self):
@@ -32,7 +38,8 @@ class Layer:
 
     def build(self, input_shape, dtype=np.float32):
         """Fix the per-sample input shape and dtype, create the parameters and
-        return the per-sample output shape."""
+        return the per-sample output shape. Layers with geometry to work out
+        (pads) extend this; ``compute_output_shape`` itself changes nothing."""
         dtype = np.dtype(dtype)
         if dtype not in (np.float32, np.float64):
             raise ValueError(f"{self.name}: dtype must be float32 or float64, got {dtype}")
@@ -43,8 +50,18 @@ class Layer:
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
         return self.output_shape
 
-    # -- to be filled in by each layer ------------------------------------
+    # -- what every layer provides --------------------------------------------
+    def forward(self, x, training=False):
+        """x: (N, *input_shape) -> y: (N, *output_shape). ``training`` switches
+        on what differs in training (Dropout's mask)."""
+        raise NotImplementedError(f"{type(self).__name__}.forward")
+
+    def backward(self, grad_y, input_grad=True):
+        """grad_y = dL/dy of the last forward -> dL/dx; fills ``grads``."""
+        raise NotImplementedError(f"{type(self).__name__}.backward")
+
     def compute_output_shape(self, input_shape):
+        """The per-sample output shape for a per-sample input shape; no side effects."""
         return input_shape
 
     def init_params(self, input_shape):
@@ -54,7 +71,17 @@ class Layer:
         """The constructor arguments, for saving a model's architecture."""
         return {"name": self.name}
 
-    # -- helpers for forward ----------------------------------------------
+    # -- for layers that end in an activation (Dense, Conv2D, Activation) -------
+    def pre_activation(self):
+        """z of the last forward, before the activation (the logits before a softmax)."""
+        raise TypeError(f"{self.name} ({type(self).__name__}) has no activation to split off")
+
+    def backward_from_pre_activation(self, grad_z, input_grad=True):
+        """Backward from dL/dz, the gradient before the activation: a loss fused
+        with the activation (softmax cross-entropy) hands it over directly."""
+        raise TypeError(f"{self.name} ({type(self).__name__}) has no activation to split off")
+
+    # -- helpers ----------------------------------------------------------------
     def _check_input(self, x):
         """Build on first use (as Keras does) and check x's per-sample shape."""
         x = np.asarray(x)
@@ -78,22 +105,7 @@ def _snake_case(name):
     return re.sub(r"(?<=[a-z])(?=[A-Z])", "_", name).lower()
 
 
-# -- argument checks: errors name the layer, the argument and the value -----
-def as_pair(layer, arg, value):
-    """An int or a pair of positive ints -> a (h, w) tuple."""
-    pair = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and v > 0 for v in pair):
-        raise ValueError(f"{layer}: {arg} must be a positive int or a pair of positive ints, "
-                         f"got {value!r}")
-    return int(pair[0]), int(pair[1])
-
-
-def check_choice(layer, arg, value, allowed):
-    if value not in allowed:
-        raise ValueError(f"{layer}: {arg} must be one of {allowed}, got {value!r}")
-    return value
-
-
+# -- window geometry: Conv2D and MaxPool2D slide a window the same way ---------
 def window_geometry(layer, n, k, s, padding):
     """Output size and padding along one axis for a window of size k, stride s.
 

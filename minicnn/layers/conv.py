@@ -1,9 +1,9 @@
 """Conv2D: convolution as im2col + one matrix product."""
 import numpy as np
 
-from minicnn import kernels
-from minicnn.layers.base import (Layer, as_pair, check_choice, glorot_uniform, pad_hw,
-                                 sliding_window_shape, unpad_hw)
+from minicnn import activations, kernels
+from minicnn.arguments import as_pair, check_choice, check_positive_int
+from minicnn.layers.base import Layer, glorot_uniform, pad_hw, sliding_window_shape, unpad_hw
 from minicnn.seeding import make_rng
 
 
@@ -16,25 +16,21 @@ class Conv2D(Layer):
     params: W (kh, kw, C, F), Keras's kernel layout; b (F,).
 
     Forward:  cols = im2col(pad(x))         (N*H'*W', kh*kw*C)
-              y    = act(cols @ W2 + b)     W2 = W.reshape(kh*kw*C, F); act: relu or identity
+              z    = cols @ W2 + b          W2 = W.reshape(kh*kw*C, F)
+              y    = act(z)
     Backward: dz   = act'(dy)               dy where y > 0, for relu
               dW2  = cols.T @ dz,   db = sum of dz over N, H', W'
               dx   = unpad(col2im(dz @ W2.T))
-    The bias and activation around the matrix products run as fused kernels
-    (kernels.bias_relu, kernels.relu_bias_backward).
     """
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", activation=None,
                  use_bias=True, name=None, seed=None):
         super().__init__(name)
-        if not isinstance(filters, (int, np.integer)) or filters <= 0:
-            raise ValueError(f"{self.name}: filters must be a positive int, got {filters!r}")
-        self.filters = int(filters)
+        self.filters = check_positive_int(self.name, "filters", filters)
         self.kernel_size = as_pair(self.name, "kernel_size", kernel_size)
         self.strides = as_pair(self.name, "strides", strides)
         self.padding = check_choice(self.name, "padding", padding, ("valid", "same"))
-        self.activation = check_choice(self.name, "activation", activation,
-                                       (None, "linear", "relu"))
+        self.activation = check_choice(self.name, "activation", activation, activations.ACTIVATIONS)
         self.use_bias = bool(use_bias)
         self.seed = seed
 
@@ -43,10 +39,18 @@ class Conv2D(Layer):
                 "strides": self.strides, "padding": self.padding,
                 "activation": self.activation, "use_bias": self.use_bias}
 
+    def _geometry(self, input_shape):
+        return sliding_window_shape(self.name, input_shape, self.kernel_size, self.strides,
+                                    self.padding)
+
     def compute_output_shape(self, input_shape):
-        (out_h, out_w), self.pads = sliding_window_shape(self.name, input_shape, self.kernel_size,
-                                                         self.strides, self.padding)
+        (out_h, out_w), _ = self._geometry(input_shape)
         return out_h, out_w, self.filters
+
+    def build(self, input_shape, dtype=np.float32):
+        output_shape = super().build(input_shape, dtype)
+        _, self.pads = self._geometry(self.input_shape)
+        return output_shape
 
     def init_params(self, input_shape):
         kh, kw = self.kernel_size
@@ -65,25 +69,33 @@ class Conv2D(Layer):
         x_padded = pad_hw(x, self.pads)
         self.padded_shape = x_padded.shape
         self.cols = kernels.im2col(x_padded, kh, kw, sh, sw, out_h, out_w)
-        z = self.cols @ self.params["W"].reshape(-1, f)
-        kernels.bias_relu(z, self._bias(), self.activation == "relu")  # in place
-        self.y = z.reshape(len(x), out_h, out_w, f)
-        return self.y
+        self.z = self.cols @ self.params["W"].reshape(-1, f)
+        self.y = activations.bias_forward(self.activation, self.z, self.params.get("b"))
+        return self.y.reshape(len(x), out_h, out_w, f)
 
-    def backward(self, grad_y):
+    def backward(self, grad_y, input_grad=True):
+        grad_y = np.ascontiguousarray(grad_y, dtype=self.dtype).reshape(self.y.shape)
+        grad_z, grad_b = activations.bias_backward(self.activation, grad_y, self.y, self.use_bias)
+        return self._backward_linear(grad_z, grad_b, input_grad)
+
+    def pre_activation(self):
+        if self.activation == "relu":  # computed in place; z no longer exists
+            return super().pre_activation()
+        return self.z.reshape((-1,) + self.output_shape)
+
+    def backward_from_pre_activation(self, grad_z, input_grad=True):
+        grad_z = np.ascontiguousarray(grad_z, dtype=self.dtype).reshape(self.y.shape)
+        return self._backward_linear(grad_z, grad_z.sum(axis=0) if self.use_bias else None,
+                                     input_grad)
+
+    def _backward_linear(self, grad_z, grad_b, input_grad):
         (kh, kw), (sh, sw) = self.kernel_size, self.strides
         out_h, out_w, f = self.output_shape
-        grad_y = np.ascontiguousarray(grad_y, dtype=self.dtype).reshape(-1, f)
-        grad_z, grad_b = kernels.relu_bias_backward(grad_y, self.y.reshape(-1, f),
-                                                    self.activation == "relu", self.use_bias)
         self.grads["W"] = (self.cols.T @ grad_z).reshape(self.params["W"].shape)
         if self.use_bias:
             self.grads["b"] = grad_b
-        if not self.needs_input_grad:
+        if not input_grad:
             return None
         grad_cols = grad_z @ self.params["W"].reshape(-1, f).T
         grad_padded = kernels.col2im(grad_cols, self.padded_shape, kh, kw, sh, sw, out_h, out_w)
         return unpad_hw(grad_padded, self.pads)
-
-    def _bias(self):
-        return self.params["b"] if self.use_bias else np.zeros(0, dtype=self.dtype)

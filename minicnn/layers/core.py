@@ -1,28 +1,27 @@
-"""Dense, Flatten, ReLU and Dropout: the small layers, each a forward/backward pair."""
+"""Dense, Flatten, Activation, ReLU and Dropout: the small layers, each a forward/backward pair."""
 import numpy as np
 
 from minicnn import activations
-from minicnn.layers.base import Layer, check_choice, glorot_uniform
+from minicnn.arguments import check_choice, check_positive_int
+from minicnn.layers.base import Layer, glorot_uniform
 from minicnn.seeding import make_rng
 
 
 class Dense(Layer):
     """Fully connected layer.
 
-    x: (N, D) -> y: (N, units);  y = act(x @ W + b), W (D, units), b (units,).
+    x: (N, D) -> y: (N, units);  z = x @ W + b,  y = act(z);  W (D, units), b (units,).
     Backward: dz = act'(dy); dW = x.T @ dz; db = sum of dz over N; dx = dz @ W.T.
 
-    activation="softmax" is meant for the last layer: the model then hands the
-    pre-softmax logits ``z`` to the fused softmax-cross-entropy loss and calls
-    ``backward_from_logits``, which is exact and stable for any logit size.
-    Called on its own, ``backward`` applies the softmax Jacobian.
+    With activation="softmax" as the last layer and a cross-entropy loss, the
+    model hands the loss the logits z (``pre_activation()``) and the loss's
+    gradient to ``backward_from_pre_activation``: exact and stable for any
+    logits. Called on its own, ``backward`` applies the softmax Jacobian.
     """
 
     def __init__(self, units, activation=None, use_bias=True, name=None, seed=None):
         super().__init__(name)
-        if not isinstance(units, (int, np.integer)) or units <= 0:
-            raise ValueError(f"{self.name}: units must be a positive int, got {units!r}")
-        self.units = int(units)
+        self.units = check_positive_int(self.name, "units", units)
         self.activation = check_choice(self.name, "activation", activation, activations.ACTIVATIONS)
         self.use_bias = bool(use_bias)
         self.seed = seed
@@ -48,20 +47,29 @@ class Dense(Layer):
     def forward(self, x, training=False):
         self.x = self._check_input(x)
         self.z = self.x @ self.params["W"]
-        if self.use_bias:
-            self.z += self.params["b"]
-        self.y = activations.forward(self.activation, self.z)
+        self.y = activations.bias_forward(self.activation, self.z, self.params.get("b"))
         return self.y
 
-    def backward(self, grad_y):
-        return self.backward_from_logits(activations.backward(self.activation, grad_y, self.y))
+    def backward(self, grad_y, input_grad=True):
+        grad_y = np.asarray(grad_y, dtype=self.dtype)
+        grad_z, grad_b = activations.bias_backward(self.activation, grad_y, self.y, self.use_bias)
+        return self._backward_linear(grad_z, grad_b, input_grad)
 
-    def backward_from_logits(self, grad_z):
-        """Backward from the gradient with respect to z = x @ W + b (before the activation)."""
+    def pre_activation(self):
+        if self.activation == "relu":  # computed in place; z no longer exists
+            return super().pre_activation()
+        return self.z
+
+    def backward_from_pre_activation(self, grad_z, input_grad=True):
+        grad_z = np.asarray(grad_z, dtype=self.dtype)
+        return self._backward_linear(grad_z, grad_z.sum(axis=0) if self.use_bias else None,
+                                     input_grad)
+
+    def _backward_linear(self, grad_z, grad_b, input_grad):
         self.grads["W"] = self.x.T @ grad_z
         if self.use_bias:
-            self.grads["b"] = grad_z.sum(axis=0)
-        return grad_z @ self.params["W"].T if self.needs_input_grad else None
+            self.grads["b"] = grad_b
+        return grad_z @ self.params["W"].T if input_grad else None
 
 
 class Flatten(Layer):
@@ -74,19 +82,44 @@ class Flatten(Layer):
         x = self._check_input(x)
         return x.reshape(len(x), -1)
 
-    def backward(self, grad_y):
+    def backward(self, grad_y, input_grad=True):
         return grad_y.reshape((len(grad_y),) + self.input_shape)
 
 
-class ReLU(Layer):
-    """y = max(x, 0), elementwise; dL/dx = dL/dy where x > 0, else 0."""
+class Activation(Layer):
+    """An activation on its own: y = act(x), elementwise (softmax: per row).
+    Backward: the rule of that activation in activations.py."""
+
+    def __init__(self, activation, name=None):
+        super().__init__(name)
+        self.activation = check_choice(self.name, "activation", activation, activations.ACTIVATIONS)
+
+    def get_config(self):
+        return {"name": self.name, "activation": self.activation}
 
     def forward(self, x, training=False):
-        self.y = activations.forward("relu", self._check_input(x))
+        self.z = self._check_input(x)
+        self.y = activations.forward(self.activation, self.z)
         return self.y
 
-    def backward(self, grad_y):
-        return activations.relu_backward(grad_y, self.y)
+    def backward(self, grad_y, input_grad=True):
+        return activations.backward(self.activation, np.asarray(grad_y, self.dtype), self.y)
+
+    def pre_activation(self):
+        return self.z
+
+    def backward_from_pre_activation(self, grad_z, input_grad=True):
+        return np.array(grad_z, dtype=self.dtype)
+
+
+class ReLU(Activation):
+    """y = max(x, 0), elementwise; dL/dx = dL/dy where x > 0, else 0."""
+
+    def __init__(self, name=None):
+        super().__init__("relu", name)
+
+    def get_config(self):
+        return {"name": self.name}
 
 
 class Dropout(Layer):
@@ -116,5 +149,5 @@ class Dropout(Layer):
         self.mask = keep.astype(self.dtype) / self.dtype.type(1 - self.rate)
         return x * self.mask
 
-    def backward(self, grad_y):
+    def backward(self, grad_y, input_grad=True):
         return grad_y.copy() if self.mask is None else grad_y * self.mask

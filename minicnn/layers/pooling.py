@@ -2,7 +2,8 @@
 import numpy as np
 
 from minicnn import kernels
-from minicnn.layers.base import Layer, as_pair, check_choice, pad_hw, sliding_window_shape, unpad_hw
+from minicnn.arguments import as_pair, check_choice
+from minicnn.layers.base import Layer, pad_hw, sliding_window_shape, unpad_hw
 
 
 class MaxPool2D(Layer):
@@ -15,6 +16,8 @@ class MaxPool2D(Layer):
     Backward: each window's gradient goes to the input that was its maximum;
     on ties, to the first maximum in scan order (row by row). Where windows
     overlap, an input that wins several windows receives the sum.
+    NaN propagates, as in np.max: a window holding a NaN outputs NaN, and
+    its gradient goes to the first NaN.
     """
 
     def __init__(self, pool_size=2, strides=None, padding="valid", name=None):
@@ -27,10 +30,18 @@ class MaxPool2D(Layer):
         return {"name": self.name, "pool_size": self.pool_size, "strides": self.strides,
                 "padding": self.padding}
 
+    def _geometry(self, input_shape):
+        return sliding_window_shape(self.name, input_shape, self.pool_size, self.strides,
+                                    self.padding)
+
     def compute_output_shape(self, input_shape):
-        (out_h, out_w), self.pads = sliding_window_shape(self.name, input_shape, self.pool_size,
-                                                         self.strides, self.padding)
+        (out_h, out_w), _ = self._geometry(input_shape)
         return out_h, out_w, input_shape[2]
+
+    def build(self, input_shape, dtype=np.float32):
+        output_shape = super().build(input_shape, dtype)
+        _, self.pads = self._geometry(self.input_shape)
+        return output_shape
 
     def forward(self, x, training=False):
         x = self._check_input(x)
@@ -41,7 +52,7 @@ class MaxPool2D(Layer):
         y, self.argmax = kernels.maxpool_forward(x_padded, ph, pw, sh, sw, out_h, out_w)
         return y
 
-    def backward(self, grad_y):
+    def backward(self, grad_y, input_grad=True):
         (ph, pw), (sh, sw) = self.pool_size, self.strides
         grad_y = np.ascontiguousarray(grad_y, dtype=self.dtype)
         grad_padded = kernels.maxpool_backward(grad_y, self.argmax, self.padded_shape,

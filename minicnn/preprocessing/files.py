@@ -6,13 +6,27 @@ import numpy as np
 from PIL import Image, ImageOps
 
 IMAGE_EXTENSIONS = ("png", "jpg", "jpeg", "bmp", "ppm", "tif", "tiff")
-COLOR_MODES = {"grayscale": "L", "rgb": "RGB", "rgba": "RGBA"}
+# color_mode -> (Pillow mode, channels); the one table every part of minicnn reads.
+COLOR_MODES = {"grayscale": ("L", 1), "rgb": ("RGB", 3), "rgba": ("RGBA", 4)}
 INTERPOLATIONS = {
     "nearest": Image.Resampling.NEAREST, "bilinear": Image.Resampling.BILINEAR,
     "bicubic": Image.Resampling.BICUBIC, "lanczos": Image.Resampling.LANCZOS,
     "box": Image.Resampling.BOX, "hamming": Image.Resampling.HAMMING,
 }
 SIXTEEN_BIT_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I")
+
+
+def channels_of(color_mode):
+    """The number of channels a color_mode gives: grayscale 1, rgb 3, rgba 4."""
+    return COLOR_MODES[color_mode][1]
+
+
+def color_mode_of(channels):
+    """The color_mode that gives ``channels`` channels; a ValueError for any other count."""
+    for name, (_, count) in COLOR_MODES.items():
+        if count == channels:
+            return name
+    raise ValueError(f"no image color mode has {channels} channels (grayscale 1, rgb 3, rgba 4)")
 
 
 def find_classes(directory, classes=None):
@@ -57,7 +71,7 @@ def load_image(path, color_mode="rgb", target_size=None, interpolation="nearest"
             if image.mode in SIXTEEN_BIT_MODES:
                 wide = np.asarray(image, dtype=np.float64)
                 image = Image.fromarray(np.clip(np.rint(wide / 257), 0, 255).astype(np.uint8), "L")
-            mode = COLOR_MODES[color_mode]
+            mode = COLOR_MODES[color_mode][0]
             if image.mode != mode:
                 image = image.convert(mode)
             if target_size is not None:

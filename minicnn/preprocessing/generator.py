@@ -1,17 +1,13 @@
 """ImageDataGenerator: Keras's augmentation settings, and the iterators it makes."""
 import numpy as np
 
+from minicnn.arguments import check_choice
 from minicnn.preprocessing import transforms
 from minicnn.preprocessing.files import COLOR_MODES, INTERPOLATIONS
+from minicnn.preprocessing.iterators import DirectoryIterator, NumpyArrayIterator
 from minicnn.seeding import make_rng
 
 CLASS_MODES = ("categorical", "binary", "sparse", "input", None)
-
-
-def _choice(arg, value, allowed):
-    if value not in allowed:
-        raise ValueError(f"{arg} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
-    return value
 
 
 class ImageDataGenerator:
@@ -49,7 +45,8 @@ class ImageDataGenerator:
         else:
             raise ValueError(f"zoom_range must be a float or a pair 0 < lo <= hi; got {zoom_range!r}")
         self.rotation_range = rotation_range
-        self.fill_mode = _choice("fill_mode", fill_mode, transforms.FILL_MODES)
+        self.fill_mode = check_choice("ImageDataGenerator", "fill_mode", fill_mode,
+                                      transforms.FILL_MODES)
         self.cval = float(cval)
         if not 0 <= validation_split < 1:
             raise ValueError(f"validation_split must be in [0, 1); got {validation_split!r}")
@@ -104,18 +101,20 @@ class ImageDataGenerator:
                             subset=None, interpolation="nearest", follow_links=False,
                             on_error="raise", cache=False, verbose=True):
         """A DirectoryIterator over directory/<class>/<images>; see its docstring."""
-        from minicnn.preprocessing.iterators import DirectoryIterator
-        _choice("color_mode", color_mode, tuple(COLOR_MODES))
-        _choice("class_mode", class_mode, CLASS_MODES)
-        _choice("interpolation", interpolation, tuple(INTERPOLATIONS))
-        _choice("subset", subset, ("training", "validation", None))
-        _choice("on_error", on_error, ("raise", "skip"))
+        owner = "flow_from_directory"
+        check_choice(owner, "color_mode", color_mode, tuple(COLOR_MODES))
+        check_choice(owner, "class_mode", class_mode, CLASS_MODES)
+        check_choice(owner, "interpolation", interpolation, tuple(INTERPOLATIONS))
+        check_choice(owner, "subset", subset, ("training", "validation", None))
+        check_choice(owner, "on_error", on_error, ("raise", "skip"))
         return DirectoryIterator(directory, self, target_size, color_mode, classes, class_mode,
                                  batch_size, shuffle, seed, subset, interpolation, follow_links,
                                  on_error, cache, verbose)
 
     def flow(self, x, y=None, batch_size=32, shuffle=True, seed=None, subset=None):
         """A NumpyArrayIterator over in-memory images x (N, H, W, C) and labels y."""
-        from minicnn.preprocessing.iterators import NumpyArrayIterator
-        _choice("subset", subset, ("training", "validation", None))
+        check_choice("flow", "subset", subset, ("training", "validation", None))
+        if np.ndim(x) != 4:
+            raise ValueError(f"flow: x must be images (N, height, width, channels); "
+                             f"got shape {np.shape(x)}")
         return NumpyArrayIterator(x, y, self, batch_size, shuffle, seed, subset)

@@ -14,7 +14,7 @@ import warnings
 
 import numpy as np
 
-from minicnn.preprocessing.files import find_classes, list_images, load_image
+from minicnn.preprocessing.files import channels_of, find_classes, list_images, load_image
 from minicnn.seeding import make_rng
 
 
@@ -61,6 +61,8 @@ class Iterator:
 
     def _augment(self, image, rng):
         generator = self.generator
+        if generator is None:  # plain batches of arrays, as fit makes them
+            return image
         if generator.augments:
             image = generator.apply_transform(image, generator.get_random_transform(image.shape, rng))
         return generator.standardize(image)
@@ -91,7 +93,7 @@ class DirectoryIterator(Iterator):
         self.target_size = tuple(target_size)
         self.color_mode, self.class_mode, self.interpolation = color_mode, class_mode, interpolation
         self.subset = subset
-        self.image_shape = self.target_size + ({"grayscale": 1, "rgb": 3, "rgba": 4}[color_mode],)
+        self.image_shape = self.target_size + (channels_of(color_mode),)
         class_names = find_classes(self.directory, classes)
         self.class_indices = {name: i for i, name in enumerate(class_names)}
         self.num_classes = len(class_names)
@@ -164,17 +166,17 @@ def _with_targets(x, labels, class_mode, num_classes, dtype):
 
 
 class NumpyArrayIterator(Iterator):
-    """Batches from in-memory images x (N, H, W, C) and optional labels y
+    """Batches from in-memory arrays x (N, ...) and optional labels y
     (returned as given). subset with validation_split: the first
-    int(split * N) samples are "validation", the rest "training"."""
+    int(split * N) samples are "validation", the rest "training".
+    With ``generator=None`` (as fit uses it) samples are returned as they are,
+    in x's dtype, without augmentation or rescaling."""
 
     def __init__(self, x, y, generator, batch_size=32, shuffle=True, seed=None, subset=None):
         x = np.asarray(x)
-        if x.ndim != 4:
-            raise ValueError(f"flow: x must be images (N, height, width, channels); got shape {x.shape}")
         if y is not None and len(y) != len(x):
             raise ValueError(f"flow: x has {len(x)} samples but y has {len(y)}")
-        if subset is not None and generator.validation_split:
+        if subset is not None and generator is not None and generator.validation_split:
             cut = int(generator.validation_split * len(x))
             part = slice(0, cut) if subset == "validation" else slice(cut, None)
             x, y = x[part], (None if y is None else np.asarray(y)[part])
@@ -182,7 +184,10 @@ class NumpyArrayIterator(Iterator):
         super().__init__(len(x), generator, batch_size, shuffle, seed)
 
     def _batch(self, index, rng):
-        x = np.empty((len(index),) + self.x.shape[1:], dtype=self.generator.dtype)
-        for j, k in enumerate(index):
-            x[j] = self._augment(self.x[k], rng)
+        if self.generator is None:
+            x = self.x[index]  # a new, contiguous array
+        else:
+            x = np.empty((len(index),) + self.x.shape[1:], dtype=self.generator.dtype)
+            for j, k in enumerate(index):
+                x[j] = self._augment(self.x[k], rng)
         return x if self.y is None else (x, self.y[index])

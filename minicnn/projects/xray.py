@@ -7,7 +7,7 @@ import os
 
 from minicnn import Sequential
 from minicnn.layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D
-from minicnn.projects.data import LESSON_AUGMENTATION, RESCALE, directory_iterators
+from minicnn.projects.data import LESSON_AUGMENTATION, RESCALE, directory_iterators  # noqa: F401 (RESCALE: part of the recipe)
 
 NAME = "xray"
 IMAGE_SIZE = (256, 256)

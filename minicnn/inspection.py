@@ -1,0 +1,55 @@
+"""Looking inside a model: the summary table and the per-layer trace of one step."""
+import numpy as np
+
+
+def summary_text(model):
+    """Keras's table: layer (type), output shape, parameter count, and the totals."""
+    rule = "_" * 65
+    lines = [f'Model: "{model.name}"', rule,
+             f" {'Layer (type)':<28}{'Output Shape':<26}{'Param #':<10}", "=" * 65]
+    for layer in model.layers:
+        shape = "(None, " + ", ".join(map(str, layer.output_shape)) + ")"
+        lines.append(f" {layer.name + ' (' + type(layer).__name__ + ')':<28}{shape:<26}"
+                     f"{layer.count_params():<10,}")
+    total = model.count_params()
+    lines += ["=" * 65, f"Total params: {total:,}", f"Trainable params: {total:,}",
+              "Non-trainable params: 0", rule]
+    return "\n".join(lines)
+
+
+def layer_output(model, x, layer):
+    """The output of ``layer`` (an index or a name) for inputs x, in inference mode."""
+    names = [current.name for current in model.layers]
+    if not (isinstance(layer, int) and -len(names) <= layer < len(names)) and layer not in names:
+        raise ValueError(f"{model.name}.layer_output: no layer {layer!r}; layers are {names}")
+    index = layer if isinstance(layer, int) else names.index(layer)
+    x = model.prepare_input(x)
+    for current in model.layers[:index % len(names) + 1]:
+        x = current.forward(x, training=False)
+    return x
+
+
+def trace(model, x, y, print_fn=print):
+    """One forward and backward on a batch, timing every layer; see Sequential.trace."""
+    x = model.prepare_input(x)
+    forward_ms, backward_ms = [], []
+    loss = model.loss_value(model.forward(x, training=True, times=forward_ms), y)
+    model.backward_loss(times=backward_ms)
+    forward_ms = [1000 * t for t in forward_ms]
+    backward_ms = [1000 * t for t in backward_ms]
+    rows = []
+    for layer, t_forward, t_backward in zip(model.layers, forward_ms, backward_ms):
+        norms = {k: (float(np.linalg.norm(p)), float(np.linalg.norm(layer.grads[k])))
+                 for k, p in layer.params.items()}
+        rows.append({"layer": layer.name, "type": type(layer).__name__,
+                     "input_shape": (len(x),) + layer.input_shape,
+                     "output_shape": (len(x),) + layer.output_shape,
+                     "forward_ms": t_forward, "backward_ms": t_backward, "norms": norms})
+    lines = [f"trace of one batch: loss {loss:.4f}",
+             f"{'layer':<22}{'input':<20}{'output':<20}{'fwd ms':>8}{'bwd ms':>8}  |param| / |grad|"]
+    for r in rows:
+        norms = ", ".join(f"{k}: {p:.3g} / {g:.3g}" for k, (p, g) in r["norms"].items())
+        lines.append(f"{r['layer']:<22}{str(r['input_shape']):<20}{str(r['output_shape']):<20}"
+                     f"{r['forward_ms']:>8.2f}{r['backward_ms']:>8.2f}  {norms}")
+    print_fn("\n".join(lines))
+    return rows

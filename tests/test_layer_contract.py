@@ -1,0 +1,117 @@
+"""The Layer contract every layer keeps, and bad input."""
+import numpy as np
+import pytest
+
+from minicnn.layers import Activation, Conv2D, Dense, Dropout, Flatten, Layer, MaxPool2D, ReLU
+
+
+# -- the contract ---------------------------------------------------------------
+# (make, per-sample input shape, parameter keys): Conv2D and Dense have parameters,
+# so the loops over params below run for them.
+LAYERS = [
+    (lambda: Conv2D(3, 3, activation="relu"), (6, 6, 2), {"W", "b"}),
+    (lambda: Conv2D(2, 2, strides=2, padding="same", use_bias=False), (5, 6, 2), {"W"}),
+    (lambda: Dense(4, activation="tanh"), (7,), {"W", "b"}),
+    (lambda: MaxPool2D(2), (6, 6, 2), set()),
+    (lambda: Flatten(), (6, 6, 2), set()),
+    (lambda: ReLU(), (6, 6, 2), set()),
+    (lambda: Activation("sigmoid"), (6, 6, 2), set()),
+    (lambda: Dropout(0.3), (6, 6, 2), set()),
+]
+
+
+@pytest.mark.parametrize("make,input_shape,keys", LAYERS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_layer_contract(make, input_shape, keys, dtype, rng, kernels):
+    layer = make()
+    out_shape = layer.build(input_shape, dtype)
+    assert out_shape == layer.output_shape
+    assert set(layer.params) == set(layer.grads) == keys
+    for key in layer.params:
+        assert layer.params[key].shape == layer.grads[key].shape
+        assert layer.params[key].dtype == dtype
+    x = rng.standard_normal((3,) + input_shape).astype(dtype)
+    y = layer.forward(x, training=True)
+    assert y.shape == (3,) + out_shape and y.dtype == dtype
+    g = rng.standard_normal(y.shape).astype(dtype)
+    g_before = g.copy()
+    dx = layer.backward(g)
+    np.testing.assert_array_equal(g, g_before)  # backward never mutates its argument
+    assert dx.shape == x.shape and dx.dtype == dtype
+    first = {k: v.copy() for k, v in layer.grads.items()}
+    assert all(np.any(v != 0) for v in first.values())  # the loop above compared something
+    layer.backward(g)  # grads are overwritten, never accumulated
+    for key in first:
+        np.testing.assert_array_equal(layer.grads[key], first[key])
+
+
+def test_the_base_layer_declares_forward_and_backward():
+    layer = Layer()
+    with pytest.raises(NotImplementedError, match="forward"):
+        layer.forward(np.zeros((1, 2)))
+    with pytest.raises(NotImplementedError, match="backward"):
+        layer.backward(np.zeros((1, 2)))
+    with pytest.raises(TypeError, match="no activation"):
+        Flatten().pre_activation()
+
+
+@pytest.mark.parametrize("make,expected", [(lambda: Conv2D(2, 3, padding="same"), (7, 6, 2)),
+                                           (lambda: MaxPool2D(3, 2, padding="same"), (4, 3, 2))])
+def test_compute_output_shape_has_no_side_effects(make, expected):
+    layer = make()
+    before = dict(vars(layer))
+    assert layer.compute_output_shape((7, 6, 2)) == expected
+    assert vars(layer) == before  # nothing set: geometry is fixed in build
+    layer.build((7, 6, 2))
+    assert hasattr(layer, "pads")
+
+
+@pytest.mark.parametrize("make", [lambda: Conv2D(2, 3, activation="softmax"),
+                                  lambda: Dense(3, activation="softmax"),
+                                  lambda: Activation("softmax")])
+def test_backward_from_pre_activation_skips_the_activation(make, rng):
+    """backward(g) == backward_from_pre_activation(softmax'(g)): the two entries
+    into a layer's backward agree, for every layer that ends in an activation."""
+    layer = make()
+    shape = (5, 5, 2) if not isinstance(layer, Dense) else (6,)
+    layer.build(shape, np.float64)
+    x = rng.standard_normal((2,) + shape)
+    y = layer.forward(x)
+    g = rng.standard_normal(y.shape)
+    dx = layer.backward(g)
+    grads = {k: v.copy() for k, v in layer.grads.items()}
+    grad_z = y * (g - (g * y).sum(axis=-1, keepdims=True))
+    np.testing.assert_allclose(layer.backward_from_pre_activation(grad_z), dx, rtol=1e-12)
+    for key in grads:
+        np.testing.assert_allclose(layer.grads[key], grads[key], rtol=1e-12)
+
+
+# -- bad input: the errors name the layer, argument and value --------------------
+@pytest.mark.parametrize("make,words", [
+    (lambda: Conv2D(0, 3), ["filters", "0"]),
+    (lambda: Conv2D(4, 0), ["kernel_size", "0"]),
+    (lambda: Conv2D(4, 3, strides=0), ["strides", "0"]),
+    (lambda: Conv2D(4, 3, padding="foo"), ["padding", "foo"]),
+    (lambda: Conv2D(4, 3, activation="tanhh"), ["activation", "tanhh"]),
+    (lambda: MaxPool2D(0), ["pool_size", "0"]),
+    (lambda: MaxPool2D(2, padding="full"), ["padding", "full"]),
+    (lambda: Dense(-1), ["units", "-1"]),
+    (lambda: Dropout(1.0), ["rate", "1.0"]),
+    (lambda: Dropout(-0.1), ["rate", "-0.1"]),
+])
+def test_bad_constructor_arguments(make, words):
+    with pytest.raises(ValueError) as error:
+        make()
+    for word in words:
+        assert word in str(error.value)
+
+
+def test_wrong_input_shape_names_layer_and_shapes():
+    layer = Conv2D(2, 3, name="conv_a")
+    layer.build((8, 8, 3))
+    with pytest.raises(ValueError) as error:
+        layer.forward(np.zeros((2, 8, 8, 1), np.float32))
+    message = str(error.value)
+    assert "conv_a" in message and "(batch, 8, 8, 3)" in message and "(2, 8, 8, 1)" in message
+
+
