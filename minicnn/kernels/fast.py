@@ -138,11 +138,14 @@ def maxpool_forward(x, ph, pw, sh, sw, out_h, out_w):
     # long contiguous one and goes innermost; with few, each channel's window
     # is scanned on its own so the running maximum stays in a register.
     scan = _maxpool_channels_inner if x.shape[3] >= 8 else _maxpool_window_inner
-    return scan(x, ph, pw, sh, sw, out_h, out_w)
+    # The NaN rule costs a branch in the inner loop that made the xray model's
+    # pooling 3.5x slower. With the flag, the compiler takes the test out of
+    # the loop when there are no NaNs (one vectorised pass decides).
+    return scan(x, ph, pw, sh, sw, out_h, out_w, bool(np.isnan(x).any()))
 
 
 @njit(cache=True, parallel=True)
-def _maxpool_channels_inner(x, ph, pw, sh, sw, out_h, out_w):
+def _maxpool_channels_inner(x, ph, pw, sh, sw, out_h, out_w, nans):
     n, _, _, c = x.shape
     y = np.empty((n, out_h, out_w, c), dtype=x.dtype)
     argmax = np.empty((n, out_h, out_w, c), dtype=np.int32)
@@ -161,7 +164,7 @@ def _maxpool_channels_inner(x, ph, pw, sh, sw, out_h, out_w):
                             v = x[b, top + i, left + j, ch]
                             # strictly greater: the first maximum in scan order wins;
                             # v != v is NaN, which beats any number, as in np.max
-                            if v > best[ch] or (v != v and best[ch] == best[ch]):
+                            if v > best[ch] or (nans and v != v and best[ch] == best[ch]):
                                 best[ch] = v
                                 where[ch] = i * pw + j
                 for ch in range(c):
@@ -171,7 +174,7 @@ def _maxpool_channels_inner(x, ph, pw, sh, sw, out_h, out_w):
 
 
 @njit(cache=True, parallel=True)
-def _maxpool_window_inner(x, ph, pw, sh, sw, out_h, out_w):
+def _maxpool_window_inner(x, ph, pw, sh, sw, out_h, out_w, nans):
     n, _, _, c = x.shape
     y = np.empty((n, out_h, out_w, c), dtype=x.dtype)
     argmax = np.empty((n, out_h, out_w, c), dtype=np.int32)
@@ -186,7 +189,7 @@ def _maxpool_window_inner(x, ph, pw, sh, sw, out_h, out_w):
                         for j in range(pw):
                             v = x[b, top + i, left + j, ch]
                             # as in _maxpool_channels_inner: first maximum, NaN wins
-                            if v > best or (v != v and best == best):
+                            if v > best or (nans and v != v and best == best):
                                 best = v
                                 where = i * pw + j
                     y[b, oh, ow, ch] = best
