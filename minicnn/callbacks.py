@@ -7,21 +7,34 @@ import numpy as np
 
 
 class Callback:
-    """Base class. fit calls set_model, on_train_begin, on_epoch_end(epoch, logs)
-    after every epoch, and on_train_end. Setting model.stop_training ends fit."""
+    """Base class, with Keras's hooks. fit calls set_model, then on_train_begin;
+    per epoch on_epoch_begin(epoch), per step on_train_batch_begin(step) and
+    on_train_batch_end(step, logs) (logs: the running loss and accuracy), then
+    on_epoch_end(epoch, logs); finally on_train_end, also when training ends
+    with an error or an interrupt. Setting model.stop_training ends fit after
+    the current epoch."""
 
     model = None
 
     def set_model(self, model):
         self.model = model
 
-    def on_train_begin(self):
+    def on_train_begin(self, logs=None):
         pass
 
-    def on_epoch_end(self, epoch, logs):
+    def on_epoch_begin(self, epoch, logs=None):
         pass
 
-    def on_train_end(self):
+    def on_train_batch_begin(self, batch, logs=None):
+        pass
+
+    def on_train_batch_end(self, batch, logs=None):
+        pass
+
+    def on_epoch_end(self, epoch, logs=None):
+        pass
+
+    def on_train_end(self, logs=None):
         pass
 
 
@@ -31,7 +44,7 @@ class FunctionCallback(Callback):
     def __init__(self, function):
         self.function = function
 
-    def on_epoch_end(self, epoch, logs):
+    def on_epoch_end(self, epoch, logs=None):
         self.function(epoch, logs)
 
 
@@ -41,7 +54,7 @@ class History(Callback):
     def __init__(self):
         self.history, self.epoch = {}, []
 
-    def on_epoch_end(self, epoch, logs):
+    def on_epoch_end(self, epoch, logs=None):
         self.epoch.append(epoch)
         for name, value in logs.items():
             self.history.setdefault(name, []).append(value)
@@ -49,9 +62,10 @@ class History(Callback):
 
 class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved by more than min_delta for
-    ``patience`` epochs. mode "min", "max", or "auto" (max for accuracy and
-    AUC, min otherwise). With restore_best_weights, the weights of the best
-    epoch are put back when training stops.
+    ``patience`` epochs, as Keras counts them (patience=1: stop after the first
+    epoch without improvement). mode "min", "max", or "auto" (max for accuracy
+    and AUC, min otherwise). With restore_best_weights, the weights of the best
+    epoch are put back when training ends, early or not (as Keras 3 does).
     """
 
     def __init__(self, monitor="val_loss", patience=0, mode="auto", min_delta=0.0,
@@ -63,7 +77,7 @@ class EarlyStopping(Callback):
         self.monitor, self.patience, self.mode = monitor, int(patience), mode
         self.min_delta, self.restore_best_weights, self.verbose = abs(min_delta), restore_best_weights, verbose
 
-    def on_train_begin(self):
+    def on_train_begin(self, logs=None):
         self.best, self.best_epoch, self.best_weights, self.wait = None, None, None, 0
         self.stopped_epoch = None
 
@@ -74,7 +88,7 @@ class EarlyStopping(Callback):
             return value < self.best - self.min_delta
         return value > self.best + self.min_delta
 
-    def on_epoch_end(self, epoch, logs):
+    def on_epoch_end(self, epoch, logs=None):
         if self.monitor not in logs:
             raise ValueError(f"EarlyStopping: monitor {self.monitor!r} is not among the logged "
                              f"values {sorted(logs)}")
@@ -85,18 +99,19 @@ class EarlyStopping(Callback):
                 self.best_weights = self.model.get_weights()
             return
         self.wait += 1
-        if self.wait > self.patience:
+        if self.wait >= self.patience and epoch > 0:
             self.model.stop_training = True
             self.stopped_epoch = epoch
 
-    def on_train_end(self):
-        if self.stopped_epoch is None:
-            return
-        if self.restore_best_weights and self.best_weights is not None:
-            self.model.set_weights(self.best_weights)
-        if self.verbose:
+    def on_train_end(self, logs=None):
+        if self.stopped_epoch is not None and self.verbose:
             print(f"Epoch {self.stopped_epoch + 1}: early stopping; best {self.monitor} "
                   f"{self.best:.4f} at epoch {self.best_epoch + 1}")
+        if self.restore_best_weights and self.best_weights is not None:
+            if self.verbose:
+                print(f"Restoring model weights from the end of the best epoch: "
+                      f"{self.best_epoch + 1}.")
+            self.model.set_weights(self.best_weights)
 
 
 class ProgressBar:

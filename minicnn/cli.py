@@ -1,5 +1,6 @@
 """The ``minicnn`` command: ``minicnn train xray|galaxy`` and ``minicnn predict``."""
 import argparse
+import os
 import sys
 
 import numpy as np
@@ -41,9 +42,12 @@ def build_parser():
     predict = commands.add_parser("predict", help="print class probabilities for images",
                                   description="Print each image's class probabilities under a "
                                               "model saved by 'minicnn train'. Images of another "
-                                              "size are resized, with a notice.")
+                                              "size are resized, with a notice. An image that "
+                                              "cannot be read is reported and skipped; the exit "
+                                              "status is then 1.")
     predict.add_argument("model", metavar="MODEL", help="a model.npz written by minicnn")
-    predict.add_argument("images", metavar="IMAGE", nargs="+", help="image files")
+    predict.add_argument("images", metavar="IMAGE", nargs="+",
+                         help="image files, or folders (searched recursively)")
     return parser
 
 
@@ -60,33 +64,61 @@ def train(args):
 
 
 def predict(args):
+    """Each image's class probabilities; an image that cannot be read is reported
+    and skipped, and the exit status is 1 if any was. Returns the exit status."""
     from minicnn import load_model
-    from minicnn.preprocessing.files import color_mode_of, load_image
+    from minicnn.preprocessing.files import color_mode_of, list_images, load_image
     model = load_model(args.model)
+    metadata = model.metadata
+    if not isinstance(metadata, dict):
+        raise ValueError(f"{args.model}: its metadata is not a dict")
+    if len(model.input_shape) != 3:
+        raise ValueError(f"{args.model}: takes inputs of shape {model.input_shape}, not images "
+                         f"(height, width, channels)")
     height, width, channels = model.input_shape
     color_mode = color_mode_of(channels)
-    names = model.metadata.get("class_names") or [str(k) for k in range(model.output_shape[0])]
-    rescale = model.metadata.get("rescale", 1 / 255)
+    outputs = model.output_shape[-1]
+    names = metadata.get("class_names") or [str(k) for k in range(outputs)]
+    if len(names) != outputs:
+        raise ValueError(f"{args.model}: its metadata names {len(names)} classes but the model "
+                         f"has {outputs} outputs")
+    rescale = metadata.get("rescale", 1 / 255)
+    rescale = 1.0 if rescale is None else rescale  # null: the model was trained on raw pixels
+    if not isinstance(rescale, (int, float)) or not np.isfinite(rescale):
+        raise ValueError(f"{args.model}: its metadata's rescale must be a number or null, "
+                         f"got {rescale!r}")
+    paths = []
     for path in args.images:
-        image = load_image(path, color_mode)
-        if image.shape[:2] != (height, width):
-            print(f"note: {path} is {image.shape[1]}x{image.shape[0]}; resized to "
-                  f"{width}x{height} for this model")
-            image = load_image(path, color_mode, (height, width))
+        paths += list_images(path) if os.path.isdir(path) else [path]
+    failed = 0
+    for path in paths:
+        try:
+            image = load_image(path, color_mode)
+            if image.shape[:2] != (height, width):
+                print(f"note: {path} is {image.shape[1]}x{image.shape[0]}; resized to "
+                      f"{width}x{height} for this model")
+                image = load_image(path, color_mode, (height, width))
+        except (ValueError, OSError) as error:
+            print(f"minicnn: error: {error}", file=sys.stderr)
+            failed += 1
+            continue
         probabilities = model.predict(image[None].astype(np.float32) * np.float32(rescale))[0]
         best = int(probabilities.argmax())
         listing = ", ".join(f"{name} {p:.3f}" for name, p in zip(names, probabilities))
         print(f"{path}: {names[best]} ({listing})")
+    if failed:
+        print(f"minicnn: {failed} of {len(paths)} images could not be read", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
-        (train if args.command == "train" else predict)(args)
+        status = (train if args.command == "train" else predict)(args)
     except (ValueError, OSError, FloatingPointError) as error:
         print(f"minicnn: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("minicnn: interrupted", file=sys.stderr)
         return 130
-    return 0
+    return status or 0

@@ -8,9 +8,10 @@ class SoftmaxCrossEntropy:
     """Mean cross-entropy of softmax(logits) against the targets.
 
     logits: (N, K). targets: class indices (N,), or one-hot / probability rows (N, K).
-        loss = -mean_n sum_k t[n, k] * log_softmax(logits)[n, k]
+    sample_weight: optional (N,) weights w (1 by default), reduced as Keras does:
+        loss = sum_n w[n] * l[n] / N,   l[n] = -sum_k t[n, k] * log_softmax(logits)[n, k]
     log_softmax subtracts the row maximum first, so logits of size 1e4 stay finite.
-    backward() -> dL/dlogits = (softmax(logits) * sum_k t[n, k] - t) / N,
+    backward() -> dL/dlogits = w[n] * (softmax(logits) * sum_k t[n, k] - t) / N,
     which is (p - onehot) / N for one-hot rows: the p(1 - p) chain never appears.
     """
 
@@ -20,7 +21,7 @@ class SoftmaxCrossEntropy:
     # forward and this loss's gradient to the layer's backward_from_pre_activation.
     fused_activation = "softmax"
 
-    def forward(self, logits, targets):
+    def forward(self, logits, targets, sample_weight=None):
         logits = np.asarray(logits)
         if not np.issubdtype(logits.dtype, np.floating):
             logits = logits.astype(np.float64)
@@ -28,13 +29,15 @@ class SoftmaxCrossEntropy:
             raise ValueError(f"SoftmaxCrossEntropy: expected logits of shape (N, K), "
                              f"got {logits.shape}")
         self.targets = self.as_rows(targets, logits.shape, logits.dtype)
+        self.weights = as_sample_weight(sample_weight, len(logits), logits.dtype)
         self.log_probs = log_softmax(logits)
-        return float(-(self.targets * self.log_probs).sum() / len(logits))
+        per_sample = -(self.targets * self.log_probs).sum(axis=1)
+        return float((per_sample * self.weights).sum() / len(logits))
 
     def backward(self):
         probs = np.exp(self.log_probs)
         mass = self.targets.sum(axis=1, keepdims=True)
-        return (probs * mass - self.targets) / len(probs)
+        return (probs * mass - self.targets) * (self.weights[:, None] / len(probs))
 
     @staticmethod
     def as_rows(targets, shape, dtype=np.float64):
@@ -57,6 +60,46 @@ class SoftmaxCrossEntropy:
             raise ValueError(f"SoftmaxCrossEntropy: expected targets of shape ({n},) or "
                              f"({n}, {k}), got {targets.shape}")
         return targets.astype(dtype, copy=False)
+
+
+def as_sample_weight(sample_weight, n, dtype=np.float64):
+    """Per-sample weights (n,) of the given dtype; ones when None."""
+    if sample_weight is None:
+        return np.ones(n, dtype=dtype)
+    weights = np.asarray(sample_weight, dtype=dtype).reshape(-1)
+    if len(weights) != n:
+        raise ValueError(f"sample_weight has {len(weights)} values for {n} samples")
+    return weights
+
+
+def class_weight_to_sample_weights(y, class_weight):
+    """Keras's rule: each sample weighs class_weight[its class] (1.0 for a class
+    not listed); the class is the argmax of a one-hot row, or the index."""
+    if not hasattr(class_weight, "items"):
+        raise ValueError(f"class_weight must be a dict {{class index: weight}} or 'balanced', "
+                         f"got {class_weight!r}")
+    try:
+        table = {int(k): float(v) for k, v in class_weight.items()}
+    except (TypeError, ValueError):
+        raise ValueError(f"class_weight must map class indices (ints) to weights, "
+                         f"got {class_weight!r}") from None
+    y = np.asarray(y)
+    if y.ndim > 1:
+        y = y.argmax(axis=-1) if y.shape[-1] != 1 else y[..., 0]
+    labels = np.round(y).astype(np.int64)
+    return np.array([table.get(int(k), 1.0) for k in labels], dtype=np.float64)
+
+
+def balanced_class_weight(labels, num_classes=None):
+    """scikit-learn's "balanced" weights: n_samples / (n_classes * count of the
+    class), for the classes present. Returns {class index: weight}."""
+    labels = np.asarray(labels)
+    if labels.ndim > 1:
+        labels = labels.argmax(axis=-1) if labels.shape[-1] != 1 else labels[..., 0]
+    labels = np.round(labels).astype(np.int64)
+    counts = np.bincount(labels, minlength=num_classes or 0)
+    present = np.flatnonzero(counts)
+    return {int(k): len(labels) / (len(present) * counts[k]) for k in present}
 
 
 LOSSES = {

@@ -143,24 +143,29 @@ class EpochTally:
     def __init__(self, metrics):
         self.metrics = list(metrics)  # (name, function(y_true, probabilities)) pairs
         self.keep_predictions = any(function is not accuracy for _, function in self.metrics)
-        self.loss_sum, self.count, self.correct = 0.0, 0, 0
+        self.loss_sum, self.count, self.correct, self.weight_sum = 0.0, 0, 0.0, 0.0
         self.targets, self.probs = [], []
 
-    def add(self, loss, y, probs):
+    def add(self, loss, y, probs, sample_weight=None):
+        """loss: the batch's loss (a mean over its samples); accuracy is weighted
+        by sample_weight, as Keras weights its metrics."""
         n = len(probs)
         self.loss_sum += loss * n
         self.count += n
         if y is None:
             return
-        self.correct += int(np.sum(as_labels(y) == as_labels(probs)))
+        hits = as_labels(y) == as_labels(probs)
+        weights = np.ones(n) if sample_weight is None else np.asarray(sample_weight).reshape(-1)
+        self.correct += float(np.dot(weights, hits))
+        self.weight_sum += float(weights.sum())
         if self.keep_predictions:
             self.targets.append(np.asarray(y))
             self.probs.append(probs)
 
     def running(self):
         logs = {"loss": self.loss_sum / max(self.count, 1)}
-        if self.count and any(function is accuracy for _, function in self.metrics):
-            logs["accuracy"] = self.correct / self.count
+        if self.weight_sum and any(function is accuracy for _, function in self.metrics):
+            logs["accuracy"] = self.correct / self.weight_sum
         return logs
 
     def result(self):
@@ -170,6 +175,6 @@ class EpochTally:
         if self.keep_predictions:
             y, probs = np.concatenate(self.targets), np.concatenate(self.probs)
         for name, function in self.metrics:
-            logs[name] = (self.correct / self.count if function is accuracy
+            logs[name] = (self.correct / max(self.weight_sum, 1e-300) if function is accuracy
                           else float(function(y, probs)))
         return logs

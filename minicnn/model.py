@@ -21,7 +21,7 @@ import time
 import numpy as np
 
 from minicnn import activations, losses, metrics as metrics_module, optimizers
-from minicnn.batches import Batches, split_off_validation, validation_pair
+from minicnn import batches
 from minicnn.callbacks import Callback, FunctionCallback, History, ProgressBar
 from minicnn.inspection import layer_output, summary_text, trace
 from minicnn.layers.base import Input, Layer
@@ -37,6 +37,8 @@ class Sequential:
         self.metrics = []
         self.stop_training = False
         self.metadata = {}  # saved with the model: e.g. class names and preprocessing
+        self.history = None  # the History of the last fit
+        self.class_weight = None
         for layer in layers or []:
             self.add(layer)
         if input_shape is not None:
@@ -50,6 +52,9 @@ class Sequential:
             return
         if not isinstance(layer, Layer):
             raise TypeError(f"{self.name}.add: expected a minicnn layer, got {type(layer).__name__}")
+        if any(layer is other for other in self.layers):
+            raise ValueError(f"{self.name}.add: {layer.name} is already in the model; a layer "
+                             f"holds one set of weights and one cache, so add a new layer instead")
         taken = {other.name for other in self.layers}
         if layer.name in taken:
             base, i = layer.name, 1
@@ -104,6 +109,7 @@ class Sequential:
     # -- forward, loss, backward ---------------------------------------------
     def prepare_input(self, x):
         """x as a contiguous array of the model's dtype, building the model on first use."""
+        self._require_layers("forward")
         x = np.asarray(x)
         if not self.built:
             self.build(x.shape[1:])
@@ -125,10 +131,10 @@ class Sequential:
         fused = getattr(self.loss, "fused_activation", None)
         return fused is not None and self.layers[-1].activation == fused
 
-    def loss_value(self, output, y):
+    def loss_value(self, output, y, sample_weight=None):
         """The loss of the last forward's output against y (the logits, when fused)."""
         return self.loss.forward(self.layers[-1].pre_activation() if self.loss_is_fused()
-                                 else output, y)
+                                 else output, y, sample_weight)
 
     def backward(self, grad, from_pre_activation=False, input_grad=True, times=None):
         """Backward through every layer from dL/d(output) (or, with
@@ -176,94 +182,127 @@ class Sequential:
         return self.backward_loss(input_grad=True)
 
     # -- one step ----------------------------------------------------------
-    def train_step(self, x, y):
+    def train_step(self, x, y, sample_weight=None):
         """Forward, backward (no input gradient: nobody reads it), one update.
-        Returns (loss, probabilities). A non-finite loss updates nothing."""
-        loss, probs = self.compute_gradients(x, y, training=True, input_grad=False)
+        Returns (loss, probabilities). All or nothing: a non-finite loss or
+        update changes no weight (FloatingPointError)."""
+        self._require_compiled("train_step")
+        output = self.forward(self.prepare_input(x), training=True)
+        loss = self.loss_value(output, y, sample_weight)
         if not np.isfinite(loss):
             raise FloatingPointError(f"the loss is {loss}; the weights were not updated "
                                      f"(lower the learning rate, or check the inputs for NaN)")
+        self.backward_loss(input_grad=False)
         self.optimizer.apply_gradients(self.parameters())
-        return loss, probs
+        return loss, self.probabilities(output)
 
-    def train_on_batch(self, x, y):
+    def train_on_batch(self, x, y, sample_weight=None, class_weight=None):
         """One forward, backward and optimizer update on a batch. Returns the loss."""
-        return self.train_step(x, y)[0]
+        if class_weight is not None:
+            sample_weight = losses.class_weight_to_sample_weights(y, class_weight)
+        return self.train_step(x, y, sample_weight)[0]
 
-    def test_on_batch(self, x, y):
+    def test_on_batch(self, x, y, sample_weight=None):
         """The loss on a batch, in inference mode (no dropout, no update)."""
-        return self.compute_loss(x, y, training=False)
+        self._require_compiled("test_on_batch")
+        return self.loss_value(self.forward(self.prepare_input(x)), y, sample_weight)
 
     # -- loops over data -----------------------------------------------------
-    def fit(self, x, y=None, batch_size=32, epochs=1, verbose=1, validation_data=None,
-            validation_split=0.0, shuffle=True, callbacks=None, steps_per_epoch=None, seed=None):
-        """Train for ``epochs`` passes over arrays (x, y) or a loader iterator.
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose=1, callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, seed=None):
+        """Train on arrays (x, y) or a loader, Keras's arguments with Keras's meaning.
 
-        Returns a History whose ``.history`` has "loss", each metric, and their
-        "val_" twins when there is validation data, one value per epoch.
-        A non-finite loss stops training with an error naming the epoch and the
-        batch; the weights from before that step are kept.
+        Returns a History (also ``model.history``) whose ``.history`` has "loss",
+        each metric and their "val_" twins, one value per epoch. Everything is
+        checked before the first step. A step is all or nothing: a non-finite
+        loss or update raises FloatingPointError naming the epoch and batch, and
+        the weights of the last good step are kept; Ctrl-C stops after a whole
+        step, with ``model.history`` holding the epochs completed so far.
+        class_weight: {class: weight} or "balanced"; seed: the shuffling order.
         """
         self._require_compiled("fit")
-        if validation_split and validation_data is None:
-            x, y, validation_data = split_off_validation(x, y, validation_split)
-        batches = Batches(x, y, batch_size, shuffle, seed, steps_per_epoch)
-        history = History()
-        callbacks = [history] + [c if isinstance(c, Callback) else FunctionCallback(c)
-                                 for c in (callbacks or [])]
+        self._require_layers("fit")
+        train, validation, self.class_weight = batches.fit_batches(
+            x, y, batch_size, validation_split, validation_data, shuffle, class_weight,
+            sample_weight, initial_epoch, epochs, steps_per_epoch, validation_steps,
+            validation_batch_size, seed)
+        self.history = History()
+        callbacks = [self.history] + [c if isinstance(c, Callback) else FunctionCallback(c)
+                                      for c in (callbacks or [])]
         self.stop_training = False
         for callback in callbacks:
             callback.set_model(self)
             callback.on_train_begin()
-        for epoch in range(epochs):
+        for epoch in range(initial_epoch, epochs):
+            for callback in callbacks:
+                callback.on_epoch_begin(epoch)
             if verbose:
                 print(f"Epoch {epoch + 1}/{epochs}")
-            bar = ProgressBar(len(batches)) if verbose else None
+            bar = ProgressBar(len(train)) if verbose else None
             tally = metrics_module.EpochTally(self.metrics)
-            for step, (xb, yb) in enumerate(batches, 1):
+            for step, (xb, yb, wb) in enumerate(train):
+                for callback in callbacks:
+                    callback.on_train_batch_begin(step)
+                if self.class_weight is not None:
+                    wb = losses.class_weight_to_sample_weights(yb, self.class_weight)
                 try:
-                    loss, probs = self.train_step(xb, yb)
+                    loss, probs = self.train_step(xb, yb, wb)
                 except FloatingPointError as error:
-                    raise FloatingPointError(f"epoch {epoch + 1}, batch {step}: {error}") from None
-                tally.add(loss, yb, probs)
+                    raise FloatingPointError(f"epoch {epoch + 1}, batch {step + 1}: {error}") from None
+                tally.add(loss, yb, probs, wb)
+                running = tally.running()
                 if bar:
-                    bar.update(step, tally.running())
+                    bar.update(step + 1, running)
+                for callback in callbacks:
+                    callback.on_train_batch_end(step, running)
             logs = tally.result()
-            if validation_data is not None:
-                logs.update({f"val_{k}": v for k, v in
-                             self._evaluate_logs(*validation_pair(validation_data), batch_size).items()})
+            if validation is not None:
+                logs.update({f"val_{k}": v for k, v in self._evaluate_logs(validation).items()})
             if bar:
-                bar.update(len(batches), logs, final=True)
-            batches.end_epoch()
+                bar.update(len(train), logs, final=True)
+            train.end_epoch()
             for callback in callbacks:
                 callback.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
         for callback in callbacks:
             callback.on_train_end()
-        return history
+        return self.history
 
-    def _evaluate_logs(self, x, y, batch_size):
+    def _evaluate_logs(self, data):
         tally = metrics_module.EpochTally(self.metrics)
-        for xb, yb in Batches(x, y, batch_size):
+        for xb, yb, wb in data:
             output = self.forward(self.prepare_input(xb), training=False)
-            tally.add(self.loss_value(output, yb), yb, self.probabilities(output))
+            tally.add(self.loss_value(output, yb, wb), yb, self.probabilities(output), wb)
         return tally.result()
 
-    def evaluate(self, x, y=None, batch_size=32, verbose=0, return_dict=False):
+    def evaluate(self, x=None, y=None, batch_size=None, verbose=0, sample_weight=None,
+                 steps=None, return_dict=False):
         """Loss and metrics on arrays or a loader, in inference mode:
         [loss, metric, ...] (a dict with return_dict=True)."""
         self._require_compiled("evaluate")
-        logs = self._evaluate_logs(x, y, batch_size)
+        self._require_layers("evaluate")
+        if batches.is_arrays(x) and y is None:
+            raise ValueError("evaluate: y (the targets) is needed when x is an array")
+        data = batches.Batches(x, y, sample_weight, batches.batch_size_or_default(
+            "evaluate", batch_size), steps=steps, owner="evaluate")
+        logs = self._evaluate_logs(data)
         if verbose:
             print(" - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
         return logs if return_dict else list(logs.values())
 
-    def predict(self, x, batch_size=32):
+    def predict(self, x, batch_size=None, verbose=0, steps=None):
         """Class probabilities (N, K) for arrays or a loader (its images only)."""
-        outputs = [self.probabilities(self.forward(self.prepare_input(xb), training=False))
-                   for xb, _ in Batches(x, None, batch_size)]
-        return np.concatenate(outputs) if outputs else np.zeros((0,) + self.output_shape)
+        self._require_layers("predict")
+        batch_size = batches.batch_size_or_default("predict", batch_size)
+        if batches.is_arrays(x) and len(np.asarray(x)) == 0:
+            x = self.prepare_input(x)  # builds an unbuilt model from x's shape
+            return np.zeros((0,) + self.output_shape, dtype=self.dtype)
+        data = batches.Batches(x, None, None, batch_size, steps=steps, owner="predict")
+        return np.concatenate([self.probabilities(self.forward(self.prepare_input(xb)))
+                               for xb, _, _ in data])
 
     # -- looking inside ------------------------------------------------------
     def layer_output(self, x, layer):
@@ -319,6 +358,11 @@ class Sequential:
         if not self.built:
             raise ValueError(f"{self.name}.{verb}: the model is not built; give input_shape, add an "
                              f"Input, call build(input_shape), or run it on data first")
+
+    def _require_layers(self, verb):
+        if not self.layers:
+            raise ValueError(f"{self.name}.{verb}: the model has no layers; add some with "
+                             f"model.add(...) first")
 
     def _require_compiled(self, verb):
         if self.loss is None:

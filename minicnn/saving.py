@@ -32,20 +32,70 @@ def architecture(model):
             "metadata": model.metadata}
 
 
-def model_from_architecture(arch, dtype=None):
-    """A new, built Sequential (fresh weights) from ``architecture(model)``."""
-    if not isinstance(arch, dict) or arch.get("format") != FILE_FORMAT:
-        found = arch.get("format") if isinstance(arch, dict) else type(arch).__name__
-        raise ValueError(f"format {found!r}, expected {FILE_FORMAT!r}")
-    layers = []
-    for spec in arch["layers"]:
-        if spec["class_name"] not in LAYER_CLASSES:
-            raise ValueError(f"unknown layer class {spec['class_name']!r}")
-        layers.append(LAYER_CLASSES[spec["class_name"]](**spec["config"]))
-    model = Sequential(layers, name=arch["name"])
-    model.build(arch["input_shape"], dtype or arch["dtype"])
+def model_from_architecture(arch, dtype=None, weights=None, source="architecture"):
+    """A new, built Sequential from ``architecture(model)``. With ``weights``
+    ({"layer.key": array}), their names and shapes are checked against the
+    architecture before any layer is built, so a file claiming a 60000x60000
+    input allocates nothing; the model then holds those weights."""
+    layers, input_shape, dtype = _checked_layers(arch, dtype)
+    expected, shape = {}, input_shape
+    for layer in layers:
+        for key, param_shape in layer.param_shapes(shape).items():
+            expected[f"{layer.name}.{key}"] = tuple(param_shape)
+        shape = tuple(layer.compute_output_shape(shape))
+    if weights is not None:
+        _check_weights(weights, expected, source)
+    model = Sequential(layers, name=str(arch.get("name", "sequential")))
+    model.build(input_shape, dtype)
     model.metadata = arch.get("metadata", {})
+    if weights is not None:
+        set_weight_arrays(model, weights, source)
     return model
+
+
+def _checked_layers(arch, dtype):
+    """(unbuilt layers, input shape, dtype) from an architecture dict, or a
+    ValueError saying which part is malformed."""
+    if not isinstance(arch, dict):
+        raise ValueError(f"the architecture is a JSON {type(arch).__name__}, not an object")
+    if arch.get("format") != FILE_FORMAT:
+        raise ValueError(f"format {arch.get('format')!r}, expected {FILE_FORMAT!r}")
+    input_shape = arch.get("input_shape")
+    if (not isinstance(input_shape, list) or not input_shape
+            or not all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in input_shape)):
+        raise ValueError(f"input_shape must be a list of positive ints, got {input_shape!r}")
+    dtype = dtype or arch.get("dtype")
+    if dtype not in ("float32", "float64", np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
+    specs = arch.get("layers")
+    if not isinstance(specs, list) or not specs:
+        raise ValueError("layers must be a non-empty list")
+    if not isinstance(arch.get("metadata", {}), dict):
+        raise ValueError("metadata must be a JSON object")
+    layers = []
+    for i, spec in enumerate(specs):
+        if not (isinstance(spec, dict) and isinstance(spec.get("config"), dict)):
+            raise ValueError(f"layer {i} must be an object with class_name and config")
+        if spec.get("class_name") not in LAYER_CLASSES:
+            raise ValueError(f"layer {i}: unknown layer class {spec.get('class_name')!r}; "
+                             f"minicnn knows {sorted(LAYER_CLASSES)}")
+        try:
+            layers.append(LAYER_CLASSES[spec["class_name"]](**spec["config"]))
+        except TypeError as error:
+            raise ValueError(f"layer {i} ({spec['class_name']}): {error}") from None
+    return layers, tuple(input_shape), dtype
+
+
+def _check_weights(arrays, expected, source):
+    missing = sorted(set(expected) - set(arrays))
+    extra = sorted(set(arrays) - set(expected))
+    if missing or extra:
+        raise ValueError(f"{source}: the weights do not match this model's architecture: "
+                         f"missing {missing or 'nothing'}, unexpected {extra or 'nothing'}")
+    for name, shape in expected.items():
+        if arrays[name].shape != shape:
+            raise ValueError(f"{source}: {name} has shape {arrays[name].shape}, "
+                             f"the model expects {shape}")
 
 
 def weight_arrays(model):
@@ -56,15 +106,7 @@ def set_weight_arrays(model, arrays, source):
     """Copy arrays {"layer.key": array} into the model's parameters; every
     name and shape must match (checked before anything is copied)."""
     expected = weight_arrays(model)
-    missing = sorted(set(expected) - set(arrays))
-    extra = sorted(set(arrays) - set(expected))
-    if missing or extra:
-        raise ValueError(f"{source}: the weights do not match this model's architecture: "
-                         f"missing {missing or 'nothing'}, unexpected {extra or 'nothing'}")
-    for name, param in expected.items():
-        if arrays[name].shape != param.shape:
-            raise ValueError(f"{source}: {name} has shape {arrays[name].shape}, "
-                             f"the model expects {param.shape}")
+    _check_weights(arrays, {name: param.shape for name, param in expected.items()}, source)
     for name, param in expected.items():
         param[...] = arrays[name]
 
@@ -72,8 +114,7 @@ def set_weight_arrays(model, arrays, source):
 def copy_model(model, dtype=None):
     """An independent copy of a built model (same architecture and weights),
     optionally in another dtype; compiled with the same loss if the model is."""
-    copy = model_from_architecture(architecture(model), dtype)
-    set_weight_arrays(copy, weight_arrays(model), model.name)
+    copy = model_from_architecture(architecture(model), dtype, weight_arrays(model), model.name)
     if model.loss is not None:
         copy.compile("sgd", copying.copy(model.loss), [])
     return copy
@@ -91,11 +132,18 @@ def load_model(path):
         raise ValueError(f"{path}: holds weights but no architecture (written by save_weights?); "
                          f"build the model and call load_weights instead")
     try:
-        model = model_from_architecture(json.loads(str(arrays.pop("architecture"))))
-    except (KeyError, TypeError, ValueError, json.JSONDecodeError) as error:
+        arch = json.loads(str(arrays.pop("architecture")))
+    except RecursionError:
+        raise ValueError(f"{path}: not a valid minicnn model architecture (JSON nested too "
+                         f"deeply)") from None
+    except ValueError as error:
         raise ValueError(f"{path}: not a valid minicnn model architecture ({error})") from None
-    set_weight_arrays(model, arrays, path)
-    return model
+    try:
+        return model_from_architecture(arch, weights=arrays, source=path)
+    except ValueError as error:
+        message = str(error)
+        raise ValueError(message if message.startswith(str(path)) else
+                         f"{path}: not a valid minicnn model architecture ({message})") from None
 
 
 def load_weights(model, path):
@@ -108,11 +156,22 @@ def read_arrays(path):
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path}: no such model or weights file")
+    not_a_model = f"{path}: not a minicnn model file (model.save and save_weights write .npz)"
     try:
-        with np.load(path, allow_pickle=False) as data:
+        data = np.load(path, allow_pickle=False)
+    except ValueError as error:
+        if "pickle" in str(error):  # NumPy's words for "not an npy/npz file"; no advice to follow
+            raise ValueError(not_a_model) from None
+        raise ValueError(f"{not_a_model}: {error}") from None
+    except (OSError, EOFError, zipfile.BadZipFile) as error:
+        raise ValueError(f"{not_a_model}: {error}") from None
+    if not isinstance(data, np.lib.npyio.NpzFile):
+        raise ValueError(f"{path}: holds one NumPy array (.npy), not a minicnn model (.npz)")
+    try:
+        with data:
             return {key: data[key] for key in data.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-        raise ValueError(f"{path}: cannot read it as a minicnn .npz file ({error})") from None
+        raise ValueError(f"{not_a_model}: {error}") from None
 
 
 def save_arrays(path, arrays):

@@ -25,3 +25,33 @@ def test_early_stopping_restores_best_weights(rng):
     best = int(np.argmin(history.history["val_loss"]))
     assert model.evaluate(x, y)[0] == pytest.approx(history.history["val_loss"][best], rel=1e-5)
 
+
+
+def test_restore_best_weights_also_when_training_ends_without_a_stop(rng):
+    """As Keras 3: the best epoch's weights come back at the end of training even
+    when patience never ran out."""
+    minicnn.set_seed(1)  # the validation loss rises after the first epoch (as above)
+    x, y = bars(32, rng, size=8)
+    model = Sequential([Flatten(), Dense(2, activation="softmax")], input_shape=(8, 8, 1))
+    model.compile(SGD(50.0), "sparse_categorical_crossentropy")
+    stopper = EarlyStopping(monitor="val_loss", patience=100, restore_best_weights=True)
+    history = model.fit(x, y, epochs=4, verbose=0, validation_data=(x, y), callbacks=[stopper])
+    losses = history.history["val_loss"]
+    best = int(np.argmin(losses))
+    assert len(losses) == 4 and stopper.stopped_epoch is None and best != 3, losses
+    assert model.evaluate(x, y)[0] == pytest.approx(losses[best], rel=1e-5)
+
+
+def test_patience_counts_epochs_as_keras_does():
+    """patience=1 stops after the first epoch without improvement (Keras: wait >= patience)."""
+    class Fake:
+        stop_training = False
+
+        def get_weights(self):
+            return []
+    stopper = EarlyStopping(monitor="val_loss", patience=1)
+    stopper.set_model(Fake())
+    stopper.on_train_begin()
+    for epoch, value in enumerate([1.0, 0.5, 0.7]):
+        stopper.on_epoch_end(epoch, {"val_loss": value})
+    assert stopper.model.stop_training and stopper.stopped_epoch == 2

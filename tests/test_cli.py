@@ -99,3 +99,71 @@ def test_galaxy_from_an_npz_splits_stratified(tmp_path, rng):
     assert x.shape == (32, 128, 128, 3) and x.max() <= 1.0 and y.shape == (32, 4)
     again = galaxy.load_data(str(tmp_path / "galaxydata.npz"), seed=3)[2]
     np.testing.assert_array_equal(again.y, test.y)
+
+
+# -- the attacks on the CLI ---------------------------------------------------------------
+def test_a_bad_out_fails_before_any_data_is_read(tmp_path, capsys, monkeypatch):
+    from minicnn.projects import runner
+    monkeypatch.setattr(xray, "load_data", lambda *a, **k: pytest.fail("data was loaded"))
+    (tmp_path / "file").write_text("x")
+    for out in (tmp_path / "file", tmp_path / "file" / "sub"):
+        assert main(["train", "xray", "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert "--out" in err and str(out) in err
+    assert runner.prepare_output_folder(str(tmp_path / "new")) is False
+
+
+def test_the_first_line_says_when_a_run_is_replaced(tmp_path):
+    (tmp_path / "metrics.json").write_text("{}")  # an earlier run
+    result = run_cli("train", "xray", "--epochs", "1", "--quiet", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    first = result.stdout.splitlines()[0]
+    assert str(tmp_path) in first and "replacing the earlier run" in first
+
+
+def saved_model(tmp_path, channels=1, metadata=None, outputs=3):
+    from minicnn import Sequential
+    from minicnn.layers import Dense, Flatten
+    model = Sequential([Flatten(), Dense(outputs, activation="softmax")],
+                       input_shape=(8, 8, channels))
+    model.metadata = metadata if metadata is not None else {"class_names": ["a", "b", "c"]}
+    model.save(tmp_path / "model.npz")
+    return str(tmp_path / "model.npz")
+
+
+@pytest.mark.parametrize("channels,metadata,words", [
+    (2, None, "2 channels"),
+    (1, {"class_names": ["a", "b"]}, "names 2 classes but the model has 3 outputs"),
+    (1, ["not", "a", "dict"], "metadata"),
+    (1, {"rescale": "big"}, "rescale"),
+])
+def test_predict_with_odd_metadata_is_a_clear_error(tmp_path, capsys, channels, metadata, words):
+    model = saved_model(tmp_path, channels, metadata)
+    Image.new("L", (8, 8)).save(tmp_path / "x.png")
+    assert main(["predict", model, str(tmp_path / "x.png")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("minicnn: error:") and words in err
+
+
+def test_predict_with_rescale_null_uses_raw_pixels(tmp_path, capsys):
+    model = saved_model(tmp_path, metadata={"class_names": ["a", "b", "c"], "rescale": None})
+    Image.new("L", (8, 8), 200).save(tmp_path / "x.png")
+    assert main(["predict", model, str(tmp_path / "x.png")]) == 0
+    line = capsys.readouterr().out.strip()
+    probabilities = [float(p.split()[-1]) for p in line.split("(")[1].rstrip(")").split(",")]
+    assert np.all(np.isfinite(probabilities)) and abs(sum(probabilities) - 1) < 2e-3
+
+
+def test_predict_goes_on_past_a_missing_image_and_takes_folders(tmp_path, capsys):
+    model = saved_model(tmp_path)
+    (tmp_path / "images" / "sub").mkdir(parents=True)
+    for name in ("images/1.png", "images/sub/2.png", "3.png"):
+        Image.new("L", (8, 8)).save(tmp_path / name)
+    status = main(["predict", model, str(tmp_path / "missing.png"), str(tmp_path / "images"),
+                   str(tmp_path / "3.png")])
+    captured = capsys.readouterr()
+    assert status == 1
+    assert "missing.png" in captured.err and "1 of 4 images could not be read" in captured.err
+    printed = [line.split(":")[0] for line in captured.out.splitlines()]
+    assert printed == [str(tmp_path / "images" / "1.png"), str(tmp_path / "images" / "sub" / "2.png"),
+                       str(tmp_path / "3.png")]

@@ -134,3 +134,53 @@ def test_set_kernels_really_switches_the_twin(monkeypatch, rng):
                                              "maxpool_backward", "bias_relu"}
     finally:
         minicnn.set_kernels("numba")
+
+
+# -- the environment ----------------------------------------------------------------
+SMALL_MODEL = """
+import numpy as np, minicnn
+from minicnn.layers import Conv2D, MaxPool2D, Flatten, Dense
+model = minicnn.Sequential([Conv2D(4, 3, activation="relu"), MaxPool2D(), Flatten(), Dense(3)],
+                           input_shape=(16, 16, 1))
+x = np.random.default_rng(0).random((4, 16, 16, 1), dtype=np.float32)
+expected = model.predict(x)
+"""
+
+
+def run_python(code, env=None, timeout=300):
+    import subprocess
+    import sys
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=timeout, env=env)
+
+
+def test_an_unwritable_numba_cache_falls_back_with_one_warning(tmp_path):
+    import os
+    import minicnn.kernels
+    package = os.path.dirname(minicnn.kernels.__file__)
+    before = {f for _, _, files in os.walk(package) for f in files}
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "file" / "numba"))
+    (tmp_path / "file").write_text("a file where the cache folder would go")
+    result = run_python(SMALL_MODEL + "print(expected.shape)", env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "(4, 3)"
+    assert result.stderr.count("UserWarning: minicnn: cannot write numba's cache folder") == 1
+    after = {f for _, _, files in os.walk(package) for f in files}
+    assert after == before  # nothing cached beside the package instead
+
+
+def test_a_fork_after_the_model_ran_works():
+    """numba's default GNU OpenMP layer killed forked workers and Pool.map hung;
+    minicnn picks the fork-safe workqueue layer."""
+    import os
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_THREADING_LAYER"}
+    result = run_python(SMALL_MODEL + """
+import multiprocessing, numba
+def work(i):
+    return model.predict(x)
+with multiprocessing.get_context("fork").Pool(2) as pool:
+    results = pool.map_async(work, range(4)).get(timeout=120)
+print(numba.threading_layer(), all(np.allclose(r, expected) for r in results))
+""", env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["workqueue", "True"]

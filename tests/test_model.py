@@ -8,7 +8,7 @@ from minicnn import Sequential
 from minicnn.gradcheck import check_model
 from minicnn.layers import Activation, Conv2D, Dense, Dropout, Flatten, Input, MaxPool2D
 from minicnn.optimizers import SGD, Adam
-from conftest import bars, small_cnn
+from conftest import bars, dense_model, small_cnn
 
 
 @pytest.mark.parametrize("softmax", [True, False])
@@ -96,9 +96,9 @@ def test_nan_loss_stops_with_epoch_and_batch_and_keeps_weights(rng):
     snapshots = []
     original = model.train_step
 
-    def spy(xb, yb):
+    def spy(*batch):
         snapshots.append(model.get_weights())
-        return original(xb, yb)
+        return original(*batch)
 
     model.train_step = spy
     with pytest.raises(FloatingPointError, match="epoch 1, batch 3"):
@@ -206,3 +206,61 @@ def test_check_model_on_a_float32_model_checks_its_float64_twin(rng):
     assert model.dtype == np.float32
     for a, b in zip(before, model.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+# -- interrupts ---------------------------------------------------------------------
+def test_ctrl_c_at_random_times_leaves_a_whole_step(rng):
+    """30 interrupts at random moments of fit: the weights and the optimizer's
+    state are exactly those after ``optimizer.iterations`` whole steps (replayed
+    on a twin model), and model.history holds the epochs completed so far."""
+    import _thread
+    import threading
+
+    x, y = rng.standard_normal((64, 12, 12, 1)).astype(np.float32), rng.integers(0, 3, 64)
+
+    def make():
+        minicnn.set_seed(7)
+        model = Sequential([Conv2D(8, 3, activation="relu"), Flatten(), Dense(64, activation="relu"),
+                            Dense(3, activation="softmax")], input_shape=(12, 12, 1))
+        model.compile(Adam(1e-3), "sparse_categorical_crossentropy")
+        return model
+
+    # compile the kernels first: numba's own first-time initialisation does not
+    # survive an interrupt (a later call then fails inside numba)
+    make().fit(x, y, batch_size=4, epochs=1, verbose=0)
+    interrupted, steps_seen = 0, set()
+    for trial in range(30):
+        model = make()
+        timer = threading.Timer(rng.uniform(0.0, 0.2), _thread.interrupt_main)
+        timer.start()
+        try:
+            model.fit(x, y, batch_size=4, epochs=1000, shuffle=False, verbose=0)
+        except KeyboardInterrupt:
+            interrupted += 1
+        finally:
+            timer.cancel()
+        steps = model.optimizer.iterations
+        steps_seen.add(steps)
+        twin = make()
+        for k in range(steps):
+            twin.train_on_batch(x[4 * (k % 16):4 * (k % 16) + 4], y[4 * (k % 16):4 * (k % 16) + 4])
+        for kept, replayed in zip(model.get_weights(), twin.get_weights()):
+            np.testing.assert_array_equal(kept, replayed)
+        assert model.optimizer.state.keys() == twin.optimizer.state.keys()
+        for key, value in model.optimizer.state.items():
+            np.testing.assert_array_equal(value, twin.optimizer.state[key])
+        epochs = len(model.history.history.get("loss", []))
+        assert steps // 16 - (steps % 16 == 0) <= epochs <= steps // 16
+    assert interrupted == 30 and len(steps_seen) > 10  # the interrupts fell at many places
+
+
+def test_sample_weights_scale_each_samples_loss_as_keras_does(rng):
+    """loss = sum(w * l) / N (Keras's sum_over_batch_size), and class_weight picks w by class."""
+    model = dense_model("sgd")
+    x, y = rng.standard_normal((5, 4)), np.array([0, 1, 2, 1, 0])
+    per_sample = [model.compute_loss(x[i:i + 1], y[i:i + 1]) for i in range(5)]
+    w = np.array([0.5, 2.0, 1.0, 0.0, 3.0])
+    assert model.test_on_batch(x, y, sample_weight=w) == pytest.approx(np.dot(w, per_sample) / 5)
+    by_class = model.train_on_batch(x, y, class_weight={0: 0.5, 1: 2.0})
+    expected = np.dot([0.5, 2.0, 1.0, 2.0, 0.5], per_sample) / 5
+    assert by_class == pytest.approx(expected)

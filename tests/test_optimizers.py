@@ -46,3 +46,34 @@ def test_gradients_stay_inspectable_after_a_step(rng):
     model.train_on_batch(x, y)  # recomputes the same gradient, then updates
     np.testing.assert_allclose(model.layers[0].grads["W"], before)
 
+
+
+# -- a step is all or nothing -----------------------------------------------------
+def test_a_non_finite_update_changes_nothing(rng):
+    """SGD(1e30) makes the weights overflow: the step is refused whole, weights and
+    optimizer state stay those of the last good step, and predictions stay finite."""
+    from minicnn import Sequential
+    from minicnn.layers import Dense, Flatten
+    x, y = rng.standard_normal((8, 4, 4, 1)).astype(np.float32) * 1e10, rng.integers(0, 2, 8)
+    model = Sequential([Flatten(), Dense(3, activation="relu"), Dense(2, activation="softmax")],
+                       input_shape=(4, 4, 1))
+    model.compile(SGD(1e30, momentum=0.9), "sparse_categorical_crossentropy")
+    before, state = model.get_weights(), dict(model.optimizer.state)
+    with pytest.raises(FloatingPointError, match="epoch 1, batch 1.*not updated"):
+        model.fit(x, y, batch_size=8, verbose=0)
+    for kept, old in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(kept, old)
+    assert model.optimizer.state.keys() == state.keys() and model.optimizer.iterations == 0
+    assert np.all(np.isfinite(model.predict(x)))
+
+
+def test_interrupts_are_held_until_the_step_is_written():
+    import signal
+    from minicnn.optimizers import interrupts_held
+    written = []
+    with pytest.raises(KeyboardInterrupt):
+        with interrupts_held():
+            signal.raise_signal(signal.SIGINT)
+            written.append("after the signal")  # still runs: the block is whole
+    assert written == ["after the signal"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -369,3 +369,57 @@ def test_real_covid_set_equals_pillow():
                          for p in it.filepaths[16:32]])
     np.testing.assert_array_equal(x, expected * np.float32(1 / 255))
     np.testing.assert_array_equal(y.argmax(axis=1), it.classes[16:32])
+
+
+# -- the attacks on image trees --------------------------------------------------------
+def test_a_symlink_loop_is_visited_once(tmp_path, rng):
+    root = tmp_path / "data"
+    make_image(root / "a" / "1.png", "RGB", (4, 4), rng)
+    make_image(root / "b" / "2.png", "RGB", (4, 4), rng)
+    os.symlink(root / "b", root / "a" / "to_b")     # a -> b
+    os.symlink(root / "a", root / "b" / "to_a")     # b -> a: a loop
+    os.symlink(root / "a", root / "a" / "self")     # a -> a
+    it = ImageDataGenerator().flow_from_directory(root, target_size=(4, 4), follow_links=True,
+                                                  shuffle=False, verbose=False)
+    # each real folder once: a holds 1.png and (through to_b) 2.png; b holds 2.png and a's 1.png
+    assert it.samples == 4, it.filenames
+    assert sorted(it.filenames) == ["a/1.png", "a/to_b/2.png", "b/2.png", "b/to_a/1.png"]
+    assert list(it.classes) == [0, 0, 1, 1]
+
+
+def test_an_unreadable_class_folder_reports_its_error(image_tree, monkeypatch):
+    """(Tests run as root, who reads everything: the permission error is simulated.)"""
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if os.fspath(path).endswith("dogs"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    with pytest.raises(PermissionError, match="dogs"):
+        ImageDataGenerator().flow_from_directory(image_tree, verbose=False)
+
+
+def test_skipping_bad_files_keeps_no_pixels(tmp_path, rng):
+    import tracemalloc
+    root = tmp_path / "data"
+    for i in range(20):
+        make_image(root / "a" / f"{i}.png", "RGB", (64, 64), rng)
+    (root / "a" / "bad.png").write_bytes(b"not a png")
+    decoded = 20 * 96 * 96 * 3  # uint8 pixels at the target size
+    tracemalloc.start()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        it = ImageDataGenerator().flow_from_directory(root, target_size=(96, 96), on_error="skip",
+                                                      verbose=False)
+    held = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    assert it.samples == 20 and held < decoded / 4, (held, decoded)
+
+
+def test_hidden_folders_are_not_classes(image_tree, rng):
+    make_image(image_tree / ".ipynb_checkpoints" / "copy.png", "RGB", (8, 8), rng)
+    with pytest.warns(UserWarning, match=r"hidden folders are not classes.*\.ipynb_checkpoints"):
+        it = ImageDataGenerator().flow_from_directory(image_tree, verbose=False)
+    assert it.class_indices == {"birds": 0, "cats": 1, "dogs": 2}

@@ -71,3 +71,102 @@ def test_save_is_atomic(tmp_path, monkeypatch):
         small_cnn(num_classes=4).save(path)
     assert path.read_bytes() == good and os.listdir(tmp_path) == ["model.npz"]
 
+
+
+# -- the attacks on model files ----------------------------------------------------------
+def test_save_keeps_the_files_mode_or_gives_the_usual_one(tmp_path):
+    path = tmp_path / "model.npz"
+    old = os.umask(0o022)
+    try:
+        small_cnn().save(path)
+        assert path.stat().st_mode & 0o777 == 0o644  # what the umask gives any new file
+        path.chmod(0o640)
+        small_cnn().save(path)
+        assert path.stat().st_mode & 0o777 == 0o640  # a replaced file keeps its mode
+    finally:
+        os.umask(old)
+
+
+def test_save_removes_a_killed_saves_leftovers_and_syncs(tmp_path, monkeypatch):
+    path = tmp_path / "model.npz"
+    stale = tmp_path / ".model.npz.minicnn-partial-abc123"
+    stale.write_bytes(b"half a model")
+    other = tmp_path / ".other.npz.minicnn-partial-xyz"  # another file's: left alone
+    other.write_bytes(b"x")
+    synced = []
+    original = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd) or original(fd))
+    small_cnn().save(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [other.name, "model.npz"]
+    assert len(synced) == 1
+
+
+@pytest.mark.parametrize("architecture,words", [
+    ([1, 2], "JSON list"),
+    ("a string", "JSON str"),
+    ({"format": "minicnn-model", "input_shape": [4], "dtype": "float32", "layers": "dense"},
+     "layers must be"),
+    ({"format": "minicnn-model", "input_shape": [4, "x"], "dtype": "float32", "layers": []},
+     "input_shape"),
+    ({"format": "minicnn-model", "input_shape": [4], "dtype": "float32",
+      "layers": [{"class_name": "Lambda", "config": {}}]}, "unknown layer class 'Lambda'"),
+    ({"format": "minicnn-model", "input_shape": [4], "dtype": "float32",
+      "layers": [{"class_name": "Dense", "config": {"units": 2, "kernel": 3}}]}, "kernel"),
+])
+def test_malformed_architectures_are_value_errors(tmp_path, architecture, words):
+    path = tmp_path / "bad.npz"
+    np.savez(path, architecture=np.array(json.dumps(architecture)))
+    with pytest.raises(ValueError, match=words) as error:
+        load_model(path)
+    assert "bad.npz" in str(error.value)
+
+
+def test_deeply_nested_json_is_a_value_error(tmp_path):
+    path = tmp_path / "deep.npz"
+    np.savez(path, architecture=np.array("[" * 100_000 + "]" * 100_000))
+    with pytest.raises(ValueError, match="deep.npz"):
+        load_model(path)
+
+
+def test_a_huge_input_shape_allocates_nothing(tmp_path):
+    """A file claiming a 60000x60000 input is refused by its weights' shapes
+    before any layer allocates its parameters."""
+    import tracemalloc
+    model = Sequential([Flatten(), Dense(2)], input_shape=(4, 4, 1))
+    model.save(tmp_path / "good.npz")
+    with np.load(tmp_path / "good.npz") as data:
+        arrays = {k: data[k] for k in data.files}
+    arch = json.loads(str(arrays["architecture"]))
+    arch["input_shape"] = [60000, 60000, 1]
+    arrays["architecture"] = np.array(json.dumps(arch))
+    np.savez(tmp_path / "huge.npz", **arrays)
+    tracemalloc.start()
+    with pytest.raises(ValueError, match=r"dense.W has shape \(16, 2\), the model expects "
+                                         r"\(3600000000, 2\)"):
+        load_model(tmp_path / "huge.npz")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 10 * 2**20
+
+
+@pytest.mark.parametrize("content,words", [
+    (b"class,weight\ncat,1\n", "not a minicnn model"),
+    (None, r"one NumPy array \(.npy\)"),
+])
+def test_files_that_are_not_models(tmp_path, content, words):
+    path = tmp_path / "model.npz"
+    if content is None:
+        with open(path, "wb") as file:
+            np.save(file, np.zeros(3))
+    else:
+        path.write_bytes(content)
+    with pytest.raises(ValueError, match=words) as error:
+        load_model(path)
+    assert "allow_pickle" not in str(error.value) and "model.npz" in str(error.value)
+
+
+def test_the_same_layer_twice_is_refused():
+    dense = Dense(4)
+    model = Sequential([Flatten(), dense])
+    with pytest.raises(ValueError, match="already in the model"):
+        model.add(dense)

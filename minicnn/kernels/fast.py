@@ -11,6 +11,8 @@ function picks one of two compiled loops; the threshold (8 channels) was
 measured with benchmarks/train_step.py's workloads.
 """
 import os
+import tempfile
+import warnings
 
 import numba
 import numpy as np
@@ -24,6 +26,34 @@ from numba import njit, prange
 if not os.environ.get("NUMBA_CACHE_DIR"):
     _cache_home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     numba.config.CACHE_DIR = os.path.join(_cache_home, "minicnn", "numba")
+
+
+def _writable(folder):
+    try:
+        os.makedirs(folder, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            return None
+    except OSError as error:
+        return error
+
+
+# Where the cache cannot be written (a read-only home, another user's install),
+# numba would fail at the first call ("no locator available"): compile in
+# memory instead, and say so once.
+_cache_error = _writable(numba.config.CACHE_DIR)
+CACHE = _cache_error is None
+if not CACHE:
+    warnings.warn(f"minicnn: cannot write numba's cache folder {numba.config.CACHE_DIR} "
+                  f"({_cache_error}); the kernels are compiled in memory, again in each new "
+                  f"process. Set NUMBA_CACHE_DIR to a writable folder to keep them.")
+
+# numba's default threading layer on Linux is GNU OpenMP, whose worker threads
+# do not survive fork(): a multiprocessing.Pool created after a model ran hung
+# for ever. The workqueue layer is fork-safe (it cannot run parallel kernels
+# from two Python threads at once, which minicnn never does). NUMBA_THREADING_LAYER
+# still wins. Read by numba when the first parallel kernel runs.
+if not os.environ.get("NUMBA_THREADING_LAYER"):
+    numba.config.THREADING_LAYER = "workqueue"
 
 
 # Two loop orders for im2col and col2im, one result. With 8+ channels the
@@ -40,7 +70,7 @@ def col2im(cols, x_shape, kh, kw, sh, sw, out_h, out_w):
     return fold(cols, x_shape, kh, kw, sh, sw, out_h, out_w)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=CACHE, parallel=True)
 def _im2col_channels_inner(x, kh, kw, sh, sw, out_h, out_w):
     n, _, _, c = x.shape
     cols = np.empty((n, out_h, out_w, kh, kw, c), dtype=x.dtype)
@@ -54,7 +84,7 @@ def _im2col_channels_inner(x, kh, kw, sh, sw, out_h, out_w):
     return cols.reshape(n * out_h * out_w, kh * kw * c)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=CACHE, parallel=True)
 def _im2col_row_runs(x, kh, kw, sh, sw, out_h, out_w):
     n, h, w, c = x.shape
     span = kw * c
@@ -72,7 +102,7 @@ def _im2col_row_runs(x, kh, kw, sh, sw, out_h, out_w):
     return cols.reshape(n * out_h * out_w, kh * span)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=CACHE, parallel=True)
 def _col2im_channels_inner(cols, x_shape, kh, kw, sh, sw, out_h, out_w):
     n, h, w, c = x_shape
     windows = cols.reshape(n, out_h, out_w, kh, kw, c)
@@ -88,7 +118,7 @@ def _col2im_channels_inner(cols, x_shape, kh, kw, sh, sw, out_h, out_w):
     return x
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=CACHE, parallel=True)
 def _col2im_row_runs(cols, x_shape, kh, kw, sh, sw, out_h, out_w):
     n, h, w, c = x_shape
     span = kw * c
@@ -107,7 +137,7 @@ def _col2im_row_runs(cols, x_shape, kh, kw, sh, sw, out_h, out_w):
     return x.reshape(n, h, w, c)
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def bias_relu(z, bias, relu):
     m, f = z.shape
     with_bias = bias.size > 0
@@ -118,7 +148,7 @@ def bias_relu(z, bias, relu):
     return z
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def relu_bias_backward(grad_y, y, relu, with_bias):
     m, f = grad_y.shape
     grad_z = np.empty((m, f), dtype=grad_y.dtype)
@@ -144,7 +174,7 @@ def maxpool_forward(x, ph, pw, sh, sw, out_h, out_w):
     return scan(x, ph, pw, sh, sw, out_h, out_w, bool(np.isnan(x).any()))
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=CACHE, parallel=True)
 def _maxpool_channels_inner(x, ph, pw, sh, sw, out_h, out_w, nans):
     n, _, _, c = x.shape
     y = np.empty((n, out_h, out_w, c), dtype=x.dtype)
@@ -173,7 +203,7 @@ def _maxpool_channels_inner(x, ph, pw, sh, sw, out_h, out_w, nans):
     return y, argmax
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=CACHE, parallel=True)
 def _maxpool_window_inner(x, ph, pw, sh, sw, out_h, out_w, nans):
     n, _, _, c = x.shape
     y = np.empty((n, out_h, out_w, c), dtype=x.dtype)
@@ -197,7 +227,7 @@ def _maxpool_window_inner(x, ph, pw, sh, sw, out_h, out_w, nans):
     return y, argmax
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=CACHE, parallel=True)
 def maxpool_backward(grad_y, argmax, x_shape, ph, pw, sh, sw):
     n, h, w, c = x_shape
     _, out_h, out_w, _ = grad_y.shape
@@ -229,7 +259,7 @@ def maxpool_backward(grad_y, argmax, x_shape, ph, pw, sh, sw):
     return grad_x
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _fold_index(index, size, fill_mode):
     # fill modes by index, as reference.FILL_MODES: nearest, constant, reflect, wrap
     if fill_mode == 2:
@@ -240,7 +270,7 @@ def _fold_index(index, size, fill_mode):
     return min(max(index, 0), size - 1)
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _split(v):
     """(whole, fraction) of a position; within 1e-6 of a whole pixel, exactly that pixel."""
     whole = np.floor(v)
@@ -252,7 +282,7 @@ def _split(v):
     return int(whole), fraction
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=CACHE, parallel=True)
 def affine_resample(x, matrix, shift, fill_mode, cval):
     h, w, c = x.shape
     o_r, o_c = (h - 1) / 2, (w - 1) / 2

@@ -64,7 +64,13 @@ class Layer:
         """The per-sample output shape for a per-sample input shape; no side effects."""
         return input_shape
 
+    def param_shapes(self, input_shape):
+        """{key: shape} of the parameters for a per-sample input shape; allocates nothing
+        (a model file's weights are checked against it before anything is built)."""
+        return {}
+
     def init_params(self, input_shape):
+        """{key: initial array}, of the shapes param_shapes gives."""
         return {}
 
     def get_config(self):
@@ -91,7 +97,9 @@ class Layer:
             raise ValueError(
                 f"{self.name} ({type(self).__name__}): expected input of shape "
                 f"(batch, {', '.join(map(str, self.input_shape))}), got {x.shape}")
-        return x.astype(self.dtype, copy=False)
+        # contiguous: the kernels are compiled for C-ordered arrays only, and a
+        # transposed or sliced batch would otherwise need (slow) new machine code
+        return np.ascontiguousarray(x, dtype=self.dtype)
 
     def count_params(self):
         return sum(p.size for p in self.params.values())

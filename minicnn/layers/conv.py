@@ -52,14 +52,16 @@ class Conv2D(Layer):
         _, self.pads = self._geometry(self.input_shape)
         return output_shape
 
+    def param_shapes(self, input_shape):
+        shapes = {"W": self.kernel_size + (input_shape[2], self.filters)}
+        return {**shapes, "b": (self.filters,)} if self.use_bias else shapes
+
     def init_params(self, input_shape):
-        kh, kw = self.kernel_size
-        c = input_shape[2]
+        kh, kw, c, f = self.param_shapes(input_shape)["W"]
         rng = make_rng(self.seed)
-        params = {"W": glorot_uniform(rng, (kh, kw, c, self.filters),
-                                      fan_in=kh * kw * c, fan_out=kh * kw * self.filters)}
+        params = {"W": glorot_uniform(rng, (kh, kw, c, f), fan_in=kh * kw * c, fan_out=kh * kw * f)}
         if self.use_bias:
-            params["b"] = np.zeros(self.filters)
+            params["b"] = np.zeros(f)
         return params
 
     def forward(self, x, training=False):

@@ -36,6 +36,10 @@ class Dense(Layer):
                              f"{input_shape}; add a Flatten layer before it")
         return (self.units,)
 
+    def param_shapes(self, input_shape):
+        shapes = {"W": (input_shape[0], self.units)}
+        return {**shapes, "b": (self.units,)} if self.use_bias else shapes
+
     def init_params(self, input_shape):
         rng = make_rng(self.seed)
         params = {"W": glorot_uniform(rng, (input_shape[0], self.units),

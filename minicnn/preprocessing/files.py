@@ -1,6 +1,7 @@
 """Finding class folders and image files, and decoding images with Pillow,
 as Keras's ``flow_from_directory`` and ``load_img`` do."""
 import os
+import warnings
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -31,12 +32,19 @@ def color_mode_of(channels):
 
 def find_classes(directory, classes=None):
     """The class names: those given, or the sorted subfolder names (so, as in
-    Keras, "10" sorts before "2")."""
+    Keras, "10" sorts before "2"). Hidden folders (".cache", ".ipynb_checkpoints")
+    are not classes, as in Keras 3's image_dataset_from_directory; a warning
+    names the ones left out."""
     if not os.path.isdir(directory):
         raise ValueError(f"{directory}: no such directory")
     if classes is None:
-        classes = sorted(name for name in os.listdir(directory)
+        folders = sorted(name for name in os.listdir(directory)
                          if os.path.isdir(os.path.join(directory, name)))
+        hidden = [name for name in folders if name.startswith(".")]
+        if hidden:
+            warnings.warn(f"{directory}: hidden folders are not classes; left out {hidden}",
+                          stacklevel=4)
+        classes = [name for name in folders if not name.startswith(".")]
         if not classes:
             raise ValueError(f"{directory}: no class folders in it; flow_from_directory expects "
                              f"one subfolder per class, e.g. {directory}/cats/*.jpg")
@@ -45,13 +53,26 @@ def find_classes(directory, classes=None):
 
 def list_images(class_dir, follow_links=False):
     """Image files under ``class_dir``, searched recursively: folders in sorted
-    order, files sorted within each folder; extensions matched in any case."""
-    found = []
-    for root, _, files in sorted(os.walk(class_dir, followlinks=follow_links), key=lambda w: w[0]):
-        for name in sorted(files):
-            if name.lower().endswith(tuple("." + ext for ext in IMAGE_EXTENSIONS)):
-                found.append(os.path.join(root, name))
-    return found
+    order, files sorted within each folder; extensions matched in any case.
+    With follow_links, each real folder is visited once (a link loop ends).
+    A folder that cannot be read raises its OSError, naming it."""
+    def fail(error):
+        raise error
+
+    folders, seen = [], set()
+    for root, dirs, files in os.walk(class_dir, followlinks=follow_links, onerror=fail):
+        seen.add(os.path.realpath(root))
+        unseen = []
+        for d in sorted(dirs):
+            real = os.path.realpath(os.path.join(root, d))
+            if real not in seen:
+                seen.add(real)
+                unseen.append(d)
+        dirs[:] = unseen
+        folders.append((root, files))
+    extensions = tuple("." + ext for ext in IMAGE_EXTENSIONS)
+    return [os.path.join(root, name) for root, files in sorted(folders, key=lambda w: w[0])
+            for name in sorted(files) if name.lower().endswith(extensions)]
 
 
 def load_image(path, color_mode="rgb", target_size=None, interpolation="nearest"):

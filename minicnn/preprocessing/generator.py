@@ -111,10 +111,12 @@ class ImageDataGenerator:
                                  batch_size, shuffle, seed, subset, interpolation, follow_links,
                                  on_error, cache, verbose)
 
-    def flow(self, x, y=None, batch_size=32, shuffle=True, seed=None, subset=None):
-        """A NumpyArrayIterator over in-memory images x (N, H, W, C) and labels y."""
+    def flow(self, x, y=None, batch_size=32, shuffle=True, sample_weight=None, seed=None,
+             subset=None):
+        """A NumpyArrayIterator over in-memory images x (N, H, W, C), labels y
+        and optional per-sample weights (then batches are (x, y, w))."""
         check_choice("flow", "subset", subset, ("training", "validation", None))
         if np.ndim(x) != 4:
             raise ValueError(f"flow: x must be images (N, height, width, channels); "
                              f"got shape {np.shape(x)}")
-        return NumpyArrayIterator(x, y, self, batch_size, shuffle, seed, subset)
+        return NumpyArrayIterator(x, y, self, batch_size, shuffle, seed, subset, sample_weight)

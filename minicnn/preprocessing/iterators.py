@@ -97,7 +97,7 @@ class DirectoryIterator(Iterator):
         class_names = find_classes(self.directory, classes)
         self.class_indices = {name: i for i, name in enumerate(class_names)}
         self.num_classes = len(class_names)
-        self._cache = {} if (cache or on_error == "skip") else None
+        self._cache = {} if cache else None
         self.filepaths, labels = [], []
         for name in class_names:
             files = list_images(os.path.join(self.directory, name), follow_links)
@@ -109,8 +109,6 @@ class DirectoryIterator(Iterator):
             files = self._subset_of(files, generator.validation_split, subset)
             self.filepaths += files
             labels += [self.class_indices[name]] * len(files)
-        if not cache and self._cache is not None:
-            self._cache = None  # the up-front check decoded them; keep them only if asked
         self.filenames = [os.path.relpath(p, self.directory).replace(os.sep, "/")
                           for p in self.filepaths]
         self.classes = np.array(labels, dtype=np.int32)
@@ -128,8 +126,11 @@ class DirectoryIterator(Iterator):
         return files[:cut] if subset == "validation" else files[cut:]
 
     def _decodes(self, path):
+        """Whether path decodes; the pixels are kept only when caching was asked for."""
         try:
-            self._cache[path] = self._decode(path)
+            image = self._decode(path)
+            if self._cache is not None:
+                self._cache[path] = image
             return True
         except ValueError as error:
             warnings.warn(f"skipping {error}", stacklevel=4)
@@ -166,21 +167,26 @@ def _with_targets(x, labels, class_mode, num_classes, dtype):
 
 
 class NumpyArrayIterator(Iterator):
-    """Batches from in-memory arrays x (N, ...) and optional labels y
-    (returned as given). subset with validation_split: the first
+    """Batches from in-memory arrays x (N, ...), optional labels y (returned as
+    given) and optional per-sample weights (then batches are (x, y, w), as
+    Keras's flow gives them). subset with validation_split: the first
     int(split * N) samples are "validation", the rest "training".
     With ``generator=None`` (as fit uses it) samples are returned as they are,
     in x's dtype, without augmentation or rescaling."""
 
-    def __init__(self, x, y, generator, batch_size=32, shuffle=True, seed=None, subset=None):
+    def __init__(self, x, y, generator, batch_size=32, shuffle=True, seed=None, subset=None,
+                 sample_weight=None):
         x = np.asarray(x)
-        if y is not None and len(y) != len(x):
-            raise ValueError(f"flow: x has {len(x)} samples but y has {len(y)}")
+        y = None if y is None else np.asarray(y)
+        w = None if sample_weight is None else np.asarray(sample_weight)
+        for name, array in (("y", y), ("sample_weight", w)):
+            if array is not None and len(array) != len(x):
+                raise ValueError(f"flow: x has {len(x)} samples but {name} has {len(array)}")
         if subset is not None and generator is not None and generator.validation_split:
             cut = int(generator.validation_split * len(x))
             part = slice(0, cut) if subset == "validation" else slice(cut, None)
-            x, y = x[part], (None if y is None else np.asarray(y)[part])
-        self.x, self.y = x, (None if y is None else np.asarray(y))
+            x, y, w = (None if a is None else a[part] for a in (x, y, w))
+        self.x, self.y, self.sample_weight = x, y, w
         super().__init__(len(x), generator, batch_size, shuffle, seed)
 
     def _batch(self, index, rng):
@@ -190,4 +196,8 @@ class NumpyArrayIterator(Iterator):
             x = np.empty((len(index),) + self.x.shape[1:], dtype=self.generator.dtype)
             for j, k in enumerate(index):
                 x[j] = self._augment(self.x[k], rng)
-        return x if self.y is None else (x, self.y[index])
+        if self.y is None:
+            return x
+        if self.sample_weight is None:
+            return x, self.y[index]
+        return x, self.y[index], self.sample_weight[index]

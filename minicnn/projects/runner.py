@@ -5,6 +5,7 @@ feature_maps.png, model.npz and metrics.json.
 """
 import json
 import os
+import tempfile
 import time
 
 import numpy as np
@@ -12,10 +13,16 @@ import numpy as np
 from minicnn import metrics, plots, set_seed
 from minicnn.optimizers import SGD, Adam
 
+OUTPUTS = ("history.png", "confusion_matrix.png", "filters.png", "feature_maps.png", "model.npz",
+           "metrics.json")
+
 
 def run(recipe, data=None, epochs=10, batch_size=32, learning_rate=1e-3, optimizer="adam",
         seed=0, out=None, validation_split=0.2, verbose=1):
     out = out or os.path.join("runs", recipe.NAME)
+    replacing = prepare_output_folder(out)
+    print(f"minicnn train {recipe.NAME}: writing to {out}"
+          + (" (replacing the earlier run there)" if replacing else ""))
     set_seed(seed)
     train, validation, test = recipe.load_data(data, batch_size, seed, validation_split)
     class_names = list(train.class_indices)
@@ -76,6 +83,21 @@ def run(recipe, data=None, epochs=10, batch_size=32, learning_rate=1e-3, optimiz
         json.dump(summary, file, indent=2)
     print(f"\nwrote {', '.join(list(figures) + ['model.npz', 'metrics.json'])} to {out}")
     return summary
+
+
+def prepare_output_folder(out):
+    """Create ``out`` and check that files can be written in it, before any data is
+    loaded, so that a bad --out fails at once and not after training. Returns
+    whether it already holds a run (whose files this run replaces)."""
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise ValueError(f"--out {out}: is a file, not a folder")
+    try:
+        os.makedirs(out, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as error:
+        raise ValueError(f"--out {out}: cannot write there ({error.strerror or error})") from None
+    return any(os.path.exists(os.path.join(out, name)) for name in OUTPUTS)
 
 
 def _finite_or_none(value):
