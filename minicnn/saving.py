@@ -175,10 +175,16 @@ def read_arrays(path):
 
 
 def save_arrays(path, arrays):
-    """np.savez into a temporary file beside ``path``, flushed to disk, then
-    os.replace: a crash mid-write never leaves a half-written file under the
-    real name. Temporaries are named ``.NAME.minicnn-partial-*``; ones left by
-    a killed earlier save to the same path are removed."""
+    """np.savez, atomically (see atomic_write)."""
+    atomic_write(path, lambda file: np.savez(file, **arrays))
+
+
+def atomic_write(path, write):
+    """Call write(file) on a temporary file beside ``path``, flush it to disk,
+    then os.replace it over ``path``: a crash mid-write never leaves a
+    half-written file under the real name. Temporaries are named
+    ``.NAME.minicnn-partial-*``; ones left by a killed earlier write to the
+    same path are removed first. A replaced file keeps its permissions."""
     path = os.fspath(path)
     folder, name = os.path.split(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
@@ -188,7 +194,7 @@ def save_arrays(path, arrays):
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=prefix)
     try:
         with os.fdopen(handle, "wb") as file:
-            np.savez(file, **arrays)
+            write(file)
             file.flush()
             os.fsync(file.fileno())
         os.chmod(temporary, _mode_for(path))

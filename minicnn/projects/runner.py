@@ -12,6 +12,7 @@ import numpy as np
 
 from minicnn import metrics, plots, set_seed
 from minicnn.optimizers import SGD, Adam
+from minicnn.saving import atomic_write
 
 OUTPUTS = ("history.png", "confusion_matrix.png", "filters.png", "feature_maps.png", "model.npz",
            "metrics.json")
@@ -78,9 +79,9 @@ def run(recipe, data=None, epochs=10, batch_size=32, learning_rate=1e-3, optimiz
         "feature_maps.png": plots.plot_feature_maps(model, sample_image, layer=0),
     }
     for name, figure in figures.items():
-        figure.savefig(os.path.join(out, name), dpi=100)
-    with open(os.path.join(out, "metrics.json"), "w") as file:
-        json.dump(summary, file, indent=2)
+        atomic_write(os.path.join(out, name), lambda file: figure.savefig(file, format="png", dpi=100))
+    atomic_write(os.path.join(out, "metrics.json"),
+                 lambda file: file.write(json.dumps(summary, indent=2).encode()))
     print(f"\nwrote {', '.join(list(figures) + ['model.npz', 'metrics.json'])} to {out}")
     return summary
 
