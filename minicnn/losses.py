@@ -1,7 +1,16 @@
-"""Softmax cross-entropy, fused so that it is exact and stable for any logits."""
+"""Cross-entropy losses, fused with their activation so that they are exact and
+stable for any logits: softmax cross-entropy (categorical) and sigmoid
+cross-entropy (binary).
+
+Which the loss receives: when the model's last layer ends in the loss's
+``fused_activation``, the model hands over that layer's pre-activation (the
+logits); otherwise the last layer's output itself is taken as the logits.
+(Keras, with from_logits=False, would take such an output as probabilities;
+minicnn keeps one rule, and ``from_logits`` is accepted for compatibility.)
+"""
 import numpy as np
 
-from minicnn.activations import log_softmax
+from minicnn.activations import log_softmax, sigmoid, softmax
 
 
 class SoftmaxCrossEntropy:
@@ -16,6 +25,10 @@ class SoftmaxCrossEntropy:
     """
 
     name = "softmax_cross_entropy"
+
+    def __init__(self, from_logits=False, name=None):
+        self.from_logits = bool(from_logits)
+        self.name = name or self.name
     # The activation this loss absorbs: when the model's last layer ends in a
     # softmax, the model passes that layer's pre-activation (the logits) to
     # forward and this loss's gradient to the layer's backward_from_pre_activation.
@@ -33,6 +46,10 @@ class SoftmaxCrossEntropy:
         self.log_probs = log_softmax(logits)
         per_sample = -(self.targets * self.log_probs).sum(axis=1)
         return float((per_sample * self.weights).sum() / len(logits))
+
+    @staticmethod
+    def probabilities(logits):
+        return softmax(logits)
 
     def backward(self):
         probs = np.exp(self.log_probs)
@@ -102,17 +119,68 @@ def balanced_class_weight(labels, num_classes=None):
     return {int(k): len(labels) / (len(present) * counts[k]) for k in present}
 
 
+class CategoricalCrossentropy(SoftmaxCrossEntropy):
+    """Keras's name: targets as one-hot rows (class indices work too)."""
+    name = "categorical_crossentropy"
+
+
+class SparseCategoricalCrossentropy(SoftmaxCrossEntropy):
+    """Keras's name: targets as class indices (one-hot rows work too)."""
+    name = "sparse_categorical_crossentropy"
+
+
+class BinaryCrossentropy:
+    """Mean binary cross-entropy of sigmoid(logits) against 0/1 targets.
+
+    logits: (N, K) (K = 1 for one yes/no output); targets: (N,) or (N, K).
+        l = max(z, 0) - z * t + log(1 + exp(-|z|))      (= -t log p - (1 - t) log(1 - p))
+        loss = sum_n w[n] * mean_k l[n, k] / N
+    backward() -> dL/dz = w[n] * (sigmoid(z) - t) / (N * K): no p(1 - p) chain.
+    """
+
+    name = "binary_crossentropy"
+    fused_activation = "sigmoid"
+
+    def __init__(self, from_logits=False, name=None):
+        self.from_logits = bool(from_logits)
+        self.name = name or self.name
+
+    @staticmethod
+    def probabilities(logits):
+        return sigmoid(logits)
+
+    def forward(self, logits, targets, sample_weight=None):
+        z = np.asarray(logits)
+        if not np.issubdtype(z.dtype, np.floating):
+            z = z.astype(np.float64)
+        if z.ndim == 1:
+            z = z[:, None]
+        targets = np.asarray(targets, dtype=z.dtype)
+        if targets.size != z.size:
+            raise ValueError(f"BinaryCrossentropy: expected {z.size} targets for outputs of "
+                             f"shape {z.shape}, got shape {targets.shape}")
+        self.z, self.targets = z, targets.reshape(z.shape)
+        self.weights = as_sample_weight(sample_weight, len(z), z.dtype)
+        per_element = np.maximum(z, 0) - z * self.targets + np.log1p(np.exp(-np.abs(z)))
+        return float((per_element.mean(axis=1) * self.weights).sum() / len(z))
+
+    def backward(self):
+        n, k = self.z.shape
+        return (sigmoid(self.z) - self.targets) * (self.weights[:, None] / (n * k))
+
+
 LOSSES = {
-    "categorical_crossentropy": SoftmaxCrossEntropy,
-    "sparse_categorical_crossentropy": SoftmaxCrossEntropy,
+    "categorical_crossentropy": CategoricalCrossentropy,
+    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
     "softmax_cross_entropy": SoftmaxCrossEntropy,
+    "binary_crossentropy": BinaryCrossentropy,
 }
 
 
 def get(loss):
-    """A loss object from an object or a Keras name."""
+    """A loss object from an object or a Keras name (any case)."""
     if isinstance(loss, str):
-        if loss not in LOSSES:
+        if loss.lower() not in LOSSES:
             raise ValueError(f"unknown loss {loss!r}; expected one of {sorted(LOSSES)}")
-        return LOSSES[loss]()
+        return LOSSES[loss.lower()]()
     return loss

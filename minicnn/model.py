@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-from minicnn import activations, losses, metrics as metrics_module, optimizers
+from minicnn import losses, metrics as metrics_module, optimizers
 from minicnn import batches
 from minicnn.callbacks import Callback, FunctionCallback, History, ProgressBar
 from minicnn.inspection import layer_output, summary_text, trace
@@ -104,7 +104,7 @@ class Sequential:
         Keras name) and the metrics (Keras names, "auc", or functions)."""
         self.optimizer = optimizers.get(optimizer)
         self.loss = losses.get(loss)
-        self.metrics = [metrics_module.get(m) for m in (metrics or ())]
+        self.metrics = metrics_module.compile_metrics(metrics)
 
     # -- forward, loss, backward ---------------------------------------------
     def prepare_input(self, x):
@@ -157,8 +157,12 @@ class Sequential:
         return self.backward(self.loss.backward(), self.loss_is_fused(), input_grad, times)
 
     def probabilities(self, output):
-        """Class probabilities from the output: a last layer without softmax gives logits."""
-        return output if self.layers[-1].activation == "softmax" else activations.softmax(output)
+        """What the metrics see: the output, when the last layer ends in the loss's
+        activation; else the loss takes the output as logits, so its activation
+        (softmax, sigmoid) turns them into probabilities."""
+        if self.loss is None or self.layers[-1].activation == self.loss.fused_activation:
+            return output
+        return self.loss.probabilities(output)
 
     def compute_loss(self, x, y, training=False):
         """The loss on (x, y), forward only."""
@@ -252,7 +256,7 @@ class Sequential:
                 except FloatingPointError as error:
                     raise FloatingPointError(f"epoch {epoch + 1}, batch {step + 1}: {error}") from None
                 tally.add(loss, yb, probs, wb)
-                running = tally.running()
+                running = tally.result(cheap=True)
                 if bar:
                     bar.update(step + 1, running)
                 for callback in callbacks:
@@ -294,15 +298,16 @@ class Sequential:
         return logs if return_dict else list(logs.values())
 
     def predict(self, x, batch_size=None, verbose=0, steps=None):
-        """Class probabilities (N, K) for arrays or a loader (its images only)."""
+        """The last layer's output for arrays or a loader (its images only), in
+        inference mode, as Keras returns it: class probabilities for a model
+        ending in softmax."""
         self._require_layers("predict")
         batch_size = batches.batch_size_or_default("predict", batch_size)
         if batches.is_arrays(x) and len(np.asarray(x)) == 0:
             x = self.prepare_input(x)  # builds an unbuilt model from x's shape
             return np.zeros((0,) + self.output_shape, dtype=self.dtype)
         data = batches.Batches(x, None, None, batch_size, steps=steps, owner="predict")
-        return np.concatenate([self.probabilities(self.forward(self.prepare_input(xb)))
-                               for xb, _, _ in data])
+        return np.concatenate([self.forward(self.prepare_input(xb)) for xb, _, _ in data])
 
     # -- looking inside ------------------------------------------------------
     def layer_output(self, x, layer):

@@ -63,7 +63,7 @@ def test_one_vs_rest_auc():
 
 def test_classification_report_lists_each_class():
     report = metrics.classification_report([0, 0, 1, 1, 2, 2], [0, 1, 1, 1, 2, 0],
-                                           ["cat", "dog", "bird"])
+                                           target_names=["cat", "dog", "bird"], digits=3)
     lines = report.splitlines()
     dog = next(line for line in lines if line.strip().startswith("dog"))
     assert dog.split()[1:] == ["0.667", "1.000", "0.800", "2"]

@@ -41,7 +41,7 @@ def run(recipe, data=None, epochs=10, batch_size=32, learning_rate=1e-3, optimiz
     y_true = np.asarray(test.classes)
     y_pred = probabilities.argmax(axis=1)
     test_loss = model.evaluate(test)[0]
-    confusion = metrics.confusion_matrix(y_true, y_pred, len(class_names))
+    confusion = metrics.confusion_matrix(y_true, y_pred, num_classes=len(class_names))
     precision, recall, f1, support = metrics.precision_recall_f1(y_true, y_pred, len(class_names))
     auc_per_class = metrics.roc_auc(y_true, probabilities, average=None)
     summary = {
@@ -63,7 +63,8 @@ def run(recipe, data=None, epochs=10, batch_size=32, learning_rate=1e-3, optimiz
     }
     print(f"\ntest loss {test_loss:.4f} - accuracy {summary['test']['accuracy']:.4f} - "
           f"AUC {summary['test']['auc']:.4f} ({len(y_true)} images)\n")
-    print(metrics.classification_report(y_true, y_pred, class_names))
+    print(metrics.classification_report(y_true, y_pred, labels=range(len(class_names)),
+                                        target_names=class_names, digits=3))
     print("\nconfusion matrix (rows: true, columns: predicted)")
     print(_matrix_text(confusion, class_names))
 

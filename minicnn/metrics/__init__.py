@@ -1,0 +1,12 @@
+"""Metrics: scores over a whole set (scores.py, scikit-learn's signatures) and
+the streaming metric objects fit updates batch by batch (streaming.py, Keras's)."""
+from minicnn.metrics.scores import (accuracy, as_labels, binary_roc_auc, classification_report,
+                                    confusion_matrix, precision_recall_f1, roc_auc)
+from minicnn.metrics.streaming import (AUC, Accuracy, BinaryAccuracy, CategoricalAccuracy,
+                                       EpochTally, Metric, Precision, Recall,
+                                       SparseCategoricalAccuracy, compile_metrics, get)
+
+__all__ = ["accuracy", "as_labels", "binary_roc_auc", "classification_report", "confusion_matrix",
+           "precision_recall_f1", "roc_auc", "AUC", "Accuracy", "BinaryAccuracy",
+           "CategoricalAccuracy", "EpochTally", "Metric", "Precision", "Recall",
+           "SparseCategoricalAccuracy", "compile_metrics", "get"]
