@@ -62,7 +62,9 @@ class Sequential:
                 i += 1
             layer.name = f"{base}_{i}"
         self.layers.append(layer)
-        if self.input_shape is not None:
+        if self.input_shape is None and len(self.layers) == 1 and layer.declared_input_shape:
+            self.build(layer.declared_input_shape)
+        elif self.input_shape is not None:
             self.build(self.input_shape, self.dtype)
 
     def build(self, input_shape, dtype=None):
@@ -339,12 +341,13 @@ class Sequential:
 
     # saving.py builds Sequential models, so it imports this module; these
     # methods import it when called.
-    def save(self, path):
-        """Write the architecture (JSON, with ``self.metadata``) and the weights into
-        one .npz file, atomically."""
+    def save(self, path, include_optimizer=True):
+        """Write the architecture (JSON, with ``self.metadata``), the weights and
+        (include_optimizer) the optimizer's settings and state into one .npz
+        file, atomically. load_model gives back a compiled model then."""
         from minicnn import saving
         self._require_built("save")
-        saving.save_model(self, path)
+        saving.save_model(self, path, include_optimizer)
 
     def save_weights(self, path):
         """Write the weights only, atomically, as .npz."""

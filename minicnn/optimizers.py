@@ -53,10 +53,21 @@ class Optimizer:
         return {"iterations": np.array(self.iterations),
                 **{f"{key}/{name}": value for (key, name), value in self.state.items()}}
 
+    def get_config(self):
+        return dict(self.config)
+
     def set_state(self, arrays):
         self.iterations = int(arrays["iterations"])
         self.state = {tuple(k.rsplit("/", 1)): np.array(v) for k, v in arrays.items()
                       if k != "iterations"}
+
+
+def from_config(spec):
+    """An optimizer from {"class_name": "Adam", "config": {...}} (what saving stores)."""
+    classes = {"SGD": SGD, "Adam": Adam}
+    if not isinstance(spec, dict) or spec.get("class_name") not in classes:
+        raise ValueError(f"unknown optimizer {spec!r}; minicnn has {sorted(classes)}")
+    return classes[spec["class_name"]](**spec.get("config", {}))
 
 
 class SGD(Optimizer):
@@ -73,6 +84,8 @@ class SGD(Optimizer):
         if not 0 <= momentum < 1:
             raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum!r}")
         self.momentum, self.nesterov, self.weight_decay = float(momentum), bool(nesterov), float(weight_decay)
+        self.config = {"learning_rate": self.learning_rate, "momentum": self.momentum,
+                       "nesterov": self.nesterov, "weight_decay": self.weight_decay}
 
     def update(self, key, param, grad, t):
         lr = self.learning_rate
@@ -97,6 +110,8 @@ class Adam(Optimizer):
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
         super().__init__(learning_rate)
         self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+        self.config = {"learning_rate": self.learning_rate, "beta_1": self.beta_1,
+                       "beta_2": self.beta_2, "epsilon": self.epsilon}
 
     def update(self, key, param, grad, t):
         m = self._slot(key, "m", param)

@@ -14,22 +14,41 @@ import zipfile
 
 import numpy as np
 
-from minicnn.layers import Activation, Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU
+from minicnn.layers import (Activation, AveragePooling2D, Conv2D, Dense, Dropout, Flatten,
+                            GlobalAveragePooling2D, MaxPooling2D, ReLU)
+from minicnn import metrics, optimizers
 from minicnn.model import Sequential
 
 LAYER_CLASSES = {cls.__name__: cls for cls in
-                 (Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU, Activation)}
+                 (Conv2D, Dense, Dropout, Flatten, MaxPooling2D, ReLU, Activation,
+                  AveragePooling2D, GlobalAveragePooling2D)}
+LAYER_CLASSES["MaxPool2D"] = MaxPooling2D  # the class's name in files of minicnn 0.1
+METRIC_CLASSES = {cls.__name__: cls for cls in
+                  (metrics.Accuracy, metrics.CategoricalAccuracy, metrics.SparseCategoricalAccuracy,
+                   metrics.BinaryAccuracy, metrics.AUC, metrics.Precision, metrics.Recall)}
 FILE_FORMAT = "minicnn-model"
 TEMPORARY_MARK = ".minicnn-partial-"
 
 
-def architecture(model):
-    """The JSON-ready description of a built model."""
-    return {"format": FILE_FORMAT, "version": 1, "name": model.name,
+OPTIMIZER_PREFIX = "optimizer:"  # array names of the optimizer's state; ":" is in no weight name
+
+
+def architecture(model, include_optimizer=False):
+    """The JSON-ready description of a built model; with include_optimizer and a
+    compiled model, also how it was compiled (optimizer, loss, metrics)."""
+    arch = {"format": FILE_FORMAT, "version": 1, "name": model.name,
             "input_shape": list(model.input_shape), "dtype": model.dtype.name,
             "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()}
                        for layer in model.layers],
             "metadata": model.metadata}
+    if include_optimizer and model.optimizer is not None:
+        arch["compile"] = {
+            "optimizer": {"class_name": type(model.optimizer).__name__,
+                          "config": model.optimizer.get_config()},
+            "loss": model.loss.name,
+            "metrics": [type(m).__name__ for m in model.metrics if type(m).__name__ in
+                        METRIC_CLASSES]}
+    return arch
 
 
 def model_from_architecture(arch, dtype=None, weights=None, source="architecture"):
@@ -120,9 +139,14 @@ def copy_model(model, dtype=None):
     return copy
 
 
-def save_model(model, path):
-    save_arrays(path, {"architecture": np.array(json.dumps(architecture(model))),
-                       **weight_arrays(model)})
+def save_model(model, path, include_optimizer=True):
+    """Architecture, weights and (with include_optimizer, as Keras) the optimizer:
+    its settings and state (step count, moments), so training can resume."""
+    arrays = {"architecture": np.array(json.dumps(architecture(model, include_optimizer))),
+              **weight_arrays(model)}
+    if include_optimizer and model.optimizer is not None:
+        arrays.update({OPTIMIZER_PREFIX + k: v for k, v in model.optimizer.get_state().items()})
+    save_arrays(path, arrays)
 
 
 def load_model(path):
@@ -138,8 +162,18 @@ def load_model(path):
                          f"deeply)") from None
     except ValueError as error:
         raise ValueError(f"{path}: not a valid minicnn model architecture ({error})") from None
+    optimizer_state = {k[len(OPTIMIZER_PREFIX):]: arrays.pop(k) for k in list(arrays)
+                       if k.startswith(OPTIMIZER_PREFIX)}
     try:
-        return model_from_architecture(arch, weights=arrays, source=path)
+        model = model_from_architecture(arch, weights=arrays, source=path)
+        if isinstance(arch.get("compile"), dict):
+            settings = arch["compile"]
+            model.compile(optimizers.from_config(settings.get("optimizer")), settings.get("loss"),
+                          [METRIC_CLASSES[name]() for name in settings.get("metrics", [])
+                           if name in METRIC_CLASSES])
+            if optimizer_state:
+                model.optimizer.set_state(optimizer_state)
+        return model
     except ValueError as error:
         message = str(error)
         raise ValueError(message if message.startswith(str(path)) else
@@ -147,8 +181,8 @@ def load_model(path):
 
 
 def load_weights(model, path):
-    arrays = read_arrays(path)
-    arrays.pop("architecture", None)
+    arrays = {k: v for k, v in read_arrays(path).items()
+              if k != "architecture" and not k.startswith(OPTIMIZER_PREFIX)}
     set_weight_arrays(model, arrays, path)
 
 

@@ -55,3 +55,31 @@ def test_patience_counts_epochs_as_keras_does():
     for epoch, value in enumerate([1.0, 0.5, 0.7]):
         stopper.on_epoch_end(epoch, {"val_loss": value})
     assert stopper.model.stop_training and stopper.stopped_epoch == 2
+
+
+def test_model_checkpoint_saves_the_best_epochs_model(rng, tmp_path):
+    from minicnn import load_model
+    from minicnn.callbacks import ModelCheckpoint
+    minicnn.set_seed(1)
+    x, y = bars(32, rng, size=8)
+    model = Sequential([Flatten(), Dense(2, activation="softmax")], input_shape=(8, 8, 1))
+    model.compile(SGD(50.0), "sparse_categorical_crossentropy")
+    best = ModelCheckpoint(tmp_path / "best.npz", monitor="val_loss", save_best_only=True)
+    every = ModelCheckpoint(str(tmp_path / "epoch-{epoch:02d}.npz"))
+    history = model.fit(x, y, epochs=4, verbose=0, validation_data=(x, y), callbacks=[best, every])
+    losses = history.history["val_loss"]
+    assert load_model(tmp_path / "best.npz").evaluate(x, y)[0] == pytest.approx(min(losses), rel=1e-5)
+    assert sorted(p.name for p in tmp_path.glob("epoch-*.npz")) == [f"epoch-0{i}.npz" for i in range(1, 5)]
+    assert not list(tmp_path.glob(".*partial*"))
+
+
+def test_csv_logger_writes_a_line_per_epoch(rng, tmp_path):
+    from minicnn.callbacks import CSVLogger
+    x, y = bars(16, rng, size=8)
+    model = Sequential([Flatten(), Dense(2, activation="softmax")], input_shape=(8, 8, 1))
+    model.compile("adam", "sparse_categorical_crossentropy", ["accuracy"])
+    model.fit(x, y, epochs=3, verbose=0, callbacks=[CSVLogger(tmp_path / "log.csv")])
+    lines = (tmp_path / "log.csv").read_text().splitlines()
+    assert lines[0] == "epoch,accuracy,loss" and len(lines) == 4 and lines[3].startswith("2,")
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[CSVLogger(tmp_path / "log.csv", append=True)])
+    assert len((tmp_path / "log.csv").read_text().splitlines()) == 5

@@ -59,3 +59,31 @@ def test_nan_propagates_as_in_np_max(channels, kernels):
     assert grad[0, 0, 0, 0] == 1 and grad[0, 1, 3, 0] == 1
     assert grad[0, 3, 0, 0] == 1 and grad[0, 3, 1, 0] == 0  # the first NaN in scan order
     assert grad.sum() == y.size
+
+
+# -- average pooling ----------------------------------------------------------------
+def test_average_pooling_known_answer_and_same_padding_counts_real_pixels():
+    from minicnn.layers import AveragePooling2D
+    x = np.arange(1, 10, dtype=np.float64).reshape(1, 3, 3, 1)
+    valid = AveragePooling2D(2, strides=1).forward(x)
+    np.testing.assert_allclose(valid[0, :, :, 0], [[3, 4], [6, 7]])
+    same = AveragePooling2D(2, padding="same").forward(x)  # windows at the edge hold fewer pixels
+    np.testing.assert_allclose(same[0, :, :, 0], [[3, 4.5], [7.5, 9]])
+
+
+@pytest.mark.parametrize("case", [((5, 5, 2), 2, None, "valid"), ((7, 6, 2), 3, 2, "same"),
+                                  ((6, 5, 2), (3, 2), (1, 1), "valid"), ((5, 5, 1), 2, None, "same")],
+                         ids=str)
+def test_average_pooling_gradients(case):
+    from minicnn.gradcheck import check_layer
+    from minicnn.layers import AveragePooling2D
+    shape, pool, strides, padding = case
+    assert check_layer(AveragePooling2D(pool, strides, padding), shape, verbose=False)["x"] < 1e-7
+
+
+def test_global_average_pooling_value_and_gradient(rng):
+    from minicnn.gradcheck import check_layer
+    from minicnn.layers import GlobalAveragePooling2D
+    x = rng.standard_normal((2, 4, 3, 5))
+    np.testing.assert_allclose(GlobalAveragePooling2D().forward(x), x.mean(axis=(1, 2)))
+    assert check_layer(GlobalAveragePooling2D(), (4, 3, 5), verbose=False)["x"] < 1e-7

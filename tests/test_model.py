@@ -266,3 +266,29 @@ def test_sample_weights_scale_each_samples_loss_as_keras_does(rng):
     by_class = model.train_on_batch(x, y, class_weight={0: 0.5, 1: 2.0})
     expected = np.dot([0.5, 2.0, 1.0, 2.0, 0.5], per_sample) / 5
     assert by_class == pytest.approx(expected)
+
+
+def test_keras_2_style_input_shape_on_the_first_layer():
+    model = Sequential()
+    model.add(Conv2D(2, 3, input_shape=(6, 6, 1)))
+    model.add(Flatten())
+    assert model.built and model.input_shape == (6, 6, 1) and model.output_shape == (32,)
+    assert Sequential([Dense(3, input_shape=(4,))]).output_shape == (3,)
+
+
+def test_binary_crossentropy_fused_with_sigmoid(rng, kernels):
+    """A sigmoid output with binary cross-entropy: value and gradients checked numerically."""
+    minicnn.set_seed(3)
+    model = Sequential([Conv2D(2, 3, activation="relu"), Flatten(), Dense(1, activation="sigmoid")])
+    model.build((5, 5, 1), np.float64)
+    model.compile("sgd", "binary_crossentropy", ["accuracy", "auc"])
+    assert model.loss_is_fused()
+    x, y = rng.standard_normal((4, 5, 5, 1)), np.array([0, 1, 1, 0])
+    p = model.predict(x)[:, 0]
+    expected = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+    assert model.compute_loss(x, y) == pytest.approx(expected, rel=1e-10)
+    errors = check_model(model, x, y, verbose=False, check_input=True)
+    assert max(errors.values()) < 1e-6, errors
+    logs = model.evaluate(x, y, return_dict=True)
+    assert set(logs) == {"loss", "accuracy", "auc"}
+    assert logs["accuracy"] == pytest.approx(np.mean((p > 0.5) == y))

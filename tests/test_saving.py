@@ -170,3 +170,32 @@ def test_the_same_layer_twice_is_refused():
     model = Sequential([Flatten(), dense])
     with pytest.raises(ValueError, match="already in the model"):
         model.add(dense)
+
+
+def test_a_saved_optimizer_resumes_training_exactly(tmp_path, rng):
+    """model.save keeps the optimizer (settings, step count, moments), as Keras's
+    include_optimizer=True: 2 steps, save, load, 2 more == 4 steps in one go."""
+    from minicnn.optimizers import Adam
+    x, y = rng.standard_normal((8, 8, 8, 2)).astype(np.float32), rng.integers(0, 3, 8)
+    from minicnn.layers import Conv2D, MaxPool2D
+    models = []
+    for _ in range(2):  # no Dropout: its masks are random (minicnn train saves that state too)
+        model = Sequential([Conv2D(3, 3, activation="relu"), MaxPool2D(2), Flatten(),
+                            Dense(3, activation="softmax")], input_shape=(8, 8, 2))
+        model.compile(Adam(0.01), "sparse_categorical_crossentropy", ["accuracy", "auc"])
+        models.append(model)
+    models[1].set_weights(models[0].get_weights())
+    for _ in range(4):
+        models[0].train_on_batch(x, y)
+    for _ in range(2):
+        models[1].train_on_batch(x, y)
+    models[1].save(tmp_path / "half.npz")
+    resumed = load_model(tmp_path / "half.npz")
+    assert type(resumed.optimizer).__name__ == "Adam" and resumed.optimizer.iterations == 2
+    assert [m.name for m in resumed.metrics] == ["accuracy", "auc"]
+    for _ in range(2):
+        resumed.train_on_batch(x, y)
+    for a, b in zip(models[0].get_weights(), resumed.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    resumed.save(tmp_path / "bare.npz", include_optimizer=False)
+    assert load_model(tmp_path / "bare.npz").optimizer is None

@@ -11,7 +11,7 @@ Every function here has a numba twin in ``fast.py`` with the same signature.
 import numpy as np
 
 
-def _window_slice(i, j, sh, sw, out_h, out_w):
+def window_slice(i, j, sh, sw, out_h, out_w):
     """The input positions that kernel offset (i, j) touches across all windows."""
     return slice(i, i + sh * (out_h - 1) + 1, sh), slice(j, j + sw * (out_w - 1) + 1, sw)
 
@@ -28,7 +28,7 @@ def im2col(x, kh, kw, sh, sw, out_h, out_w):
     cols = np.empty((n, out_h, out_w, kh, kw, c), dtype=x.dtype)
     for i in range(kh):
         for j in range(kw):
-            rows, columns = _window_slice(i, j, sh, sw, out_h, out_w)
+            rows, columns = window_slice(i, j, sh, sw, out_h, out_w)
             cols[:, :, :, i, j, :] = x[:, rows, columns, :]
     return cols.reshape(n * out_h * out_w, kh * kw * c)
 
@@ -45,7 +45,7 @@ def col2im(cols, x_shape, kh, kw, sh, sw, out_h, out_w):
     x = np.zeros(x_shape, dtype=cols.dtype)
     for i in range(kh):
         for j in range(kw):
-            rows, columns = _window_slice(i, j, sh, sw, out_h, out_w)
+            rows, columns = window_slice(i, j, sh, sw, out_h, out_w)
             x[:, rows, columns, :] += cols[:, :, :, i, j, :]
     return x
 
@@ -85,7 +85,7 @@ def maxpool_forward(x, ph, pw, sh, sw, out_h, out_w):
     argmax = np.zeros(y.shape, dtype=np.int32)
     for i in range(ph):
         for j in range(pw):
-            rows, columns = _window_slice(i, j, sh, sw, out_h, out_w)
+            rows, columns = window_slice(i, j, sh, sw, out_h, out_w)
             candidate = x[:, rows, columns, :]
             better = (candidate > y) | (np.isnan(candidate) & ~np.isnan(y))
             y[better] = candidate[better]
@@ -103,7 +103,7 @@ def maxpool_backward(grad_y, argmax, x_shape, ph, pw, sh, sw):
     grad_x = np.zeros(x_shape, dtype=grad_y.dtype)
     for i in range(ph):
         for j in range(pw):
-            rows, columns = _window_slice(i, j, sh, sw, out_h, out_w)
+            rows, columns = window_slice(i, j, sh, sw, out_h, out_w)
             grad_x[:, rows, columns, :] += np.where(argmax == i * pw + j, grad_y, 0)
     return grad_x
 

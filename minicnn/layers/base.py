@@ -26,11 +26,14 @@ class Layer:
     # cross-entropy) reads ``pre_activation()`` of a last layer ending in it.
     activation = None
 
-    def __init__(self, name=None):
+    def __init__(self, name=None, input_shape=None):
         self.name = name or _snake_case(type(self).__name__)
         self.params, self.grads = {}, {}
         self.input_shape = self.output_shape = None
         self.dtype = None
+        # Keras 2's style, Conv2D(..., input_shape=(h, w, c)) on a model's first
+        # layer: the model builds itself from it (an Input does the same).
+        self.declared_input_shape = None if input_shape is None else tuple(input_shape)
 
     @property
     def built(self):

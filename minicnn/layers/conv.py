@@ -24,8 +24,8 @@ class Conv2D(Layer):
     """
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", activation=None,
-                 use_bias=True, name=None, seed=None):
-        super().__init__(name)
+                 use_bias=True, name=None, seed=None, input_shape=None):
+        super().__init__(name, input_shape)
         self.filters = check_positive_int(self.name, "filters", filters)
         self.kernel_size = as_pair(self.name, "kernel_size", kernel_size)
         self.strides = as_pair(self.name, "strides", strides)

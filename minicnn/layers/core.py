@@ -19,8 +19,9 @@ class Dense(Layer):
     logits. Called on its own, ``backward`` applies the softmax Jacobian.
     """
 
-    def __init__(self, units, activation=None, use_bias=True, name=None, seed=None):
-        super().__init__(name)
+    def __init__(self, units, activation=None, use_bias=True, name=None, seed=None,
+                 input_shape=None):
+        super().__init__(name, input_shape)
         self.units = check_positive_int(self.name, "units", units)
         self.activation = check_choice(self.name, "activation", activation, activations.ACTIVATIONS)
         self.use_bias = bool(use_bias)
@@ -94,8 +95,8 @@ class Activation(Layer):
     """An activation on its own: y = act(x), elementwise (softmax: per row).
     Backward: the rule of that activation in activations.py."""
 
-    def __init__(self, activation, name=None):
-        super().__init__(name)
+    def __init__(self, activation, name=None, input_shape=None):
+        super().__init__(name, input_shape)
         self.activation = check_choice(self.name, "activation", activation, activations.ACTIVATIONS)
 
     def get_config(self):
@@ -119,8 +120,8 @@ class Activation(Layer):
 class ReLU(Activation):
     """y = max(x, 0), elementwise; dL/dx = dL/dy where x > 0, else 0."""
 
-    def __init__(self, name=None):
-        super().__init__("relu", name)
+    def __init__(self, name=None, input_shape=None):
+        super().__init__("relu", name, input_shape)
 
     def get_config(self):
         return {"name": self.name}
@@ -134,8 +135,8 @@ class Dropout(Layer):
     Outside training it is the identity, forward and backward.
     """
 
-    def __init__(self, rate, name=None, seed=None):
-        super().__init__(name)
+    def __init__(self, rate, name=None, seed=None, input_shape=None):
+        super().__init__(name, input_shape)
         if not isinstance(rate, (int, float, np.floating)) or not 0 <= rate < 1:
             raise ValueError(f"{self.name}: rate must be a number in [0, 1), got {rate!r}")
         self.rate = float(rate)

@@ -1,12 +1,13 @@
-"""MaxPool2D: the maximum of each window, and a backward that routes through it."""
+"""Pooling: the maximum or the mean of each window, and the global mean."""
 import numpy as np
 
 from minicnn import kernels
 from minicnn.arguments import as_pair, check_choice
+from minicnn.kernels.reference import window_slice
 from minicnn.layers.base import Layer, pad_hw, sliding_window_shape, unpad_hw
 
 
-class MaxPool2D(Layer):
+class MaxPooling2D(Layer):
     """Max pooling on NHWC batches, channel by channel.
 
     x: (N, H, W, C) -> y: (N, H', W', C); H' as in Conv2D with kernel pool_size.
@@ -20,8 +21,8 @@ class MaxPool2D(Layer):
     its gradient goes to the first NaN.
     """
 
-    def __init__(self, pool_size=2, strides=None, padding="valid", name=None):
-        super().__init__(name)
+    def __init__(self, pool_size=2, strides=None, padding="valid", name=None, input_shape=None):
+        super().__init__(name, input_shape)
         self.pool_size = as_pair(self.name, "pool_size", pool_size)
         self.strides = as_pair(self.name, "strides", self.pool_size if strides is None else strides)
         self.padding = check_choice(self.name, "padding", padding, ("valid", "same"))
@@ -60,4 +61,68 @@ class MaxPool2D(Layer):
         return unpad_hw(grad_padded, self.pads)
 
 
-MaxPooling2D = MaxPool2D
+MaxPool2D = MaxPooling2D  # Keras's alias
+
+
+class AveragePooling2D(MaxPooling2D):
+    """Average pooling on NHWC batches, channel by channel.
+
+    x: (N, H, W, C) -> y: (N, H', W', C), shapes and "same" pads as MaxPooling2D.
+    y = (sum of the window) / count, where count is the number of real (not
+    padding) pixels in the window, as TensorFlow counts them.
+    Backward: each window's dy / count goes to every pixel of the window
+    (summed where windows overlap). Not a hot layer in the lessons: NumPy only.
+    """
+
+    def build(self, input_shape, dtype=np.float32):
+        output_shape = super().build(input_shape, dtype)
+        ones = np.ones((1,) + self.input_shape[:2] + (1,), dtype)
+        self.counts = self._window_sums(pad_hw(ones, self.pads))
+        return output_shape
+
+    def _window_sums(self, x_padded):
+        (ph, pw), (sh, sw) = self.pool_size, self.strides
+        out_h, out_w, _ = self.output_shape
+        total = np.zeros((len(x_padded), out_h, out_w, x_padded.shape[3]), x_padded.dtype)
+        for i in range(ph):
+            for j in range(pw):
+                total += x_padded[(slice(None),) + window_slice(i, j, sh, sw, out_h, out_w)]
+        return total
+
+    def forward(self, x, training=False):
+        x = self._check_input(x)
+        x_padded = pad_hw(x, self.pads)
+        self.padded_shape = x_padded.shape
+        return self._window_sums(x_padded) / self.counts
+
+    def backward(self, grad_y, input_grad=True):
+        (ph, pw), (sh, sw) = self.pool_size, self.strides
+        out_h, out_w, _ = self.output_shape
+        share = np.asarray(grad_y, self.dtype) / self.counts
+        grad_padded = np.zeros(self.padded_shape, self.dtype)
+        for i in range(ph):
+            for j in range(pw):
+                grad_padded[(slice(None),) + window_slice(i, j, sh, sw, out_h, out_w)] += share
+        return unpad_hw(grad_padded, self.pads)
+
+
+AvgPool2D = AveragePooling2D
+
+
+class GlobalAveragePooling2D(Layer):
+    """The mean of each channel over the image: (N, H, W, C) -> (N, C).
+    Backward: dL/dx[n, h, w, c] = dL/dy[n, c] / (H * W)."""
+
+    def compute_output_shape(self, input_shape):
+        if len(input_shape) != 3:
+            raise ValueError(f"{self.name}: expects per-sample input (height, width, channels), "
+                             f"got shape {input_shape}")
+        return (input_shape[2],)
+
+    def forward(self, x, training=False):
+        return self._check_input(x).mean(axis=(1, 2))
+
+    def backward(self, grad_y, input_grad=True):
+        h, w, c = self.input_shape
+        grad = np.asarray(grad_y, self.dtype)[:, None, None, :] / self.dtype.type(h * w)
+        return np.broadcast_to(grad, (len(grad), h, w, c)).copy()

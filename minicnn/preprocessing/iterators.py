@@ -50,6 +50,10 @@ class Iterator:
         self.batch_index += 1
         return batch
 
+    def next(self):
+        """The next batch, as ``next(it)`` (Keras 2 lessons call ``it.next()``)."""
+        return self.__next__()
+
     def on_epoch_end(self):
         self.epoch += 1
         self.batch_index = 0
