@@ -9,6 +9,15 @@ from minicnn.model import Sequential
 from minicnn.saving import load_model
 from minicnn.seeding import set_seed
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
+
+
+def __getattr__(name):
+    # minicnn.keras on first use, so that `import minicnn as tf; tf.keras...` works
+    # and the teaching modules never load it
+    if name in ("keras", "model_selection", "explain", "export"):
+        import importlib
+        return importlib.import_module(f"minicnn.{name}")
+    raise AttributeError(f"module 'minicnn' has no attribute {name!r}")
 __all__ = ["Sequential", "load_model", "set_seed", "set_kernels", "get_kernels", "layers",
            "losses", "optimizers", "callbacks", "metrics", "gradcheck", "activations", "preprocessing"]

@@ -4,15 +4,16 @@ import numpy as np
 
 def summary_text(model):
     """Keras's table: layer (type), output shape, parameter count, and the totals."""
-    rule = "_" * 65
+    names = [f"{layer.name} ({type(layer).__name__})" for layer in model.layers]
+    width = max([28] + [len(name) + 2 for name in names])
+    rule = "_" * (width + 37)
     lines = [f'Model: "{model.name}"', rule,
-             f" {'Layer (type)':<28}{'Output Shape':<26}{'Param #':<10}", "=" * 65]
-    for layer in model.layers:
+             f" {'Layer (type)':<{width}}{'Output Shape':<26}{'Param #':<10}", "=" * len(rule)]
+    for name, layer in zip(names, model.layers):
         shape = "(None, " + ", ".join(map(str, layer.output_shape)) + ")"
-        lines.append(f" {layer.name + ' (' + type(layer).__name__ + ')':<28}{shape:<26}"
-                     f"{layer.count_params():<10,}")
+        lines.append(f" {name:<{width}}{shape:<26}{layer.count_params():<10,}")
     total = model.count_params()
-    lines += ["=" * 65, f"Total params: {total:,}", f"Trainable params: {total:,}",
+    lines += ["=" * len(rule), f"Total params: {total:,}", f"Trainable params: {total:,}",
               "Non-trainable params: 0", rule]
     return "\n".join(lines)
 

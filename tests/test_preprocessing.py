@@ -423,3 +423,52 @@ def test_hidden_folders_are_not_classes(image_tree, rng):
     with pytest.warns(UserWarning, match=r"hidden folders are not classes.*\.ipynb_checkpoints"):
         it = ImageDataGenerator().flow_from_directory(image_tree, verbose=False)
     assert it.class_indices == {"birds": 0, "cats": 1, "dogs": 2}
+
+
+# -- the rest of Keras's ImageDataGenerator arguments ---------------------------------
+KERAS_GENERATOR = os.path.join(os.path.dirname(__file__), "fixtures", "keras_image_generator.npz")
+
+
+@pytest.mark.parametrize("case,params", [
+    ("shear", {"shear": 20.0}),
+    # zx = zy: Keras 3's code applies zx to columns, minicnn to rows (as Keras documents)
+    ("shear_zoom_rot", {"shear": -15.0, "zx": 1.1, "zy": 1.1, "theta": 10.0}),
+    ("channel_shift", {"channel_shift_intensity": 40.0}),
+    ("brightness", {"brightness": 1.3}),
+    ("dim", {"brightness": 0.5}),
+])
+def test_shear_channel_shift_and_brightness_equal_keras(case, params):
+    """Fixture: Keras 3.15's ImageDataGenerator.apply_transform on the same (square)
+    image. (On a non-square image Keras 3 centres its matrix with the row centre on
+    the column axis; minicnn centres each axis on itself.)"""
+    with np.load(KERAS_GENERATOR) as keras:
+        got = ImageDataGenerator().apply_transform(keras["image"], params)
+        np.testing.assert_allclose(got, keras[case], atol=2e-3)
+
+
+def test_featurewise_and_samplewise_standardisation_equal_keras():
+    with np.load(KERAS_GENERATOR) as keras:
+        gen = ImageDataGenerator(featurewise_center=True, featurewise_std_normalization=True,
+                                 rescale=1 / 255)
+        gen.fit(keras["fit_x"])
+        np.testing.assert_allclose(gen.mean, keras["mean"].reshape(-1), rtol=1e-5)
+        np.testing.assert_allclose(gen.std, keras["std"].reshape(-1), rtol=1e-5)
+        np.testing.assert_allclose(gen.standardize(keras["fit_x"][0]), keras["featurewise"],
+                                   rtol=1e-5, atol=1e-6)
+        sample = ImageDataGenerator(samplewise_center=True, samplewise_std_normalization=True,
+                                    rescale=1 / 255)
+        np.testing.assert_allclose(sample.standardize(keras["fit_x"][1]), keras["samplewise"],
+                                   rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="fit"):
+        ImageDataGenerator(featurewise_center=True).standardize(np.zeros((2, 2, 1)))
+    with pytest.raises(ValueError, match="zca_whitening"):
+        ImageDataGenerator(zca_whitening=True)
+
+
+def test_new_augmentations_are_drawn_only_when_enabled(picture):
+    plain = ImageDataGenerator(rotation_range=30, seed=1).get_random_transform(picture.shape)
+    assert set(plain) == {"theta", "tx", "ty", "zx", "zy", "flip_horizontal", "flip_vertical"}
+    full = ImageDataGenerator(rotation_range=30, shear_range=10, channel_shift_range=5,
+                              brightness_range=(0.8, 1.2), seed=1).get_random_transform(picture.shape)
+    assert full["theta"] == plain["theta"] and -10 <= full["shear"] <= 10
+    assert 0.8 <= full["brightness"] <= 1.2 and -5 <= full["channel_shift_intensity"] <= 5

@@ -107,6 +107,14 @@ class Layer:
     def count_params(self):
         return sum(p.size for p in self.params.values())
 
+    @property
+    def output(self):
+        """Keras's symbolic output of this layer in its model, to build a
+        sub-model (minicnn.submodel.Model) that returns it."""
+        if getattr(self, "container", None) is None:
+            raise ValueError(f"{self.name}.output: the layer is in no model yet")
+        return self.container.point_after(self)
+
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
         return f"{type(self).__name__}({args})"

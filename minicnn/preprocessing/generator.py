@@ -29,9 +29,39 @@ class ImageDataGenerator:
     global one.
     """
 
-    def __init__(self, rescale=None, horizontal_flip=False, vertical_flip=False,
-                 width_shift_range=0.0, height_shift_range=0.0, zoom_range=0.0, rotation_range=0,
-                 fill_mode="nearest", cval=0.0, validation_split=0.0, dtype="float32", seed=None):
+    def __init__(self, featurewise_center=False, samplewise_center=False,
+                 featurewise_std_normalization=False, samplewise_std_normalization=False,
+                 zca_whitening=False, zca_epsilon=1e-6, rotation_range=0, width_shift_range=0.0,
+                 height_shift_range=0.0, brightness_range=None, shear_range=0.0, zoom_range=0.0,
+                 channel_shift_range=0.0, fill_mode="nearest", cval=0.0, horizontal_flip=False,
+                 vertical_flip=False, rescale=None, preprocessing_function=None,
+                 data_format=None, validation_split=0.0, interpolation_order=1, dtype="float32",
+                 seed=None):
+        owner = "ImageDataGenerator"
+        if zca_whitening:
+            raise ValueError(f"{owner}: zca_whitening is not implemented in minicnn (it needs the "
+                             f"pixel covariance of the whole set); use featurewise_center and "
+                             f"featurewise_std_normalization")
+        if data_format not in (None, "channels_last"):
+            raise ValueError(f"{owner}: data_format must be 'channels_last' (minicnn is NHWC); "
+                             f"got {data_format!r}")
+        if interpolation_order != 1:
+            raise ValueError(f"{owner}: interpolation_order must be 1 (bilinear, Keras's "
+                             f"default); got {interpolation_order!r}")
+        if brightness_range is not None and (np.isscalar(brightness_range)
+                                             or len(brightness_range) != 2):
+            raise ValueError(f"{owner}: brightness_range must be a pair (lo, hi); "
+                             f"got {brightness_range!r}")
+        # Keras's implications: a std normalisation centres first
+        self.featurewise_center = bool(featurewise_center or featurewise_std_normalization)
+        self.featurewise_std_normalization = bool(featurewise_std_normalization)
+        self.samplewise_center = bool(samplewise_center or samplewise_std_normalization)
+        self.samplewise_std_normalization = bool(samplewise_std_normalization)
+        self.mean = self.std = None  # set by fit()
+        self.brightness_range = None if brightness_range is None else tuple(map(float, brightness_range))
+        self.shear_range = float(shear_range)
+        self.channel_shift_range = float(channel_shift_range)
+        self.preprocessing_function = preprocessing_function
         self.rescale = rescale
         self.horizontal_flip, self.vertical_flip = bool(horizontal_flip), bool(vertical_flip)
         self.width_shift_range, self.height_shift_range = width_shift_range, height_shift_range
@@ -57,7 +87,8 @@ class ImageDataGenerator:
     @property
     def augments(self):
         return bool(self.horizontal_flip or self.vertical_flip or self.width_shift_range
-                    or self.height_shift_range or self.rotation_range or self.zoom_range != (1, 1))
+                    or self.height_shift_range or self.rotation_range or self.zoom_range != (1, 1)
+                    or self.shear_range or self.channel_shift_range or self.brightness_range)
 
     @staticmethod
     def _draw_shift(rng, shift_range, size):
@@ -72,16 +103,26 @@ class ImageDataGenerator:
 
     def get_random_transform(self, img_shape, seed=None):
         """Draw one set of parameters: theta, tx (rows), ty (columns), zx, zy,
-        flip_horizontal, flip_vertical."""
+        flip_horizontal, flip_vertical, and (when enabled) shear,
+        channel_shift_intensity, brightness."""
         rng = self.rng if seed is None else make_rng(seed)
         theta = float(rng.uniform(-self.rotation_range, self.rotation_range)) if self.rotation_range else 0.0
         tx = self._draw_shift(rng, self.height_shift_range, img_shape[0])
         ty = self._draw_shift(rng, self.width_shift_range, img_shape[1])
         lo, hi = self.zoom_range
         zx, zy = (1.0, 1.0) if lo == hi == 1 else map(float, rng.uniform(lo, hi, 2))
-        return {"theta": theta, "tx": tx, "ty": ty, "zx": zx, "zy": zy,
-                "flip_horizontal": bool(self.horizontal_flip and rng.random() < 0.5),
-                "flip_vertical": bool(self.vertical_flip and rng.random() < 0.5)}
+        params = {"theta": theta, "tx": tx, "ty": ty, "zx": zx, "zy": zy,
+                  "flip_horizontal": bool(self.horizontal_flip and rng.random() < 0.5),
+                  "flip_vertical": bool(self.vertical_flip and rng.random() < 0.5)}
+        # drawn only when enabled, so that the other draws stay as they were
+        if self.shear_range:
+            params["shear"] = float(rng.uniform(-self.shear_range, self.shear_range))
+        if self.channel_shift_range:
+            params["channel_shift_intensity"] = float(rng.uniform(-self.channel_shift_range,
+                                                                  self.channel_shift_range))
+        if self.brightness_range:
+            params["brightness"] = float(rng.uniform(*self.brightness_range))
+        return params
 
     def apply_transform(self, x, params):
         """Apply given parameters to one image (H, W, C)."""
@@ -92,9 +133,46 @@ class ImageDataGenerator:
         return self.apply_transform(x, self.get_random_transform(np.shape(x), seed))
 
     def standardize(self, x):
-        """What follows augmentation: the rescale factor."""
+        """What follows augmentation, in Keras's order: preprocessing_function,
+        rescale, samplewise centring and scaling (over the whole image), then
+        featurewise centring and scaling (per channel, from fit)."""
         x = np.asarray(x, dtype=self.dtype)
-        return x * self.dtype.type(self.rescale) if self.rescale else x
+        if self.preprocessing_function:
+            x = np.asarray(self.preprocessing_function(x), dtype=self.dtype)
+        if self.rescale:
+            x = x * self.dtype.type(self.rescale)
+        if self.samplewise_center:
+            x = x - x.mean()
+        if self.samplewise_std_normalization:
+            x = x / (x.std() + self.dtype.type(1e-6))
+        for wanted, stat, name in ((self.featurewise_center, self.mean, "featurewise_center"),
+                                   (self.featurewise_std_normalization, self.std,
+                                    "featurewise_std_normalization")):
+            if wanted and stat is None:
+                raise ValueError(f"ImageDataGenerator: {name} needs the statistics of the "
+                                 f"training images; call generator.fit(x_train) first")
+        if self.featurewise_center:
+            x = x - self.mean
+        if self.featurewise_std_normalization:
+            x = x / (self.std + self.dtype.type(1e-6))
+        return x.astype(self.dtype, copy=False)
+
+    def fit(self, x, augment=False, rounds=1, seed=None):
+        """Per-channel mean and standard deviation of x (N, H, W, C) after
+        rescaling (and, with augment, over ``rounds`` augmented copies), for
+        featurewise_center and featurewise_std_normalization."""
+        x = np.array(x, dtype=self.dtype)
+        if x.ndim != 4:
+            raise ValueError(f"ImageDataGenerator.fit: x must be images (N, height, width, "
+                             f"channels); got shape {x.shape}")
+        if self.rescale:
+            x *= self.dtype.type(self.rescale)
+        if augment:
+            rng = make_rng(seed)
+            x = np.stack([self.apply_transform(image, self.get_random_transform(image.shape, rng))
+                          for _ in range(rounds) for image in x])
+        self.mean = x.mean(axis=(0, 1, 2)).astype(self.dtype)
+        self.std = (x - self.mean).std(axis=(0, 1, 2)).astype(self.dtype)
 
     def flow_from_directory(self, directory, target_size=(256, 256), color_mode="rgb", classes=None,
                             class_mode="categorical", batch_size=32, shuffle=True, seed=None,

@@ -11,6 +11,7 @@ a larger area, so the content shrinks (zooms out); a shift of +t reads t
 pixels further on, so the content moves by -t.
 """
 import numpy as np
+from PIL import Image, ImageEnhance
 
 from minicnn import kernels
 from minicnn.kernels.reference import FILL_MODES
@@ -24,15 +25,19 @@ def flip_vertical(x):
     return x[::-1]
 
 
-def affine_matrix(theta=0.0, tx=0.0, ty=0.0, zx=1.0, zy=1.0):
+def affine_matrix(theta=0.0, tx=0.0, ty=0.0, zx=1.0, zy=1.0, shear=0.0):
     """The 2x2 map A and the shift (tx rows, ty columns) of the formula above.
 
     theta: degrees, positive turns the content counter-clockwise (so 90 on a
-    square image is np.rot90). zx, zy: zoom along rows and columns.
+    square image is np.rot90). zx, zy: zoom along rows and columns. shear:
+    degrees, Keras 3's shear (its matrix [[1, -sin s], [0, cos s]] in (x, y)
+    is [[cos s, 0], [-sin s, 1]] in (row, column)), between the rotation and
+    the zoom as Keras composes them.
     """
-    angle = np.deg2rad(theta)
+    angle, slant = np.deg2rad(theta), np.deg2rad(shear)
     rotation = np.array([[np.cos(angle), np.sin(angle)], [-np.sin(angle), np.cos(angle)]])
-    return rotation @ np.diag([zx, zy]), np.array([tx, ty], dtype=np.float64)
+    shearing = np.array([[np.cos(slant), 0.0], [-np.sin(slant), 1.0]])
+    return rotation @ shearing @ np.diag([zx, zy]), np.array([tx, ty], dtype=np.float64)
 
 
 def affine_transform(x, matrix, shift, fill_mode="nearest", cval=0.0):
@@ -43,17 +48,41 @@ def affine_transform(x, matrix, shift, fill_mode="nearest", cval=0.0):
                                    float(cval))
 
 
+def channel_shift(x, intensity):
+    """Add ``intensity`` to every channel, clipped to the image's own min and max (Keras's rule)."""
+    return np.clip(x + np.float32(intensity), x.min(), x.max()).astype(np.float32)
+
+
+def brightness(x, factor):
+    """Keras's brightness shift: Pillow's ImageEnhance.Brightness on the image as
+    uint8 (values beyond 0..255 are first scaled into that range, and back)."""
+    low, high = float(x.min()), float(x.max())
+    outside = low < 0 or high > 255
+    pixels = (x - low) / max(high - low, 1e-12) * 255 if outside else x
+    mode = {1: "L", 3: "RGB", 4: "RGBA"}[x.shape[2]]
+    image = Image.fromarray(np.squeeze(pixels.astype(np.uint8), axis=2) if mode == "L"
+                            else pixels.astype(np.uint8), mode)
+    out = np.asarray(ImageEnhance.Brightness(image).enhance(factor), dtype=np.float32)
+    out = out.reshape(x.shape)
+    return out / 255 * (high - low) + low if outside else out
+
+
 def apply_transform(x, params, fill_mode="nearest", cval=0.0):
     """Apply a parameter dict (as ``ImageDataGenerator.get_random_transform``
-    makes): the affine part first, then the flips, as Keras orders them."""
+    makes) in Keras's order: the affine part, the channel shift, the flips,
+    then the brightness."""
     x = np.asarray(x, dtype=np.float32)
     theta, tx, ty = params.get("theta", 0), params.get("tx", 0), params.get("ty", 0)
-    zx, zy = params.get("zx", 1), params.get("zy", 1)
-    if theta or tx or ty or zx != 1 or zy != 1:
-        matrix, shift = affine_matrix(theta, tx, ty, zx, zy)
+    zx, zy, shear = params.get("zx", 1), params.get("zy", 1), params.get("shear", 0)
+    if theta or tx or ty or zx != 1 or zy != 1 or shear:
+        matrix, shift = affine_matrix(theta, tx, ty, zx, zy, shear)
         x = affine_transform(x, matrix, shift, fill_mode, cval)
+    if params.get("channel_shift_intensity") is not None:
+        x = channel_shift(x, params["channel_shift_intensity"])
     if params.get("flip_horizontal"):
         x = flip_horizontal(x)
     if params.get("flip_vertical"):
         x = flip_vertical(x)
+    if params.get("brightness") is not None:
+        x = brightness(x, params["brightness"])
     return x

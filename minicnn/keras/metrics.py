@@ -1,0 +1,6 @@
+"""keras.metrics: the streaming metric objects."""
+from minicnn.metrics import (AUC, Accuracy, BinaryAccuracy, CategoricalAccuracy, Precision, Recall,
+                             SparseCategoricalAccuracy)
+
+__all__ = ["AUC", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "Precision", "Recall",
+           "SparseCategoricalAccuracy"]

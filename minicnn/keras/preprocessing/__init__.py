@@ -1,0 +1,4 @@
+"""keras.preprocessing."""
+from minicnn.keras.preprocessing import image
+
+__all__ = ["image"]
