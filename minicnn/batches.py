@@ -27,6 +27,14 @@ def is_loader(x):
     return (hasattr(x, "__getitem__") and hasattr(x, "__len__")) or hasattr(x, "__next__")
 
 
+def check_steps(owner, arg, steps):
+    """A positive step count. Lessons pass samples / batch_size, a float (15.69
+    for 251 images in batches of 16): rounded up, so that every sample is seen."""
+    if isinstance(steps, (float, np.floating)) and np.isfinite(steps) and steps > 0:
+        return int(np.ceil(steps))
+    return check_positive_int(owner, arg, steps)
+
+
 def batch_size_or_default(owner, batch_size):
     return 32 if batch_size is None else check_positive_int(owner, "batch_size", batch_size)
 
@@ -41,8 +49,7 @@ class Batches:
     def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False, seed=None,
                  steps=None, owner="fit"):
         if steps is not None:
-            steps = check_positive_int(owner, "steps" if owner != "fit" else "steps_per_epoch",
-                                       steps)
+            steps = check_steps(owner, "steps" if owner != "fit" else "steps_per_epoch", steps)
         if is_arrays(x):
             x = np.asarray(x)
             if x.ndim == 0 or len(x) == 0:

@@ -1,0 +1,96 @@
+"""Keras lesson programs run on minicnn with only their import lines changed.
+
+Each program in tests/lessons/ is Keras code (TensorFlow and scikit-learn imports).
+The test rewrites `tensorflow` -> `minicnn` and `sklearn` -> `minicnn` on import
+lines, checks that nothing else changed, and runs the result in a fresh Python
+on the bundled samples. The README's Keras program is run the same way.
+"""
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+LESSONS = os.path.join(HERE, "lessons")
+ROOT = os.path.dirname(HERE)
+SAMPLES = os.path.join(ROOT, "minicnn", "samples")
+PROGRAMS = ["generator_snippets.py", "sequential_snippets.py", "covid_xray.py", "galaxy.py"]
+IMPORT = re.compile(r"^(\s*)(import|from)\s+(tensorflow|sklearn)\b")
+
+
+def rewrite_imports(source):
+    """The rule: on import lines only, tensorflow -> minicnn and sklearn -> minicnn."""
+    lines = []
+    for line in source.splitlines(keepends=True):
+        if IMPORT.match(line):
+            line = re.sub(r"\b(tensorflow|sklearn)\b", "minicnn", line)
+        lines.append(line)
+    return "".join(lines)
+
+
+def only_imports_changed(before, after):
+    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines()) if a != b]
+    return len(before.splitlines()) == len(after.splitlines()) and all(
+        IMPORT.match(a) for a, _ in changed)
+
+
+def run_program(source, tmp_path, name="program.py"):
+    (tmp_path / "Covid19-dataset").symlink_to(os.path.join(SAMPLES, "covid-xray"))
+    for helper in ("utils.py", "visualize.py"):
+        with open(os.path.join(LESSONS, helper)) as file:
+            (tmp_path / helper).write_text(rewrite_imports(file.read()))
+    (tmp_path / name).write_text(source)
+    env = dict(os.environ, MPLBACKEND="Agg", GALAXY_SAMPLE=os.path.join(SAMPLES, "galaxy"),
+               PYTHONPATH=os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]))
+    return subprocess.run([sys.executable, name], cwd=tmp_path, capture_output=True, text=True,
+                          env=env, timeout=600)
+
+
+def test_rewriting_touches_import_lines_only():
+    source = "import tensorflow as tf\nx = 'tensorflow'\nfrom sklearn.metrics import f1\n"
+    rewritten = rewrite_imports(source)
+    assert rewritten == "import minicnn as tf\nx = 'tensorflow'\nfrom minicnn.metrics import f1\n"
+    assert only_imports_changed(source, rewritten)
+
+
+@pytest.mark.parametrize("program", PROGRAMS)
+def test_lesson_program_runs_with_only_its_imports_changed(program, tmp_path):
+    with open(os.path.join(LESSONS, program)) as file:
+        keras_source = file.read()
+    assert "import tensorflow" in keras_source  # it is Keras code
+    source = rewrite_imports(keras_source)
+    assert only_imports_changed(keras_source, source)
+    result = run_program(source, tmp_path, program)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+def readme_blocks():
+    with open(os.path.join(ROOT, "README.md")) as file:
+        text = file.read()
+    return re.findall(r"```python\n(.*?)```", text, flags=re.S)
+
+
+def test_the_readmes_keras_program_runs_with_the_readmes_imports(tmp_path):
+    blocks = readme_blocks()
+    keras_program = next(b for b in blocks if b.startswith("# The lesson, as Keras runs it"))
+    minicnn_imports = next(b for b in blocks if b.startswith("# On minicnn"))
+    new_imports = [line for line in minicnn_imports.splitlines()
+                   if line.startswith(("import", "from"))]
+    # the README's import block is exactly the rule applied to the program's imports
+    keras_imports = [line for line in keras_program.splitlines()
+                     if line.startswith(("import", "from"))]
+    assert [rewrite_imports(line + "\n").rstrip("\n") for line in keras_imports] == new_imports
+    result = run_program(rewrite_imports(keras_program), tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+def test_the_readmes_other_python_blocks_run(tmp_path):
+    others = [b for b in readme_blocks() if not b.startswith(("# The lesson", "# On minicnn"))]
+    assert others
+    for index, block in enumerate(others):
+        folder = tmp_path / f"block{index}"
+        folder.mkdir()
+        result = run_program(block, folder)
+        assert result.returncode == 0, block + result.stderr[-3000:]
