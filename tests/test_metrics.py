@@ -1,4 +1,7 @@
-"""Metrics against values worked out by hand."""
+"""Metrics against values worked out by hand, and against Keras and scikit-learn."""
+import json
+import os
+
 import numpy as np
 import pytest
 
@@ -69,3 +72,45 @@ def test_classification_report_lists_each_class():
     assert dog.split()[1:] == ["0.667", "1.000", "0.800", "2"]
     assert any(line.strip().startswith("accuracy") and "0.667" in line for line in lines)
     assert any(line.strip().startswith("macro avg") for line in lines)
+
+
+# -- as Keras and scikit-learn compute them (fixtures made once with Keras 3.15, scikit-learn 1.9.1)
+FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
+
+
+def test_streaming_metrics_equal_keras():
+    with np.load(os.path.join(FIXTURES, "keras_metrics.npz")) as keras:
+        y, probs = keras["y"], keras["probs"]
+        auc = metrics.AUC()
+        for i in range(0, len(y), 32):  # batch by batch, as fit updates it
+            auc.update_state(np.eye(3)[y[i:i + 32]], probs[i:i + 32])
+        assert auc.result() == pytest.approx(float(keras["auc"]), abs=1e-3)
+        assert auc.result() != pytest.approx(metrics.roc_auc(y, probs), abs=1e-3)  # not macro OvR
+        for metric, key in ((metrics.Precision(), "precision"), (metrics.Recall(), "recall"),
+                            (metrics.CategoricalAccuracy(), "categorical_accuracy")):
+            metric.update_state(y, probs)  # class indices work as well as one-hot rows
+            assert metric.result() == pytest.approx(float(keras[key]), abs=1e-6), key
+        binary = metrics.AUC()
+        binary.update_state(keras["binary_y"], keras["binary_p"])
+        assert binary.result() == pytest.approx(float(keras["binary_auc"]), abs=1e-3)
+        accuracy = metrics.Accuracy()
+        accuracy.update_state(keras["binary_y"], keras["binary_p"])
+        assert accuracy.result() == pytest.approx(float(keras["binary_accuracy"]), abs=1e-6)
+
+
+def test_report_and_confusion_matrix_equal_scikit_learn():
+    with open(os.path.join(FIXTURES, "sklearn_reports.json")) as file:
+        sk = json.load(file)
+    y, pred = np.array(sk["y"]), np.array(sk["pred"])
+    names = ["Covid", "Normal", "Viral Pneumonia"]
+    assert metrics.classification_report(y, pred, target_names=names) == sk["report_names"]
+    assert metrics.classification_report(y, pred, digits=4) == sk["report_digits4"]
+    assert metrics.classification_report(y, pred, labels=[0, 2]) == sk["report_subset"]
+    assert metrics.confusion_matrix(y, pred).tolist() == sk["confusion"]
+    np.testing.assert_allclose(metrics.confusion_matrix(y, pred, normalize="true"),
+                               sk["confusion_true"])
+
+
+def test_metric_names_in_compile_are_unique_and_case_insensitive():
+    made = metrics.compile_metrics(["AUC", metrics.AUC(), "Accuracy", "categorical_accuracy"])
+    assert [m.name for m in made] == ["auc", "auc_1", "accuracy", "categorical_accuracy"]

@@ -127,9 +127,11 @@ def classification_report(y_true, y_pred, *, labels=None, target_names=None, dig
     seen = np.union1d(y_true, y_pred)
     labels = seen if labels is None else np.asarray(labels)
     covers_all = set(labels.tolist()) >= set(seen.tolist())
-    matrix = confusion_matrix(y_true, y_pred, labels=labels)
-    tp = np.diag(matrix).astype(np.float64)
-    predicted, support = matrix.sum(axis=0), matrix.sum(axis=1)
+    # per-label counts over all samples: a sample of an unlisted class still counts
+    # as a false positive (or negative) of a listed one
+    tp = np.array([np.sum((y_true == k) & (y_pred == k)) for k in labels], dtype=np.float64)
+    predicted = np.array([np.sum(y_pred == k) for k in labels])
+    support = np.array([np.sum(y_true == k) for k in labels])
     p = np.divide(tp, predicted, out=np.zeros_like(tp), where=predicted > 0)
     r = np.divide(tp, support, out=np.zeros_like(tp), where=support > 0)
     f1 = np.divide(2 * p * r, p + r, out=np.zeros_like(tp), where=(p + r) > 0)
