@@ -25,10 +25,10 @@ from minicnn import batches
 from minicnn.callbacks import Callback, FunctionCallback, History, ProgressBar
 from minicnn.inspection import layer_output, summary_text, trace
 from minicnn.layers.base import Input, Layer
-from minicnn.submodel import ChainPoint
+from minicnn.submodel import ChainEnds
 
 
-class Sequential:
+class Sequential(ChainEnds):
     def __init__(self, layers=None, input_shape=None, name=None):
         self.name = name or "sequential"
         self.layers = []
@@ -84,30 +84,6 @@ class Sequential:
     @property
     def built(self):
         return self.input_shape is not None and all(layer.built for layer in self.layers)
-
-    # Keras's symbolic ends of the chain, for sub-models (submodel.py)
-    @property
-    def input(self):
-        self._require_built("input")
-        return ChainPoint(self, -1)
-
-    @property
-    def inputs(self):
-        return [self.input]
-
-    @property
-    def output(self):
-        self._require_built("output")
-        return ChainPoint(self, len(self.layers) - 1)
-
-    @property
-    def outputs(self):
-        return [self.output]
-
-    def point_after(self, layer):
-        """The symbolic output of one of this model's layers (what layer.output gives)."""
-        self._require_built("layer.output")
-        return ChainPoint(self, next(i for i, other in enumerate(self.layers) if other is layer))
 
     @property
     def output_shape(self):

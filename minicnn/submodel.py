@@ -29,6 +29,34 @@ class ChainPoint:
         return f"<{where} of {self.model.name}, shape {self.shape}>"
 
 
+class ChainEnds:
+    """What Sequential offers for sub-models, as Keras names it: model.input(s),
+    model.output(s), and (through layer.output) point_after(layer)."""
+
+    @property
+    def input(self):
+        self._require_built("input")
+        return ChainPoint(self, -1)
+
+    @property
+    def inputs(self):
+        return [self.input]
+
+    @property
+    def output(self):
+        self._require_built("output")
+        return ChainPoint(self, len(self.layers) - 1)
+
+    @property
+    def outputs(self):
+        return [self.output]
+
+    def point_after(self, layer):
+        """The symbolic output of one of this model's layers (what layer.output gives)."""
+        self._require_built("layer.output")
+        return ChainPoint(self, next(i for i, other in enumerate(self.layers) if other is layer))
+
+
 class Model:
     """Keras's functional Model, for sub-graphs of one Sequential chain: from its
     input to the outputs of any of its layers. Called on an array, or with
