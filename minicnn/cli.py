@@ -46,6 +46,13 @@ def build_parser():
                                               "cannot be read is reported and skipped; the exit "
                                               "status is then 1.")
     predict.add_argument("model", metavar="MODEL", help="a model.npz written by minicnn")
+    export = commands.add_parser("export", help="write a model as ONNX (needs minicnn[onnx])",
+                                 description="Write a model saved by minicnn as an ONNX file, "
+                                             "for ONNX Runtime, PyTorch or TensorFlow. Input "
+                                             "'input': NHWC float32 images, as predict takes.")
+    export.add_argument("model", metavar="MODEL", help="a model.npz written by minicnn")
+    export.add_argument("out", metavar="OUT", help="the .onnx file to write")
+    export.add_argument("--opset", type=int, default=17, help="ONNX opset (default 17)")
     predict.add_argument("images", metavar="IMAGE", nargs="+",
                          help="image files, or folders (searched recursively)")
     return parser
@@ -111,11 +118,20 @@ def predict(args):
     return 1 if failed else 0
 
 
+def export_onnx(args):
+    from minicnn import load_model
+    from minicnn.export import to_onnx
+    model = load_model(args.model)
+    to_onnx(model, args.out, opset=args.opset)
+    print(f"wrote {args.out} (ONNX opset {args.opset}): input 'input' {('batch',) + model.input_shape}")
+    return 0
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
-        status = (train if args.command == "train" else predict)(args)
-    except (ValueError, OSError, FloatingPointError) as error:
+        status = {"train": train, "predict": predict, "export": export_onnx}[args.command](args)
+    except (ValueError, OSError, FloatingPointError, ImportError) as error:
         print(f"minicnn: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

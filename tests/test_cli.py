@@ -167,3 +167,18 @@ def test_predict_goes_on_past_a_missing_image_and_takes_folders(tmp_path, capsys
     printed = [line.split(":")[0] for line in captured.out.splitlines()]
     assert printed == [str(tmp_path / "images" / "1.png"), str(tmp_path / "images" / "sub" / "2.png"),
                        str(tmp_path / "3.png")]
+
+
+def test_export_without_the_extra_says_what_to_install(tmp_path, capsys, monkeypatch):
+    import builtins
+    real_import = builtins.__import__
+
+    def no_onnx(name, *args, **kwargs):
+        if name == "onnx" or name.startswith("onnx."):
+            raise ImportError("No module named 'onnx'")
+        return real_import(name, *args, **kwargs)
+
+    model = saved_model(tmp_path)
+    monkeypatch.setattr(builtins, "__import__", no_onnx)
+    assert main(["export", model, str(tmp_path / "m.onnx")]) == 2
+    assert "pip install 'minicnn[onnx]'" in capsys.readouterr().err
