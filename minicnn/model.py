@@ -140,12 +140,14 @@ class Sequential(ChainEnds):
         return self.loss.forward(self.layers[-1].pre_activation() if self.loss_is_fused()
                                  else output, y, sample_weight)
 
-    def backward(self, grad, from_pre_activation=False, input_grad=True, times=None):
+    def backward(self, grad, from_pre_activation=False, input_grad=True, times=None, down_to=0):
         """Backward through every layer from dL/d(output) (or, with
         from_pre_activation, from dL/dz of the last layer's pre-activation).
         Returns dL/dx for the input batch; fills every layer's grads.
-        input_grad=False lets the first layer skip dL/dx (fit does; returns None)."""
-        for i in reversed(range(len(self.layers))):
+        input_grad=False lets the first layer skip dL/dx (fit does; returns None).
+        down_to=k stops after layer k: the result is dL/d(input of layer k), the
+        gradient with respect to layer k-1's output (Grad-CAM reads it)."""
+        for i in reversed(range(down_to, len(self.layers))):
             layer, start = self.layers[i], time.perf_counter()
             wants_input_grad = input_grad or i > 0
             if i == len(self.layers) - 1 and from_pre_activation:

@@ -12,7 +12,7 @@ from minicnn.cli import main
 from minicnn.projects import galaxy, xray
 
 OUTPUTS = ["history.png", "confusion_matrix.png", "filters.png", "feature_maps.png",
-           "model.npz", "metrics.json"]
+           "saliency.png", "grad_cam.png", "model.npz", "metrics.json"]
 
 
 def run_cli(*args):

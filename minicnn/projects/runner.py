@@ -1,21 +1,22 @@
 """Train a recipe, evaluate it on the test set, and write the report.
 
 Outputs in ``out``: history.png, confusion_matrix.png, filters.png,
-feature_maps.png, model.npz and metrics.json.
+feature_maps.png, saliency.png, grad_cam.png, model.npz and metrics.json.
 """
 import json
 import os
 import tempfile
 import time
 
+import matplotlib.pyplot as plt
 import numpy as np
 
 from minicnn import metrics, plots, set_seed
 from minicnn.optimizers import SGD, Adam
 from minicnn.saving import atomic_write
 
-OUTPUTS = ("history.png", "confusion_matrix.png", "filters.png", "feature_maps.png", "model.npz",
-           "metrics.json")
+OUTPUTS = ("history.png", "confusion_matrix.png", "filters.png", "feature_maps.png",
+           "saliency.png", "grad_cam.png", "model.npz", "metrics.json")
 
 
 def run(recipe, data=None, epochs=10, batch_size=32, learning_rate=1e-3, optimizer="adam",
@@ -72,19 +73,40 @@ def run(recipe, data=None, epochs=10, batch_size=32, learning_rate=1e-3, optimiz
     model.metadata = {"class_names": class_names, "rescale": recipe.RESCALE,
                       "color_mode": recipe.COLOR_MODE, "project": recipe.NAME}
     model.save(os.path.join(out, "model.npz"))
-    sample_image = test[0][0][0]
+    images, labels = _examples(test, len(class_names))
     figures = {
         "history.png": plots.plot_history(history),
-        "confusion_matrix.png": plots.plot_confusion_matrix(confusion, class_names),
+        "confusion_matrix.png": plots.plot_confusion_matrix(confusion, class_names, normalize=True,
+                                                            split="test"),
         "filters.png": plots.plot_filters(model.layers[0]),
-        "feature_maps.png": plots.plot_feature_maps(model, sample_image, layer=0),
+        "feature_maps.png": plots.plot_feature_maps(model, images[0], layer=0,
+                                                    true_class=int(labels[0]),
+                                                    class_names=class_names),
+        "saliency.png": plots.plot_saliency(model, images, labels, class_names),
+        "grad_cam.png": plots.plot_grad_cam(model, images, labels, class_names),
     }
     for name, figure in figures.items():
         atomic_write(os.path.join(out, name), lambda file: figure.savefig(file, format="png", dpi=100))
+        plt.close(figure)
     atomic_write(os.path.join(out, "metrics.json"),
                  lambda file: file.write(json.dumps(summary, indent=2).encode()))
     print(f"\nwrote {', '.join(list(figures) + ['model.npz', 'metrics.json'])} to {out}")
     return summary
+
+
+def _examples(test, num_classes, per_class=2):
+    """Up to ``per_class`` test images of each class (in the test set's order), and their labels."""
+    images, labels = [], []
+    for i in range(len(test)):
+        x, y = test[i][:2]
+        for image, label in zip(x, metrics.as_labels(y)):
+            if labels.count(label) < per_class:
+                images.append(image)
+                labels.append(int(label))
+        if len(labels) == per_class * num_classes:
+            break
+    order = np.argsort(labels, kind="stable")
+    return np.stack(images)[order], np.array(labels)[order]
 
 
 def prepare_output_folder(out):
