@@ -46,6 +46,11 @@ def build_parser():
                                               "cannot be read is reported and skipped; the exit "
                                               "status is then 1.")
     predict.add_argument("model", metavar="MODEL", help="a model.npz written by minicnn")
+    notebooks = commands.add_parser("notebooks", help="copy the notebooks into a folder",
+                                    description="Copy minicnn's notebooks (the internals, one "
+                                                "idea each) into DIR, to open with Jupyter: "
+                                                "pip install 'minicnn[notebooks]'; jupyter lab DIR")
+    notebooks.add_argument("folder", metavar="DIR", help="where to copy them (created if needed)")
     export = commands.add_parser("export", help="write a model as ONNX (needs minicnn[onnx])",
                                  description="Write a model saved by minicnn as an ONNX file, "
                                              "for ONNX Runtime, PyTorch or TensorFlow. Input "
@@ -118,6 +123,24 @@ def predict(args):
     return 1 if failed else 0
 
 
+def copy_notebooks(args):
+    import glob
+    import shutil
+    source = os.path.join(os.path.dirname(os.path.abspath(__file__)), "notebooks")
+    os.makedirs(args.folder, exist_ok=True)
+    copied = []
+    for path in sorted(glob.glob(os.path.join(source, "*.ipynb"))):
+        target = os.path.join(args.folder, os.path.basename(path))
+        if os.path.exists(target):
+            print(f"kept {target} (it exists; remove it to get a fresh copy)")
+            continue
+        shutil.copyfile(path, target)
+        copied.append(os.path.basename(path))
+    print(f"copied {len(copied)} notebooks to {args.folder}; open them with: jupyter lab "
+          f"{args.folder}   (pip install 'minicnn[notebooks]' for Jupyter)")
+    return 0
+
+
 def export_onnx(args):
     from minicnn import load_model
     from minicnn.export import to_onnx
@@ -130,7 +153,8 @@ def export_onnx(args):
 def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
-        status = {"train": train, "predict": predict, "export": export_onnx}[args.command](args)
+        status = {"train": train, "predict": predict, "export": export_onnx,
+                  "notebooks": copy_notebooks}[args.command](args)
     except (ValueError, OSError, FloatingPointError, ImportError) as error:
         print(f"minicnn: error: {error}", file=sys.stderr)
         return 2

@@ -7,6 +7,13 @@ classes' probabilities.
     saliency(model, x)   d score / d x            (N, H, W, C): which pixels move the score
     grad_cam(model, x)   ReLU(sum_k a_k A_k)      (N, H', W'): A = a conv layer's feature
                          a_k = mean over (H', W') of d score / d A_k      maps (Selvaraju et al.)
+    grad_cam(model, x, weighting="elementwise")
+                         ReLU(sum_k dS/dA_k * A_k)  each position weighted by its own gradient
+                                                    (HiResCAM, Draelos & Carin 2020)
+
+With few channels (the X-ray model's last convolution has 3) every a_k can come
+out negative, and Grad-CAM's ReLU then leaves an empty map; the elementwise
+form keeps where the evidence is (notebook 07 shows such a case).
 """
 import numpy as np
 
@@ -46,10 +53,13 @@ def last_conv_index(model):
     return convs[-1]
 
 
-def grad_cam(model, x, class_index=None, layer=None):
+def grad_cam(model, x, class_index=None, layer=None, weighting="mean"):
     """Grad-CAM on a convolutional layer (default: the last Conv2D): (N, H', W')
     at that layer's resolution, ReLU of its feature maps weighted by the spatial
-    mean of the score's gradient with respect to them."""
+    mean of the score's gradient with respect to them (weighting="mean"), or by
+    the gradient at each position (weighting="elementwise", HiResCAM)."""
+    if weighting not in ("mean", "elementwise"):
+        raise ValueError(f"grad_cam: weighting must be 'mean' or 'elementwise', got {weighting!r}")
     if layer is None:
         index = last_conv_index(model)
     else:
@@ -67,5 +77,7 @@ def grad_cam(model, x, class_index=None, layer=None):
             maps = features
     grad, from_pre_activation = _class_scores_gradient(model, features, class_index)
     grad_maps = model.backward(grad, from_pre_activation, down_to=index + 1)
+    if weighting == "elementwise":
+        return np.maximum((grad_maps * maps).sum(axis=3), 0)
     weights = grad_maps.mean(axis=(1, 2))                     # (N, K)
     return np.maximum(np.einsum("nhwk,nk->nhw", maps, weights), 0)

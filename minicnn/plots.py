@@ -187,8 +187,10 @@ def _heatmap_grid(images, heatmaps, labels, predicted, class_names, title, signe
         ax = axes.flat[k]
         picture = images[k]
         ax.imshow(_picture(picture), cmap="gray")
-        # each map on its own scale (its largest |value| is 1), as Grad-CAM is shown
-        scaled = heatmaps[k] / max(float(np.abs(heatmaps[k]).max()), 1e-30)
+        # each map on its own scale: its largest value is 1 (Grad-CAM); a saliency
+        # map's 99th percentile of |gradient| is 1 (a few pixels would else hide the rest)
+        top = np.percentile(np.abs(heatmaps[k]), 99) if signed else np.abs(heatmaps[k]).max()
+        scaled = np.clip(heatmaps[k] / max(float(top), 1e-30), -1, 1)
         overlay = ax.imshow(_upsample(scaled, picture.shape[:2]), alpha=0.55,
                             cmap="RdBu_r" if signed else "jet", vmin=-1 if signed else 0, vmax=1)
         truth = f"true {_class_name(class_names, labels[k])}\n" if labels is not None else ""
@@ -196,7 +198,7 @@ def _heatmap_grid(images, heatmaps, labels, predicted, class_names, title, signe
         ax.set_title(f"{truth}predicted {_class_name(class_names, predicted[k])}", fontsize=8,
                      color="red" if wrong else "black")
     fig.colorbar(overlay, ax=axes.ravel().tolist(), shrink=0.8,
-                 label="relative to the image's largest value")
+                 label="relative to the image's " + ("99th percentile" if signed else "largest value"))
     fig.suptitle(title)
     return fig
 
@@ -214,16 +216,19 @@ def plot_saliency(model, images, labels=None, class_names=None, class_index=None
                          "saliency: the score's gradient with respect to each pixel", True)
 
 
-def plot_grad_cam(model, images, labels=None, class_names=None, class_index=None, layer=None):
+def plot_grad_cam(model, images, labels=None, class_names=None, class_index=None, layer=None,
+                  weighting="mean"):
     """Each image with its Grad-CAM heatmap (upsampled from the conv layer's grid):
-    where the convolution's features raise the class's score."""
+    where the convolution's features raise the class's score (weighting as in
+    explain.grad_cam)."""
     from minicnn.explain import grad_cam, last_conv_index
     images = np.asarray(images)
     predicted = as_labels(model.predict(images))
-    cams = grad_cam(model, images, class_index, layer)
+    cams = grad_cam(model, images, class_index, layer, weighting)
     labels = None if labels is None else as_labels(labels)
     name = model.layers[last_conv_index(model) if layer is None else
                         (layer if isinstance(layer, int) else
                          [ly.name for ly in model.layers].index(layer))].name
-    return _heatmap_grid(images, cams, labels, predicted, class_names,
-                         f"Grad-CAM on {name}", False)
+    method = "Grad-CAM" if weighting == "mean" else "HiResCAM (elementwise Grad-CAM)"
+    return _heatmap_grid(images, cams, labels, predicted, class_names, f"{method} on {name}",
+                         False)

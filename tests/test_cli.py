@@ -182,3 +182,13 @@ def test_export_without_the_extra_says_what_to_install(tmp_path, capsys, monkeyp
     monkeypatch.setattr(builtins, "__import__", no_onnx)
     assert main(["export", model, str(tmp_path / "m.onnx")]) == 2
     assert "pip install 'minicnn[onnx]'" in capsys.readouterr().err
+
+
+def test_notebooks_command_copies_them_out(tmp_path, capsys):
+    assert main(["notebooks", str(tmp_path / "nb")]) == 0
+    copied = sorted(p.name for p in (tmp_path / "nb").iterdir())
+    assert len(copied) == 7 and copied[0] == "01-images-as-arrays.ipynb"
+    assert "jupyter lab" in capsys.readouterr().out
+    (tmp_path / "nb" / copied[0]).write_text("my edits")
+    assert main(["notebooks", str(tmp_path / "nb")]) == 0  # an existing copy is kept
+    assert (tmp_path / "nb" / copied[0]).read_text() == "my edits"

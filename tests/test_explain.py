@@ -53,12 +53,15 @@ def test_grad_cam_from_numerical_gradients(layer, kernels, rng):
         last = model.layers[-1]
         return float(last.pre_activation()[np.arange(2), [1, 2]].sum())
 
-    weights = numerical_gradient(score_from_maps, maps).mean(axis=(1, 2))
-    expected = np.maximum(np.einsum("nhwk,nk->nhw", maps, weights), 0)
+    grad_maps = numerical_gradient(score_from_maps, maps)
+    expected = np.maximum(np.einsum("nhwk,nk->nhw", maps, grad_maps.mean(axis=(1, 2))), 0)
     got = explain.grad_cam(model, x, class_index=[1, 2], layer=layer)
     assert got.shape == maps.shape[:3]
     np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-9)
     assert np.any(got > 0)
+    elementwise = explain.grad_cam(model, x, class_index=[1, 2], layer=layer, weighting="elementwise")
+    np.testing.assert_allclose(elementwise, np.maximum((grad_maps * maps).sum(axis=3), 0),
+                               rtol=1e-6, atol=1e-9)
 
 
 def test_errors_and_plots(rng):

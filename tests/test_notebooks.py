@@ -1,19 +1,26 @@
-"""Every notebook runs top to bottom; a cell that raises fails the test."""
+"""Every notebook runs top to bottom, as a reader would run it (nbclient, Jupyter's
+defaults), shows the pictures it should, and its claims hold: each notebook asserts
+the numbers its text relies on (a failed assert fails the run)."""
 import glob
 import os
 import time
 
 import pytest
 
-NOTEBOOKS = sorted(glob.glob(os.path.join(os.path.dirname(__file__), "..", "notebooks", "*.ipynb")))
+FOLDER = os.path.join(os.path.dirname(__file__), "..", "minicnn", "notebooks")
+NOTEBOOKS = sorted(glob.glob(os.path.join(FOLDER, "*.ipynb")))
+# pictures (image/png outputs) each notebook must show
+IMAGES = {"01-images-as-arrays": 4, "02-convolution-by-hand": 1, "03-pooling-and-relu": 0,
+          "04-backprop-and-gradient-checking": 0, "05-training-the-xray-classifier": 6,
+          "06-dense-vs-convolution": 0, "07-where-does-the-model-look": 5}
 
 
 def test_there_are_notebooks():
-    assert len(NOTEBOOKS) >= 6
+    assert [os.path.basename(p)[:-6] for p in NOTEBOOKS] == sorted(IMAGES)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=os.path.basename)
-def test_notebook_runs(path):
+def test_notebook_runs_and_shows_its_pictures(path):
     nbformat = pytest.importorskip("nbformat", reason="the notebook runner is a test extra")
     nbclient = pytest.importorskip("nbclient", reason="the notebook runner is a test extra")
     notebook = nbformat.read(path, as_version=4)
@@ -24,3 +31,9 @@ def test_notebook_runs(path):
     start = time.perf_counter()
     client.execute()  # raises CellExecutionError naming the cell when one fails
     print(f"{os.path.basename(path)}: {time.perf_counter() - start:.1f} s")
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
+    images = sum("image/png" in o.get("data", {}) for o in outputs)
+    assert images == IMAGES[os.path.basename(path)[:-6]]
+    bare = [o["data"]["text/plain"] for o in outputs
+            if "<Figure size" in o.get("data", {}).get("text/plain", "") and "image/png" not in o["data"]]
+    assert not bare, f"a cell printed a Figure instead of showing it: {bare[0]}"
