@@ -8,6 +8,7 @@ from minicnn.kernels import get_kernels, set_kernels
 from minicnn.model import Sequential
 from minicnn.saving import load_model
 from minicnn.seeding import set_seed
+from minicnn.threads import get_num_threads, set_num_threads
 
 __version__ = "0.2.0"
 
@@ -19,5 +20,6 @@ def __getattr__(name):
         import importlib
         return importlib.import_module(f"minicnn.{name}")
     raise AttributeError(f"module 'minicnn' has no attribute {name!r}")
-__all__ = ["Sequential", "load_model", "set_seed", "set_kernels", "get_kernels", "layers",
+__all__ = ["Sequential", "load_model", "set_seed", "set_kernels", "get_kernels",
+           "set_num_threads", "get_num_threads", "layers",
            "losses", "optimizers", "callbacks", "metrics", "gradcheck", "activations", "preprocessing"]

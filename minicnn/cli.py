@@ -1,5 +1,6 @@
 """The ``minicnn`` command: ``minicnn train xray|galaxy`` and ``minicnn predict``."""
 import argparse
+import json
 import os
 import sys
 
@@ -16,8 +17,10 @@ PROJECT_HELP = {
 
 
 def build_parser():
+    from minicnn import __version__
     parser = argparse.ArgumentParser(
         prog="minicnn", description="Train and use small CNNs written from scratch in NumPy and numba.")
+    parser.add_argument("--version", action="version", version=f"minicnn {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     train = commands.add_parser("train", help="train a project's model and write its report",
                                 description="Train a project's model, evaluate it on the test "
@@ -39,6 +42,19 @@ def build_parser():
         p.add_argument("--out", metavar="DIR",
                        help=f"where to write the report (default runs/{name})")
         p.add_argument("--quiet", action="store_true", help="no progress bars")
+        p.add_argument("--image-size", type=int, nargs="+", metavar="N",
+                       help="resize images to N (square) or H W; default: the lesson's")
+        p.add_argument("--class-weight", metavar="W",
+                       help="'balanced' (each class weighs n_samples / (n_classes * its count), as "
+                            "scikit-learn) or a JSON object {\"class index\": weight}; default none")
+        p.add_argument("--early-stopping", type=int, metavar="PATIENCE",
+                       help="stop when the validation loss has not improved for PATIENCE epochs, "
+                            "and keep the best epoch's weights")
+        p.add_argument("--resume", action="store_true",
+                       help="continue the interrupted run in --out from its last checkpoint "
+                            "(same settings; --epochs is the total)")
+        p.add_argument("--threads", type=int, metavar="N",
+                       help="threads for the kernels and matrix products (default: one per core)")
     predict = commands.add_parser("predict", help="print class probabilities for images",
                                   description="Print each image's class probabilities under a "
                                               "model saved by 'minicnn train'. Images of another "
@@ -70,9 +86,26 @@ def train(args):
         raise ValueError("--epochs and --batch-size must be at least 1")
     if not 0 <= args.validation_split < 1:
         raise ValueError(f"--validation-split must be in [0, 1); got {args.validation_split}")
+    class_weight = args.class_weight
+    if class_weight is not None and class_weight != "balanced":
+        try:
+            class_weight = {int(k): float(v) for k, v in json.loads(class_weight).items()}
+        except (ValueError, AttributeError, TypeError):
+            raise ValueError(f"--class-weight must be 'balanced' or a JSON object such as "
+                             f"'{{\"0\": 1.0, \"1\": 3.0}}'; got {args.class_weight!r}") from None
+    image_size = args.image_size
+    if image_size is not None:
+        if len(image_size) not in (1, 2) or min(image_size) < 1:
+            raise ValueError(f"--image-size takes N or H W (positive), got {image_size}")
+        image_size = tuple(image_size) * (2 if len(image_size) == 1 else 1)
+    if args.threads is not None:
+        from minicnn import set_num_threads
+        set_num_threads(args.threads)
     runner.run(recipe, data=args.data, epochs=args.epochs, batch_size=args.batch_size,
                learning_rate=args.lr, optimizer=args.optimizer, seed=args.seed, out=args.out,
-               validation_split=args.validation_split, verbose=0 if args.quiet else 1)
+               validation_split=args.validation_split, verbose=0 if args.quiet else 1,
+               class_weight=class_weight, resume=args.resume, early_stopping=args.early_stopping,
+               image_size=image_size)
 
 
 def predict(args):

@@ -83,3 +83,20 @@ def test_csv_logger_writes_a_line_per_epoch(rng, tmp_path):
     assert lines[0] == "epoch,accuracy,loss" and len(lines) == 4 and lines[3].startswith("2,")
     model.fit(x, y, epochs=1, verbose=0, callbacks=[CSVLogger(tmp_path / "log.csv", append=True)])
     assert len((tmp_path / "log.csv").read_text().splitlines()) == 5
+
+
+def test_the_progress_bar_writes_a_line_every_interval_outside_a_terminal(monkeypatch):
+    import io
+    from minicnn import callbacks
+    clock = iter([0.0, 1.0, 11.0, 12.0, 25.0, 30.0])
+    monkeypatch.setattr(callbacks.time, "perf_counter", lambda: next(clock))
+    stream = io.StringIO()
+    bar = callbacks.ProgressBar(100, stream=stream, interval=10)  # created at t = 0
+    bar.update(1, {"loss": 1.0})            # t = 1: too soon
+    bar.update(50, {"loss": 0.5})           # t = 11: a line
+    bar.update(60, {"loss": 0.4})           # t = 12: too soon
+    bar.update(90, {"loss": 0.3})           # t = 25: a line
+    bar.update(100, {"loss": 0.2}, final=True)
+    lines = stream.getvalue().splitlines()
+    assert [line.split()[0] for line in lines] == ["50/100", "90/100", "100/100"]
+    assert "ETA: 11s" in lines[0] and "loss: 0.5000" in lines[0] and "300ms/step" in lines[2]

@@ -143,6 +143,28 @@ class DirectoryIterator(Iterator):
     def _decode(self, path):
         return load_image(path, self.color_mode, self.target_size, self.interpolation)
 
+    def preload(self, name="", stream=None):
+        """Decode every image into the cache now (cache=True), announcing it and
+        reporting progress every few seconds: a large set takes minutes."""
+        import sys
+        import time
+        stream = stream or sys.stdout
+        if self._cache is None or len(self._cache) == self.samples:
+            return
+        stream.write(f"decoding {self.samples:,} {name + ' ' if name else ''}images...\n")
+        stream.flush()
+        start = last = time.perf_counter()
+        for k in range(self.samples):
+            self.load(k)
+            now = time.perf_counter()
+            if now - last > 5:
+                last = now
+                stream.write(f"  {k + 1:,}/{self.samples:,} decoded, {now - start:.0f} s\n")
+                stream.flush()
+        if time.perf_counter() - start > 5:
+            stream.write(f"  {self.samples:,}/{self.samples:,} decoded, "
+                         f"{time.perf_counter() - start:.0f} s\n")
+
     def load(self, k):
         """The k-th image, decoded and resized, as uint8 (H, W, C); no augmentation."""
         path = self.filepaths[k]

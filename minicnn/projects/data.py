@@ -11,7 +11,7 @@ LESSON_AUGMENTATION = dict(rescale=RESCALE, zoom_range=0.1, rotation_range=25,
 
 
 def directory_iterators(data, image_size, color_mode, augmentation, batch_size, seed,
-                        validation_split):
+                        validation_split, verbose=1):
     """(train, validation or None, test) iterators over data/train and data/test;
     augmentation on training only, rescaling on all three."""
     if not os.path.isdir(data):
@@ -31,4 +31,8 @@ def directory_iterators(data, image_size, color_mode, augmentation, batch_size, 
             train_dir, subset="validation", shuffle=False, **kw)
     test = ImageDataGenerator(rescale=augmentation.get("rescale")).flow_from_directory(
         os.path.join(data, "test"), shuffle=False, classes=list(train.class_indices), **kw)
+    if verbose:  # decode every image now, saying so, rather than silently during epoch 1
+        for name, iterator in (("training", train), ("validation", validation), ("test", test)):
+            if iterator is not None:
+                iterator.preload(name)
     return train, validation, test

@@ -16,6 +16,7 @@ from minicnn.projects.data import LESSON_AUGMENTATION, RESCALE, directory_iterat
 NAME = "galaxy"
 IMAGE_SIZE = (128, 128)
 COLOR_MODE = "rgb"
+CHANNELS = 3
 AUGMENTATION = LESSON_AUGMENTATION
 NPZ_CLASS_NAMES = ["normal", "ringed", "merger", "other"]
 # (images, labels) key pairs seen in copies of the lesson's data file
@@ -74,17 +75,20 @@ def stratified_split(labels, test_fraction, seed):
     return rng.permutation(train), rng.permutation(test)
 
 
-def load_data(data, batch_size=32, seed=0, validation_split=0.2):
+def load_data(data, batch_size=32, seed=0, validation_split=0.2, image_size=None, verbose=1):
     """(train, validation or None, test) iterators, from an .npz file or a directory."""
     if data is None:
         raise ValueError("the galaxy project needs --data: a galaxydata.npz file or a directory "
                          "with train/ and test/ class folders (e.g. shared/data/galaxy-zoo1)")
     if os.path.isdir(data):
-        return directory_iterators(data, IMAGE_SIZE, COLOR_MODE, AUGMENTATION, batch_size, seed,
-                                   validation_split)
+        return directory_iterators(data, tuple(image_size or IMAGE_SIZE), COLOR_MODE,
+                                   AUGMENTATION, batch_size, seed, validation_split, verbose)
     if not os.path.isfile(data):
         raise ValueError(f"{data}: no such file or directory")
     images, labels = read_npz(data)
+    if image_size is not None and tuple(image_size) != images.shape[1:3]:
+        raise ValueError(f"{data}: its images are {images.shape[1]}x{images.shape[2]}; "
+                         f"--image-size works with image folders only")
     train_idx, test_idx = stratified_split(labels, 0.2, seed)
     val_idx = []
     if validation_split:

@@ -12,6 +12,7 @@ from minicnn.projects.data import LESSON_AUGMENTATION, RESCALE, directory_iterat
 NAME = "xray"
 IMAGE_SIZE = (256, 256)
 COLOR_MODE = "grayscale"
+CHANNELS = 1
 AUGMENTATION = LESSON_AUGMENTATION
 SAMPLE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                       "samples", "covid-xray")
@@ -30,8 +31,8 @@ def build_model(num_classes, input_shape=IMAGE_SIZE + (1,)):
     ], input_shape=input_shape, name="xray_cnn")
 
 
-def load_data(data=None, batch_size=32, seed=0, validation_split=0.2):
+def load_data(data=None, batch_size=32, seed=0, validation_split=0.2, image_size=None, verbose=1):
     """Iterators over DIR/train (split into training and validation) and DIR/test."""
     data = data or SAMPLE
-    return directory_iterators(data, IMAGE_SIZE, COLOR_MODE, AUGMENTATION, batch_size, seed,
-                               validation_split)
+    return directory_iterators(data, tuple(image_size or IMAGE_SIZE), COLOR_MODE, AUGMENTATION,
+                               batch_size, seed, validation_split, verbose)
