@@ -27,3 +27,13 @@ def check_positive_int(owner, arg, value):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
         raise ValueError(f"{owner}: {arg} must be a positive int, got {value!r}")
     return int(value)
+
+
+def by_name(kind, value, table):
+    """An object from a name in ``table`` (any case; a fresh instance with default
+    settings), or ``value`` itself when it is already an object."""
+    if not isinstance(value, str):
+        return value
+    if value.lower() not in table:
+        raise ValueError(f"unknown {kind} {value!r}; expected one of {sorted(table)}")
+    return table[value.lower()]()

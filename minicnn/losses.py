@@ -11,6 +11,7 @@ minicnn keeps one rule, and ``from_logits`` is accepted for compatibility.)
 import numpy as np
 
 from minicnn.activations import log_softmax, sigmoid, softmax
+from minicnn.arguments import by_name
 
 
 class SoftmaxCrossEntropy:
@@ -179,8 +180,4 @@ LOSSES = {
 
 def get(loss):
     """A loss object from an object or a Keras name (any case)."""
-    if isinstance(loss, str):
-        if loss.lower() not in LOSSES:
-            raise ValueError(f"unknown loss {loss!r}; expected one of {sorted(LOSSES)}")
-        return LOSSES[loss.lower()]()
-    return loss
+    return by_name("loss", loss, LOSSES)

@@ -15,6 +15,8 @@ import threading
 
 import numpy as np
 
+from minicnn.arguments import by_name
+
 
 class Optimizer:
     def __init__(self, learning_rate):
@@ -128,11 +130,7 @@ OPTIMIZERS = {"sgd": SGD, "adam": Adam}
 
 def get(optimizer):
     """An optimizer from an object or a name ("sgd", "adam"), with default settings."""
-    if isinstance(optimizer, str):
-        if optimizer.lower() not in OPTIMIZERS:
-            raise ValueError(f"unknown optimizer {optimizer!r}; expected one of {sorted(OPTIMIZERS)}")
-        return OPTIMIZERS[optimizer.lower()]()
-    return optimizer
+    return by_name("optimizer", optimizer, OPTIMIZERS)
 
 
 @contextlib.contextmanager

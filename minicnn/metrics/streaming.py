@@ -136,25 +136,20 @@ class AUC(_ThresholdCounts):
 class Precision(_ThresholdCounts):
     """TP / (TP + FP) at threshold 0.5 over the flattened one-hot labels (Keras's Precision)."""
     name = "precision"
+    errors = "fp"  # what the true positives are set against
 
     def __init__(self, thresholds=0.5, name=None):
         super().__init__([thresholds], name)
 
     def result(self):
-        total = self.tp[0] + self.fp[0]
+        total = self.tp[0] + getattr(self, self.errors)[0]
         return float(self.tp[0] / total) if total else 0.0
 
 
-class Recall(_ThresholdCounts):
+class Recall(Precision):
     """TP / (TP + FN) at threshold 0.5 over the flattened one-hot labels (Keras's Recall)."""
     name = "recall"
-
-    def __init__(self, thresholds=0.5, name=None):
-        super().__init__([thresholds], name)
-
-    def result(self):
-        total = self.tp[0] + self.fn[0]
-        return float(self.tp[0] / total) if total else 0.0
+    errors = "fn"
 
 
 class EpochFunction(Metric):
