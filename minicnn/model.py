@@ -26,6 +26,7 @@ from minicnn.callbacks import Callback, FunctionCallback, History, ProgressBar
 from minicnn.inspection import layer_output, summary_text, trace
 from minicnn.layers.base import Input, Layer
 from minicnn.submodel import ChainEnds
+from minicnn.threads import limits_blas
 
 
 class Sequential(ChainEnds):
@@ -170,11 +171,13 @@ class Sequential(ChainEnds):
             return output
         return self.loss.probabilities(output)
 
+    @limits_blas
     def compute_loss(self, x, y, training=False):
         """The loss on (x, y), forward only."""
         self._require_compiled("compute_loss")
         return self.loss_value(self.forward(self.prepare_input(x), training), y)
 
+    @limits_blas
     def compute_gradients(self, x, y, training=True, input_grad=True):
         """Forward and backward on (x, y): every layer's grads are filled.
         Returns (loss, class probabilities)."""
@@ -184,6 +187,7 @@ class Sequential(ChainEnds):
         self.backward_loss(input_grad)
         return loss, self.probabilities(output)
 
+    @limits_blas
     def input_gradient(self, x, y):
         """dL/dx: the gradient of the loss on (x, y) with respect to the input
         batch, in inference mode (no dropout); same shape as x."""
@@ -206,18 +210,21 @@ class Sequential(ChainEnds):
         self.optimizer.apply_gradients(self.parameters())
         return loss, self.probabilities(output)
 
+    @limits_blas
     def train_on_batch(self, x, y, sample_weight=None, class_weight=None):
         """One forward, backward and optimizer update on a batch. Returns the loss."""
         if class_weight is not None:
             sample_weight = losses.class_weight_to_sample_weights(y, class_weight)
         return self.train_step(x, y, sample_weight)[0]
 
+    @limits_blas
     def test_on_batch(self, x, y, sample_weight=None):
         """The loss on a batch, in inference mode (no dropout, no update)."""
         self._require_compiled("test_on_batch")
         return self.loss_value(self.forward(self.prepare_input(x)), y, sample_weight)
 
     # -- loops over data -----------------------------------------------------
+    @limits_blas
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose=1, callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
@@ -288,6 +295,7 @@ class Sequential(ChainEnds):
             tally.add(self.loss_value(output, yb, wb), yb, self.probabilities(output), wb)
         return tally.result()
 
+    @limits_blas
     def evaluate(self, x=None, y=None, batch_size=None, verbose=0, sample_weight=None,
                  steps=None, return_dict=False):
         """Loss and metrics on arrays or a loader, in inference mode:
@@ -303,6 +311,7 @@ class Sequential(ChainEnds):
             print(" - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
         return logs if return_dict else list(logs.values())
 
+    @limits_blas
     def predict(self, x, batch_size=None, verbose=0, steps=None):
         """The last layer's output for arrays or a loader (its images only), in
         inference mode, as Keras returns it: class probabilities for a model
