@@ -46,7 +46,8 @@ def build_parser():
                        help="resize images to N (square) or H W; default: the lesson's")
         p.add_argument("--class-weight", metavar="W",
                        help="'balanced' (each class weighs n_samples / (n_classes * its count), as "
-                            "scikit-learn) or a JSON object {\"class index\": weight}; default none")
+                            "scikit-learn), 'sqrt-balanced' (the square roots of those: softer), "
+                            "or a JSON object {\"class index\": weight}; default none")
         p.add_argument("--early-stopping", type=int, metavar="PATIENCE",
                        help="stop when the validation loss has not improved for PATIENCE epochs, "
                             "and keep the best epoch's weights")
@@ -87,7 +88,7 @@ def train(args):
     if not 0 <= args.validation_split < 1:
         raise ValueError(f"--validation-split must be in [0, 1); got {args.validation_split}")
     class_weight = args.class_weight
-    if class_weight is not None and class_weight != "balanced":
+    if class_weight is not None and class_weight not in ("balanced", "sqrt-balanced"):
         try:
             class_weight = {int(k): float(v) for k, v in json.loads(class_weight).items()}
         except (ValueError, AttributeError, TypeError):

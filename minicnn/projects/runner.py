@@ -11,7 +11,7 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 
-from minicnn import metrics, plots, set_seed
+from minicnn import losses, metrics, plots, set_seed
 from minicnn.callbacks import Callback, EarlyStopping
 from minicnn.optimizers import SGD, Adam
 from minicnn.saving import atomic_write, load_model
@@ -54,6 +54,9 @@ def run(recipe, data=None, epochs=10, batch_size=32, learning_rate=1e-3, optimiz
     model.compile(optimizer_object, "categorical_crossentropy", ["accuracy", "auc"])
     model.metadata = {"class_names": class_names, "rescale": recipe.RESCALE,
                       "color_mode": recipe.COLOR_MODE, "project": recipe.NAME}
+    if class_weight == "sqrt-balanced":  # a softer weighting: the square roots of "balanced"
+        class_weight = {k: float(np.sqrt(w)) for k, w in
+                        losses.balanced_class_weight(train.classes).items()}
     done, earlier = 0, {}
     if state is not None:
         done, earlier = _restore(model, train, state, out)
