@@ -73,3 +73,14 @@ def dense_model(optimizer):
     model.compile(optimizer, "sparse_categorical_crossentropy", metrics=[])
     return model
 
+
+
+@pytest.fixture
+def sigint_raises():
+    """SIGINT handled as Python's default (KeyboardInterrupt), whatever the runner
+    set: a test run started in the background (CI, nohup) ignores SIGINT, and
+    then nothing would interrupt."""
+    import signal
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)

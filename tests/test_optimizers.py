@@ -67,7 +67,7 @@ def test_a_non_finite_update_changes_nothing(rng):
     assert np.all(np.isfinite(model.predict(x)))
 
 
-def test_interrupts_are_held_until_the_step_is_written():
+def test_interrupts_are_held_until_the_step_is_written(sigint_raises):
     import signal
     from minicnn.optimizers import interrupts_held
     written = []
