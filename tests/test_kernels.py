@@ -184,3 +184,20 @@ print(numba.threading_layer(), all(np.allclose(r, expected) for r in results))
 """, env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["workqueue", "True"]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_maxpool_with_nans_matches_reference(case, rng):
+    """The NaN path of the numba kernels (taken when the input holds a NaN)."""
+    n, h, w, c, ph, pw, sh, sw = case
+    oh, ow = out_size(h, ph, sh), out_size(w, pw, sw)
+    x = rng.integers(0, 4, (n, h, w, c)).astype(np.float32)
+    x[rng.random(x.shape) < 0.15] = np.nan
+    y, argmax = reference.maxpool_forward(x, ph, pw, sh, sw, oh, ow)
+    y_fast, argmax_fast = fast.maxpool_forward(x, ph, pw, sh, sw, oh, ow)
+    np.testing.assert_array_equal(y_fast, y)  # NaN where the reference has NaN
+    np.testing.assert_array_equal(argmax_fast, argmax)
+    grad = rng.standard_normal(y.shape).astype(np.float32)
+    np.testing.assert_allclose(fast.maxpool_backward(grad, argmax, x.shape, ph, pw, sh, sw),
+                               reference.maxpool_backward(grad, argmax, x.shape, ph, pw, sh, sw),
+                               rtol=1e-6, atol=1e-6)
