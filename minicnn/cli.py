@@ -1,7 +1,9 @@
 """The ``minicnn`` command: ``minicnn train xray|galaxy`` and ``minicnn predict``."""
 import argparse
+import glob
 import json
 import os
+import shutil
 import sys
 
 import numpy as np
@@ -158,8 +160,6 @@ def predict(args):
 
 
 def copy_notebooks(args):
-    import glob
-    import shutil
     source = os.path.join(os.path.dirname(os.path.abspath(__file__)), "notebooks")
     os.makedirs(args.folder, exist_ok=True)
     copied = []

@@ -101,20 +101,22 @@ def class_weight_to_sample_weights(y, class_weight):
     except (TypeError, ValueError):
         raise ValueError(f"class_weight must map class indices (ints) to weights, "
                          f"got {class_weight!r}") from None
+    return np.array([table.get(int(k), 1.0) for k in _class_indices(y)], dtype=np.float64)
+
+
+def _class_indices(y):
+    """Keras's reading of targets for class weights: the argmax of one-hot rows,
+    else the (rounded) index."""
     y = np.asarray(y)
     if y.ndim > 1:
         y = y.argmax(axis=-1) if y.shape[-1] != 1 else y[..., 0]
-    labels = np.round(y).astype(np.int64)
-    return np.array([table.get(int(k), 1.0) for k in labels], dtype=np.float64)
+    return np.round(y).astype(np.int64)
 
 
 def balanced_class_weight(labels, num_classes=None):
     """scikit-learn's "balanced" weights: n_samples / (n_classes * count of the
     class), for the classes present. Returns {class index: weight}."""
-    labels = np.asarray(labels)
-    if labels.ndim > 1:
-        labels = labels.argmax(axis=-1) if labels.shape[-1] != 1 else labels[..., 0]
-    labels = np.round(labels).astype(np.int64)
+    labels = _class_indices(labels)
     counts = np.bincount(labels, minlength=num_classes or 0)
     present = np.flatnonzero(counts)
     return {int(k): len(labels) / (len(present) * counts[k]) for k in present}

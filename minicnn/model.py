@@ -249,6 +249,7 @@ class Sequential(ChainEnds):
         callbacks = [self.history] + [c if isinstance(c, Callback) else FunctionCallback(c)
                                       for c in (callbacks or [])]
         self.stop_training = False
+        wants_running_logs = verbose or len(callbacks) > 1  # else nobody reads them per step
         for callback in callbacks:
             callback.set_model(self)
             callback.on_train_begin()
@@ -269,7 +270,7 @@ class Sequential(ChainEnds):
                 except FloatingPointError as error:
                     raise FloatingPointError(f"epoch {epoch + 1}, batch {step + 1}: {error}") from None
                 tally.add(loss, yb, probs, wb)
-                running = tally.result(cheap=True)
+                running = tally.result(cheap=True) if wants_running_logs else None
                 if bar:
                     bar.update(step + 1, running)
                 for callback in callbacks:

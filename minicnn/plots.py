@@ -13,6 +13,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from PIL import Image
 
+from minicnn.explain import grad_cam, last_conv_index, saliency
 from minicnn.metrics import as_labels
 
 
@@ -207,7 +208,6 @@ def plot_saliency(model, images, labels=None, class_names=None, class_index=None
     """Each image with its saliency map over it: d(score of the class)/d(pixel),
     summed over channels, signed (red raises the score, blue lowers it). The
     class is the predicted one unless class_index is given."""
-    from minicnn.explain import saliency
     images = np.asarray(images)
     predicted = as_labels(model.predict(images))
     maps = saliency(model, images, class_index).sum(axis=3)
@@ -221,7 +221,6 @@ def plot_grad_cam(model, images, labels=None, class_names=None, class_index=None
     """Each image with its Grad-CAM heatmap (upsampled from the conv layer's grid):
     where the convolution's features raise the class's score (weighting as in
     explain.grad_cam)."""
-    from minicnn.explain import grad_cam, last_conv_index
     images = np.asarray(images)
     predicted = as_labels(model.predict(images))
     cams = grad_cam(model, images, class_index, layer, weighting)

@@ -39,19 +39,25 @@ def confusion_matrix(y_true, y_pred, *, labels=None, sample_weight=None, normali
     if labels is None:
         labels = (np.arange(num_classes) if num_classes is not None
                   else np.union1d(y_true, y_pred))
-    labels = np.asarray(labels)
-    index = {int(label): i for i, label in enumerate(labels)}
-    weights = np.ones(len(y_true)) if sample_weight is None else np.asarray(sample_weight, float)
+    labels = np.asarray(labels, dtype=np.int64)
+    row, column = (_positions(labels, y) for y in (y_true, y_pred))
+    listed = (row >= 0) & (column >= 0)  # samples of unlisted classes are left out
     matrix = np.zeros((len(labels), len(labels)), dtype=np.int64 if sample_weight is None
                       else np.float64)
-    for t, p, w in zip(y_true, y_pred, weights):
-        if int(t) in index and int(p) in index:
-            matrix[index[int(t)], index[int(p)]] += w
+    weights = 1 if sample_weight is None else np.asarray(sample_weight, float)[listed]
+    np.add.at(matrix, (row[listed], column[listed]), weights)
     if normalize is None:
         return matrix
     axis = {"true": 1, "pred": 0, "all": None}[normalize]
     total = matrix.sum(axis=axis, keepdims=axis is not None)
     return np.divide(matrix, total, out=np.zeros(matrix.shape), where=total != 0)
+
+
+def _positions(labels, y):
+    """Each y's position in labels, -1 for a value not listed."""
+    order = np.argsort(labels)
+    found = np.clip(np.searchsorted(labels[order], y), 0, len(labels) - 1)
+    return np.where(labels[order][found] == y, order[found], -1)
 
 
 def precision_recall_f1(y_true, y_pred, num_classes=None):

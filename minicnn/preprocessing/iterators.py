@@ -10,6 +10,8 @@ Generator([seed, e, i]), so ``it[3]`` is the same whether or not ``it[2]`` was
 read first.
 """
 import os
+import sys
+import time
 import warnings
 
 import numpy as np
@@ -146,8 +148,6 @@ class DirectoryIterator(Iterator):
     def preload(self, name="", stream=None):
         """Decode every image into the cache now (cache=True), announcing it and
         reporting progress every few seconds: a large set takes minutes."""
-        import sys
-        import time
         stream = stream or sys.stdout
         if self._cache is None or len(self._cache) == self.samples:
             return

@@ -15,6 +15,7 @@ from PIL import Image, ImageEnhance
 
 from minicnn import kernels
 from minicnn.kernels.reference import FILL_MODES
+from minicnn.preprocessing.files import COLOR_MODES, color_mode_of
 
 
 def flip_horizontal(x):
@@ -59,7 +60,7 @@ def brightness(x, factor):
     low, high = float(x.min()), float(x.max())
     outside = low < 0 or high > 255
     pixels = (x - low) / max(high - low, 1e-12) * 255 if outside else x
-    mode = {1: "L", 3: "RGB", 4: "RGBA"}[x.shape[2]]
+    mode = COLOR_MODES[color_mode_of(x.shape[2])][0]
     image = Image.fromarray(np.squeeze(pixels.astype(np.uint8), axis=2) if mode == "L"
                             else pixels.astype(np.uint8), mode)
     out = np.asarray(ImageEnhance.Brightness(image).enhance(factor), dtype=np.float32)

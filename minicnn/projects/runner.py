@@ -41,7 +41,7 @@ def run(recipe, data=None, epochs=10, batch_size=32, learning_rate=1e-3, optimiz
     print(f"minicnn train {recipe.NAME}: writing to {out}" +
           (" (resuming the run there)" if resume else
            " (replacing the earlier run there)" if replacing else ""))
-    state = _read_checkpoint(out, config) if resume else None
+    checkpoint_state = _read_checkpoint(out, config) if resume else None
     set_seed(seed)
     train, validation, test = recipe.load_data(data, batch_size, seed, validation_split,
                                                image_size=image_size, verbose=verbose)
@@ -58,8 +58,8 @@ def run(recipe, data=None, epochs=10, batch_size=32, learning_rate=1e-3, optimiz
         class_weight = {k: float(np.sqrt(w)) for k, w in
                         losses.balanced_class_weight(train.classes).items()}
     done, earlier = 0, {}
-    if state is not None:
-        done, earlier = _restore(model, train, state, out)
+    if checkpoint_state is not None:
+        done, earlier = _restore(model, train, *checkpoint_state)
         print(f"resuming after epoch {done} of {epochs}")
     extra = list(callbacks)
     if early_stopping is not None:
@@ -78,7 +78,7 @@ def run(recipe, data=None, epochs=10, batch_size=32, learning_rate=1e-3, optimiz
             raise
         print(f"\ninterrupted: the report below is from epoch {checkpoint.epochs_done}, the last "
               f"one completed; continue with --resume")
-        _restore(model, train, _read_checkpoint(out, config), out)
+        _restore(model, train, *_read_checkpoint(out, config))
     history = checkpoint.history
     seconds = time.perf_counter() - start
     summary = report(model, test, class_names, history, out, config)
@@ -121,7 +121,8 @@ def _read_checkpoint(out, config):
     path = os.path.join(out, CHECKPOINT)
     if not os.path.exists(path):
         raise ValueError(f"--resume: no {CHECKPOINT} in {out}; nothing to resume")
-    state = load_model(path).metadata.get("training_state")
+    saved = load_model(path)
+    state = saved.metadata.get("training_state")
     if not isinstance(state, dict):
         raise ValueError(f"{path}: holds no training state to resume from")
     differing = sorted(k for k in config if state["config"].get(k) != config[k])
@@ -129,13 +130,13 @@ def _read_checkpoint(out, config):
         raise ValueError(f"--resume: the run in {out} was started with other settings: "
                          + ", ".join(f"{k} {state['config'].get(k)!r} (now {config[k]!r})"
                                      for k in differing))
-    return state
+    return saved, state
 
 
-def _restore(model, train, state, out):
+def _restore(model, train, saved, state):
     """Weights, optimizer state, Dropout's random states and the loader's epoch from
-    the checkpoint; returns (epochs done, history so far)."""
-    saved = load_model(os.path.join(out, CHECKPOINT))
+    the checkpoint (``saved``, its model; ``state``, its training state); returns
+    (epochs done, history so far)."""
     model.set_weights(saved.get_weights())
     model.optimizer.set_state(saved.optimizer.get_state())
     for layer in model.layers:
