@@ -326,10 +326,12 @@ class Sequential(ChainEnds):
         return np.concatenate([self.forward(self.prepare_input(xb)) for xb, _, _ in data])
 
     # -- looking inside ------------------------------------------------------
+    @limits_blas
     def layer_output(self, x, layer):
         """The output of ``layer`` (an index or a name) for inputs x, in inference mode."""
         return layer_output(self, x, layer)
 
+    @limits_blas
     def trace(self, x, y, print_fn=print):
         """One forward and backward on a batch, printing per layer the input and
         output shapes, forward and backward milliseconds, and the norms of the

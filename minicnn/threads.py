@@ -1,28 +1,123 @@
-"""How many threads minicnn's kernels and NumPy's matrix products use.
+"""minicnn's threads: one small pool of its own, and BLAS on one thread inside minicnn.
 
     minicnn.set_num_threads(2)
 
-The numba kernels run their parallel loops on numba's thread pool (one thread
-per core by default). NumPy's matrix products run on its BLAS library's pool
-(OpenBLAS in NumPy's wheels), whose idle threads spin: with other programs
-busy on a 2-core laptop, the galaxy model's training step took 24-42 ms with
-OpenBLAS's default threads against 6-13 ms with one BLAS thread (and 5-9 ms
-with everything on one thread). minicnn's matrices are small, so inside
-minicnn's own calls (fit, evaluate, predict, the training step) BLAS runs on
-one thread by default; the rest of your program keeps NumPy's setting.
-set_num_threads(n) sets both numba's count and the BLAS count used inside
-minicnn. NUMBA_NUM_THREADS (read at start-up) caps numba's pool.
+Why not the pools numba and NumPy bring. On a 2-core laptop with two other
+programs busy, the galaxy model's training step took 24-42 ms with OpenBLAS's
+own threads (its idle threads spin, fighting the other programs for the
+cores) against 5-9 ms on one thread; numba's fork-safe "workqueue" pool took
+150 us to start each parallel loop (a small kernel takes 100 us), and its
+OpenMP pool spins too and breaks in a forked child.
+
+So minicnn splits its own work: ``parallel_for`` cuts a loop over images (or
+matrix rows) into pieces and runs them on this module's threads, which sleep
+when idle. The pieces are numba kernels compiled with ``nogil=True`` and
+NumPy matrix products on one BLAS thread, both of which run outside the GIL,
+so the threads really run at once. Work below ``PARALLEL_MIN_WORK`` runs on
+the calling thread: waking a thread costs more than it saves. Nothing nests:
+inside minicnn's calls (fit, evaluate, predict, the training step) OpenBLAS
+is held to one thread; the rest of your program keeps NumPy's setting.
+
+The count: ``set_num_threads(n)``, else the environment variable
+MINICNN_NUM_THREADS (or NUMBA_NUM_THREADS), else the cores this process may
+use. After ``fork()`` the child starts a pool of its own when it needs one.
 """
 import contextlib
 import ctypes
 import functools
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
-import numba
+# below this much work (elements read and written, or multiply-adds for a
+# matrix product) a loop runs on the calling thread; measured with
+# benchmarks/train_step.py: a piece must take ~0.2 ms to pay for a wake-up
+PARALLEL_MIN_WORK = 1 << 19
+PIECES_PER_THREAD = 2  # more pieces than threads: a thread the system pauses holds up less
 
-_blas_threads = 1  # BLAS threads inside minicnn's calls
+
+def _default_threads():
+    for variable in ("MINICNN_NUM_THREADS", "NUMBA_NUM_THREADS"):
+        value = os.environ.get(variable, "")
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
+_threads = _default_threads()
+_pool = None  # created on first parallel use, dropped in a forked child
+_pool_lock = threading.Lock()
+
+
+def set_num_threads(n):
+    """Use ``n`` threads for minicnn's kernels and matrix products (1: all on
+    the calling thread)."""
+    global _threads
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"set_num_threads: n must be a positive int, got {n!r}")
+    _threads = n
+
+
+def get_num_threads():
+    return _threads
+
+
+def _forget_pool():
+    global _pool, _pool_lock
+    _pool, _pool_lock = None, threading.Lock()  # the parent's threads do not exist here
+
+
+os.register_at_fork(after_in_child=_forget_pool)
+
+
+def _get_pool():
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool._max_workers != _threads - 1:
+            if _pool is not None:
+                _pool.shutdown(wait=False)
+            _pool = ThreadPoolExecutor(_threads - 1, thread_name_prefix="minicnn")
+        return _pool
+
+
+def parallel_for(count, body, work):
+    """Call ``body(start, stop)`` on pieces that cover range(count), in parallel
+    when ``work`` is at least PARALLEL_MIN_WORK and there are threads to spare.
+
+    ``body`` must write only its own piece of the output (no two pieces add
+    into the same number) and should release the GIL (a nogil numba kernel, a
+    NumPy matrix product); errors raised in a piece are raised here.
+    """
+    threads = min(_threads, count)
+    if threads < 2 or work < PARALLEL_MIN_WORK:
+        body(0, count)
+        return
+    pieces = min(count, threads * PIECES_PER_THREAD)
+    bounds = [count * i // pieces for i in range(pieces + 1)]
+    queue = iter(zip(bounds[:-1], bounds[1:]))
+    lock = threading.Lock()
+
+    def worker():  # take pieces until none is left
+        while True:
+            with lock:
+                piece = next(queue, None)
+            if piece is None:
+                return
+            body(*piece)
+
+    with blas_threads(1):  # a matrix product in a piece must not start BLAS's threads too
+        helpers = [_get_pool().submit(worker) for _ in range(threads - 1)]
+        try:
+            worker()
+        finally:
+            for helper in helpers:
+                helper.result()
+
+
+# -- OpenBLAS's own threads, held to one inside minicnn --------------------------
 @functools.lru_cache(maxsize=1)
 def _openblas():
     """(get, set) for the OpenBLAS NumPy loaded, or None (another BLAS, or not Linux)."""
@@ -45,31 +140,16 @@ def _openblas():
     return None
 
 
-def set_num_threads(n):
-    """Use ``n`` threads for the numba kernels (capped at NUMBA_NUM_THREADS) and
-    for the BLAS matrix products inside minicnn's calls."""
-    global _blas_threads
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"set_num_threads: n must be a positive int, got {n!r}")
-    numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
-    _blas_threads = n
-
-
-def get_num_threads():
-    return numba.get_num_threads()
-
-
 @contextlib.contextmanager
-def blas_threads(n=None):
-    """OpenBLAS on ``n`` threads (default: minicnn's setting) inside the block,
-    NumPy's own setting restored after it."""
+def blas_threads(n=1):
+    """OpenBLAS on ``n`` threads inside the block, NumPy's own setting restored after it."""
     blas = _openblas()
     if blas is None:
         yield
         return
     get, set_ = blas
     before = get()
-    set_(ctypes.c_int(_blas_threads if n is None else n))
+    set_(ctypes.c_int(n))
     try:
         yield
     finally:
@@ -77,7 +157,7 @@ def blas_threads(n=None):
 
 
 def limits_blas(method):
-    """Run ``method`` under blas_threads(): for minicnn's entry points."""
+    """Run ``method`` with OpenBLAS on one thread: for minicnn's entry points."""
     @functools.wraps(method)
     def wrapper(*args, **kwargs):
         with blas_threads():

@@ -1,13 +1,28 @@
-"""Thread settings: BLAS runs on minicnn's count inside minicnn's calls only."""
+"""minicnn's threads: its own pool splits kernels and matrix products; BLAS
+runs on one thread inside minicnn's calls only."""
+import threading
+import time
+
 import numpy as np
 import pytest
 
 import minicnn
 from minicnn import Sequential, threads
+from minicnn.kernels import fast, reference
 from minicnn.layers import Dense, Flatten
 
 
-def test_blas_threads_inside_fit_and_restored_after(monkeypatch):
+@pytest.fixture
+def two_threads_always(monkeypatch):
+    """Two threads, and parallel even for tiny work (the tests' arrays are small)."""
+    before = threads.get_num_threads()
+    monkeypatch.setattr(threads, "PARALLEL_MIN_WORK", 0)
+    threads.set_num_threads(2)
+    yield
+    threads.set_num_threads(before)
+
+
+def test_blas_on_one_thread_inside_fit_and_restored_after(monkeypatch):
     blas = threads._openblas()
     if blas is None:
         pytest.skip("NumPy's BLAS here is not OpenBLAS")
@@ -19,16 +34,78 @@ def test_blas_threads_inside_fit_and_restored_after(monkeypatch):
     monkeypatch.setattr(model, "train_step", lambda *a: seen.append(get()) or original(*a))
     set_(2)
     x, y = np.zeros((8, 4, 4, 1), np.float32), np.zeros(8)
-    model.fit(x, y, batch_size=4, verbose=0)
-    assert seen == [1, 1] and get() == 2  # one BLAS thread inside, NumPy's setting after
-    minicnn.set_num_threads(2)
     try:
+        model.fit(x, y, batch_size=4, verbose=0)
+        assert seen == [1, 1] and get() == 2  # one BLAS thread inside, NumPy's setting after
+        before = threads.get_num_threads()
+        minicnn.set_num_threads(2)  # minicnn's own threads; BLAS stays on one (no nesting)
         seen.clear()
         model.fit(x, y, batch_size=4, verbose=0)
-        assert seen == [2, 2]
+        assert seen == [1, 1]
     finally:
-        import numba
-        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
-        threads._blas_threads = 1
+        threads.set_num_threads(before)
+        set_(1)
     with pytest.raises(ValueError, match="positive int"):
         minicnn.set_num_threads(0)
+
+
+def test_parallel_for_covers_the_range_once_on_several_threads(two_threads_always):
+    seen, names = [], set()
+
+    def body(start, stop):
+        time.sleep(0.01)  # releases the GIL, as the kernels do: both threads take pieces
+        seen.extend(range(start, stop))
+        names.add(threading.current_thread().name)
+    threads.parallel_for(11, body, work=1)
+    assert sorted(seen) == list(range(11))
+    assert len(names) == 2
+
+
+def test_small_work_and_one_thread_stay_on_the_calling_thread(monkeypatch):
+    calls = []
+    body = lambda start, stop: calls.append((start, stop, threading.current_thread().name))  # noqa: E731
+    threads.parallel_for(10, body, work=threads.PARALLEL_MIN_WORK - 1)
+    before = threads.get_num_threads()
+    threads.set_num_threads(1)
+    try:
+        threads.parallel_for(10, body, work=threads.PARALLEL_MIN_WORK)
+    finally:
+        threads.set_num_threads(before)
+    main = threading.current_thread().name
+    assert calls == [(0, 10, main), (0, 10, main)]
+
+
+def test_an_error_in_a_piece_is_raised_to_the_caller(two_threads_always):
+    def body(start, stop):
+        if start > 0:
+            raise RuntimeError(f"piece {start}")
+    with pytest.raises(RuntimeError, match="piece"):
+        threads.parallel_for(8, body, work=1)
+
+
+def test_split_kernels_equal_the_numpy_twins(two_threads_always, rng):
+    x = rng.standard_normal((5, 9, 8, 3)).astype(np.float32)
+    cols = fast.im2col(x, 3, 2, 2, 1, 4, 7)
+    np.testing.assert_array_equal(cols, reference.im2col(x, 3, 2, 2, 1, 4, 7))
+    np.testing.assert_allclose(fast.col2im(cols, x.shape, 3, 2, 2, 1, 4, 7),
+                               reference.col2im(cols, x.shape, 3, 2, 2, 1, 4, 7), rtol=1e-6)
+    y, argmax = fast.maxpool_forward(x, 2, 2, 2, 2, 4, 4)
+    y_ref, argmax_ref = reference.maxpool_forward(x, 2, 2, 2, 2, 4, 4)
+    np.testing.assert_array_equal(y, y_ref)
+    np.testing.assert_array_equal(argmax, argmax_ref)
+    np.testing.assert_array_equal(fast.maxpool_backward(y, argmax, x.shape, 2, 2, 2, 2),
+                                  reference.maxpool_backward(y, argmax, x.shape, 2, 2, 2, 2))
+    a, b = rng.standard_normal((37, 6)), rng.standard_normal((37, 4))
+    np.testing.assert_allclose(fast.matmul(a, a.T), a @ a.T, rtol=1e-12)
+    np.testing.assert_allclose(fast.matmul_tn(a, b), a.T @ b, rtol=1e-12)
+
+
+def test_set_num_threads_resizes_the_pool(two_threads_always):
+    names = set()
+
+    def body(start, stop):
+        time.sleep(0.01)
+        names.add(threading.current_thread().name)
+    threads.set_num_threads(3)
+    threads.parallel_for(12, body, work=1)
+    assert len(names) == 3

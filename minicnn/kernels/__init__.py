@@ -33,6 +33,14 @@ def active():
     return _active
 
 
+def matmul(a, b):
+    return active().matmul(a, b)
+
+
+def matmul_tn(a, b):
+    return active().matmul_tn(a, b)
+
+
 def im2col(x, kh, kw, sh, sw, out_h, out_w):
     return active().im2col(x, kh, kw, sh, sw, out_h, out_w)
 

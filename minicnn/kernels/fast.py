@@ -1,22 +1,29 @@
 """numba versions of the kernels in ``reference.py``, with the same signatures.
 
-``reference.py`` is the definition; these are tested equal to it. Loops are
-parallel over the batch (or, for one image, its rows) only: each iteration then
-writes a disjoint slice of the output, so no two threads ever add into the same
-element (col2im and the max-pool backward sum into their outputs).
-``cache=True`` compiles once per dtype and keeps the machine code on disk.
+``reference.py`` is the definition; these are tested equal to it. Each loop
+kernel below works on a run of images and writes into an output it is given;
+the Python function in front of it allocates the output and hands pieces of
+the batch to ``threads.parallel_for``, which runs them on minicnn's threads
+when the work is large enough. A piece writes only its own images, so no two
+threads ever add into the same element (col2im and the max-pool backward sum
+into their outputs). The kernels are compiled with ``nogil=True`` so that the
+threads run at once, and without numba's own parallel loops (see threads.py
+for why). ``cache=True`` compiles once per dtype and keeps the machine code on disk.
 
-Where the fastest loop order depends on the channel count, a small Python
-function picks one of two compiled loops; the threshold (8 channels) was
-measured with benchmarks/train_step.py's workloads.
+Where the fastest loop order depends on the channel count, the Python function
+picks one of two compiled loops; the threshold (8 channels) was measured with
+benchmarks/train_step.py's workloads.
 """
+import functools
 import os
 import tempfile
 import warnings
 
 import numba
 import numpy as np
-from numba import njit, prange
+from numba import njit
+
+from minicnn.threads import parallel_for
 
 # Keep the compiled kernels in the user's cache folder, not beside the
 # installed sources: files written into site-packages outlive a reinstall (pip
@@ -47,50 +54,84 @@ if not CACHE:
                   f"({_cache_error}); the kernels are compiled in memory, again in each new "
                   f"process. Set NUMBA_CACHE_DIR to a writable folder to keep them.")
 
-# numba's default threading layer on Linux is GNU OpenMP, whose worker threads
-# do not survive fork(): a multiprocessing.Pool created after a model ran hung
-# for ever. The workqueue layer is fork-safe (it cannot run parallel kernels
-# from two Python threads at once, which minicnn never does). NUMBA_THREADING_LAYER
-# still wins. Read by numba when the first parallel kernel runs.
-if not os.environ.get("NUMBA_THREADING_LAYER"):
-    numba.config.THREADING_LAYER = "workqueue"
+# nogil: minicnn's threads run these kernels side by side (threads.parallel_for)
+kernel = njit(cache=CACHE, nogil=True)
 
 
-# Two loop orders for im2col and col2im, one result. With 8+ channels the
-# channel loop is the long contiguous run and goes innermost. With fewer, a
-# window's row (kw * c contiguous values in NHWC) is copied as one run. The
-# choice only changes speed; both are tested equal to reference.py.
+# -- matrix products, split by rows ---------------------------------------------
+# The work handed to parallel_for is counted in elements of the input image
+# for the loop kernels, and for a matrix product in multiply-adds divided by
+# MULTIPLY_ADDS_PER_ELEMENT: one multiply-add costs about a twelfth of an
+# element through a loop kernel here (benchmarks/train_step.py's layers).
+MULTIPLY_ADDS_PER_ELEMENT = 12
+
+
+def matmul(a, b):
+    """a @ b, the rows of a split over minicnn's threads."""
+    out = np.empty((a.shape[0], b.shape[1]), dtype=np.result_type(a, b))
+    parallel_for(len(a), lambda start, stop: np.matmul(a[start:stop], b, out=out[start:stop]),
+                 work=a.size * b.shape[1] // MULTIPLY_ADDS_PER_ELEMENT)
+    return out
+
+
+def matmul_tn(a, b):
+    """a.T @ b, summed over the rows of a and b: each thread sums its rows,
+    and the partial products are added at the end. With fewer than 32
+    columns in b two threads were slower than one (measured), so those stay
+    on one thread."""
+    parts = {}
+
+    def piece(start, stop):
+        parts[start] = a[start:stop].T @ b[start:stop]
+    work = a.size * b.shape[1] // MULTIPLY_ADDS_PER_ELEMENT if b.shape[1] >= 32 else 0
+    parallel_for(len(a), piece, work=work)
+    return functools.reduce(np.add, (parts[start] for start in sorted(parts)))
+
+
+# -- im2col and col2im ------------------------------------------------------------
+# Two loop orders, one result. With 8+ channels the channel loop is the long
+# contiguous run and goes innermost. With fewer, a window's row (kw * c
+# contiguous values in NHWC) is copied as one run. The choice only changes
+# speed; both are tested equal to reference.py.
 def im2col(x, kh, kw, sh, sw, out_h, out_w):
-    unfold = _im2col_channels_inner if x.shape[3] >= 8 else _im2col_row_runs
-    return unfold(x, kh, kw, sh, sw, out_h, out_w)
+    n, _, _, c = x.shape
+    cols = np.empty((n, out_h * out_w * kh * kw * c), dtype=x.dtype)
+    unfold = _im2col_channels_inner if c >= 8 else _im2col_row_runs
+    parallel_for(n, lambda start, stop: unfold(x[start:stop], kh, kw, sh, sw, out_h, out_w,
+                                               cols[start:stop]), work=x.size)
+    return cols.reshape(n * out_h * out_w, kh * kw * c)
 
 
 def col2im(cols, x_shape, kh, kw, sh, sw, out_h, out_w):
-    fold = _col2im_channels_inner if x_shape[3] >= 8 else _col2im_row_runs
-    return fold(cols, x_shape, kh, kw, sh, sw, out_h, out_w)
+    n, h, w, c = x_shape
+    windows = cols.reshape(n, -1)
+    x = np.empty((n, h, w, c), dtype=cols.dtype)
+    fold = _col2im_channels_inner if c >= 8 else _col2im_row_runs
+    parallel_for(n, lambda start, stop: fold(windows[start:stop], kh, kw, sh, sw, out_h, out_w,
+                                             x[start:stop]), work=x.size)
+    return x
 
 
-@njit(cache=CACHE, parallel=True)
-def _im2col_channels_inner(x, kh, kw, sh, sw, out_h, out_w):
+@kernel
+def _im2col_channels_inner(x, kh, kw, sh, sw, out_h, out_w, out):
     n, _, _, c = x.shape
-    cols = np.empty((n, out_h, out_w, kh, kw, c), dtype=x.dtype)
-    for b in prange(n):
+    cols = out.reshape(n, out_h, out_w, kh, kw, c)
+    for b in range(n):
         for oh in range(out_h):
             for ow in range(out_w):
                 for i in range(kh):
                     for j in range(kw):
                         for ch in range(c):
                             cols[b, oh, ow, i, j, ch] = x[b, oh * sh + i, ow * sw + j, ch]
-    return cols.reshape(n * out_h * out_w, kh * kw * c)
 
 
-@njit(cache=CACHE, parallel=True)
-def _im2col_row_runs(x, kh, kw, sh, sw, out_h, out_w):
+@kernel
+def _im2col_row_runs(x, kh, kw, sh, sw, out_h, out_w, out):
     n, h, w, c = x.shape
     span = kw * c
     rows = x.reshape(n, h, w * c)
-    cols = np.empty((n * out_h * out_w, kh, span), dtype=x.dtype)
-    for b in prange(n):
+    cols = out.reshape(n * out_h * out_w, kh, span)
+    for b in range(n):
         for oh in range(out_h):
             first = (b * out_h + oh) * out_w
             for ow in range(out_w):
@@ -99,33 +140,30 @@ def _im2col_row_runs(x, kh, kw, sh, sw, out_h, out_w):
                     r = oh * sh + i
                     for m in range(span):
                         cols[first + ow, i, m] = rows[b, r, start + m]
-    return cols.reshape(n * out_h * out_w, kh * span)
 
 
-@njit(cache=CACHE, parallel=True)
-def _col2im_channels_inner(cols, x_shape, kh, kw, sh, sw, out_h, out_w):
-    n, h, w, c = x_shape
+@kernel
+def _col2im_channels_inner(cols, kh, kw, sh, sw, out_h, out_w, x):
+    n, _, _, c = x.shape
     windows = cols.reshape(n, out_h, out_w, kh, kw, c)
-    x = np.empty((n, h, w, c), dtype=cols.dtype)
-    for b in prange(n):  # each iteration adds only into its own image
-        x[b] = 0
+    x[:] = 0
+    for b in range(n):
         for oh in range(out_h):
             for ow in range(out_w):
                 for i in range(kh):
                     for j in range(kw):
                         for ch in range(c):
                             x[b, oh * sh + i, ow * sw + j, ch] += windows[b, oh, ow, i, j, ch]
-    return x
 
 
-@njit(cache=CACHE, parallel=True)
-def _col2im_row_runs(cols, x_shape, kh, kw, sh, sw, out_h, out_w):
-    n, h, w, c = x_shape
+@kernel
+def _col2im_row_runs(cols, kh, kw, sh, sw, out_h, out_w, out):
+    n, h, w, c = out.shape
     span = kw * c
     windows = cols.reshape(n * out_h * out_w, kh, span)
-    x = np.empty((n, h, w * c), dtype=cols.dtype)
-    for b in prange(n):  # each iteration adds only into its own image
-        x[b] = 0
+    x = out.reshape(n, h, w * c)
+    x[:] = 0
+    for b in range(n):
         for oh in range(out_h):
             first = (b * out_h + oh) * out_w
             for ow in range(out_w):
@@ -134,54 +172,73 @@ def _col2im_row_runs(cols, x_shape, kh, kw, sh, sw, out_h, out_w):
                     r = oh * sh + i
                     for m in range(span):
                         x[b, r, start + m] += windows[first + ow, i, m]
-    return x.reshape(n, h, w, c)
 
 
-@njit(cache=CACHE)
+# -- the epilogue of a layer's matrix product, split by rows ---------------------
 def bias_relu(z, bias, relu):
+    parallel_for(len(z), lambda start, stop: _bias_relu(z[start:stop], bias, relu), work=z.size)
+    return z
+
+
+@kernel
+def _bias_relu(z, bias, relu):
     m, f = z.shape
     with_bias = bias.size > 0
     for r in range(m):
         for k in range(f):
             v = z[r, k] + bias[k] if with_bias else z[r, k]
             z[r, k] = max(v, 0) if relu else v
-    return z
 
 
-@njit(cache=CACHE)
 def relu_bias_backward(grad_y, y, relu, with_bias):
+    grad_z = np.empty(grad_y.shape, dtype=grad_y.dtype)
+    # the bias gradient is summed in float64 (a sum over up to ~1e5 rows), a
+    # partial sum per piece of rows, added in a fixed order at the end
+    totals = {}
+
+    def piece(start, stop):
+        totals[start] = _relu_backward(grad_y[start:stop], y[start:stop], relu, grad_z[start:stop])
+    parallel_for(len(grad_y), piece, work=grad_y.size)
+    if not with_bias:
+        return grad_z, np.zeros(0, dtype=grad_y.dtype)
+    return grad_z, functools.reduce(np.add, (totals[k] for k in sorted(totals))).astype(grad_y.dtype)
+
+
+@kernel
+def _relu_backward(grad_y, y, relu, grad_z):
     m, f = grad_y.shape
-    grad_z = np.empty((m, f), dtype=grad_y.dtype)
-    # accumulate the bias gradient in float64: a sum over up to ~1e5 rows
     total = np.zeros(f, dtype=np.float64)
     for r in range(m):
         for k in range(f):
             g = grad_y[r, k] if (not relu or y[r, k] > 0) else 0
             grad_z[r, k] = g
             total[k] += g
-    grad_bias = total.astype(grad_y.dtype) if with_bias else np.zeros(0, dtype=grad_y.dtype)
-    return grad_z, grad_bias
+    return total
 
 
 def maxpool_forward(x, ph, pw, sh, sw, out_h, out_w):
-    # Two loop orders, one result: with many channels the channel loop is the
-    # long contiguous one and goes innermost; with few, each channel's window
-    # is scanned on its own so the running maximum stays in a register.
-    scan = _maxpool_channels_inner if x.shape[3] >= 8 else _maxpool_window_inner
-    # The NaN rule costs a branch in the inner loop that made the xray model's
-    # pooling 3.5x slower. With the flag, the compiler takes the test out of
-    # the loop when there are no NaNs (one vectorised pass decides).
-    return scan(x, ph, pw, sh, sw, out_h, out_w, bool(np.isnan(x).any()))
-
-
-@njit(cache=CACHE, parallel=True)
-def _maxpool_channels_inner(x, ph, pw, sh, sw, out_h, out_w, nans):
     n, _, _, c = x.shape
     y = np.empty((n, out_h, out_w, c), dtype=x.dtype)
     argmax = np.empty((n, out_h, out_w, c), dtype=np.int32)
-    for b in prange(n):
-        best = np.empty(c, dtype=x.dtype)
-        where = np.empty(c, dtype=np.int32)
+    # Two loop orders, one result: with many channels the channel loop is the
+    # long contiguous one and goes innermost; with few, each channel's window
+    # is scanned on its own so the running maximum stays in a register.
+    scan = _maxpool_channels_inner if c >= 8 else _maxpool_window_inner
+    # The NaN rule costs a branch in the inner loop that made the xray model's
+    # pooling 3.5x slower. With the flag, the compiler takes the test out of
+    # the loop when there are no NaNs (one vectorised pass decides).
+    nans = bool(np.isnan(x).any())
+    parallel_for(n, lambda start, stop: scan(x[start:stop], ph, pw, sh, sw, nans, y[start:stop],
+                                             argmax[start:stop]), work=x.size)
+    return y, argmax
+
+
+@kernel
+def _maxpool_channels_inner(x, ph, pw, sh, sw, nans, y, argmax):
+    n, out_h, out_w, c = y.shape
+    best = np.empty(c, dtype=x.dtype)
+    where = np.empty(c, dtype=np.int32)
+    for b in range(n):
         for oh in range(out_h):
             for ow in range(out_w):
                 top, left = oh * sh, ow * sw
@@ -200,15 +257,12 @@ def _maxpool_channels_inner(x, ph, pw, sh, sw, out_h, out_w, nans):
                 for ch in range(c):
                     y[b, oh, ow, ch] = best[ch]
                     argmax[b, oh, ow, ch] = where[ch]
-    return y, argmax
 
 
-@njit(cache=CACHE, parallel=True)
-def _maxpool_window_inner(x, ph, pw, sh, sw, out_h, out_w, nans):
-    n, _, _, c = x.shape
-    y = np.empty((n, out_h, out_w, c), dtype=x.dtype)
-    argmax = np.empty((n, out_h, out_w, c), dtype=np.int32)
-    for b in prange(n):
+@kernel
+def _maxpool_window_inner(x, ph, pw, sh, sw, nans, y, argmax):
+    n, out_h, out_w, c = y.shape
+    for b in range(n):
         for oh in range(out_h):
             for ow in range(out_w):
                 top, left = oh * sh, ow * sw
@@ -224,20 +278,26 @@ def _maxpool_window_inner(x, ph, pw, sh, sw, out_h, out_w, nans):
                                 where = i * pw + j
                     y[b, oh, ow, ch] = best
                     argmax[b, oh, ow, ch] = where
-    return y, argmax
 
 
-@njit(cache=CACHE, parallel=True)
 def maxpool_backward(grad_y, argmax, x_shape, ph, pw, sh, sw):
-    n, h, w, c = x_shape
+    grad_x = np.empty(x_shape, dtype=grad_y.dtype)
+    parallel_for(len(grad_x), lambda start, stop: _maxpool_backward(
+        grad_y[start:stop], argmax[start:stop], ph, pw, sh, sw, grad_x[start:stop]),
+        work=grad_x.size)
+    return grad_x
+
+
+@kernel
+def _maxpool_backward(grad_y, argmax, ph, pw, sh, sw, grad_x):
+    n, _, _, c = grad_x.shape
     _, out_h, out_w, _ = grad_y.shape
-    grad_x = np.empty((n, h, w, c), dtype=grad_y.dtype)
     # When windows tile the input (stride = pool size) each input lies in at
     # most one window: write every covered position once, instead of zeroing
     # the whole image and then adding. That pays off when the channel loop is
     # long enough to vectorise (8+ channels, as in maxpool_forward).
     tiled = sh == ph and sw == pw and c >= 8
-    for b in prange(n):  # each iteration writes only its own image
+    for b in range(n):
         if tiled:
             for oh in range(out_h):
                 for i in range(ph):
@@ -256,7 +316,6 @@ def maxpool_backward(grad_y, argmax, x_shape, ph, pw, sh, sw):
                     for ch in range(c):
                         k = argmax[b, oh, ow, ch]
                         grad_x[b, oh * sh + k // pw, ow * sw + k % pw, ch] += grad_y[b, oh, ow, ch]
-    return grad_x
 
 
 @njit(cache=CACHE)
@@ -282,12 +341,12 @@ def _split(v):
     return int(whole), fraction
 
 
-@njit(cache=CACHE, parallel=True)
+@kernel
 def affine_resample(x, matrix, shift, fill_mode, cval):
     h, w, c = x.shape
     o_r, o_c = (h - 1) / 2, (w - 1) / 2
     out = np.empty((h, w, c), dtype=np.float32)
-    for r in prange(h):  # each iteration writes its own output row
+    for r in range(h):
         for col in range(w):
             dr_, dc_ = r - o_r, col - o_c
             r0, fr = _split(matrix[0, 0] * dr_ + matrix[0, 1] * dc_ + o_r + shift[0])

@@ -16,6 +16,16 @@ def window_slice(i, j, sh, sw, out_h, out_w):
     return slice(i, i + sh * (out_h - 1) + 1, sh), slice(j, j + sw * (out_w - 1) + 1, sw)
 
 
+def matmul(a, b):
+    """a @ b. (fast.py splits the rows over threads.)"""
+    return a @ b
+
+
+def matmul_tn(a, b):
+    """a.T @ b: a (M, K), b (M, F) -> (K, F), a sum over the M rows."""
+    return a.T @ b
+
+
 def im2col(x, kh, kw, sh, sw, out_h, out_w):
     """Unfold windows into rows.
 

@@ -71,7 +71,7 @@ class Conv2D(Layer):
         x_padded = pad_hw(x, self.pads)
         self.padded_shape = x_padded.shape
         self.cols = kernels.im2col(x_padded, kh, kw, sh, sw, out_h, out_w)
-        self.z = self.cols @ self.params["W"].reshape(-1, f)
+        self.z = kernels.matmul(self.cols, self.params["W"].reshape(-1, f))
         self.y = activations.bias_forward(self.activation, self.z, self.params.get("b"))
         return self.y.reshape(len(x), out_h, out_w, f)
 
@@ -93,11 +93,11 @@ class Conv2D(Layer):
     def _backward_linear(self, grad_z, grad_b, input_grad):
         (kh, kw), (sh, sw) = self.kernel_size, self.strides
         out_h, out_w, f = self.output_shape
-        self.grads["W"] = (self.cols.T @ grad_z).reshape(self.params["W"].shape)
+        self.grads["W"] = kernels.matmul_tn(self.cols, grad_z).reshape(self.params["W"].shape)
         if self.use_bias:
             self.grads["b"] = grad_b
         if not input_grad:
             return None
-        grad_cols = grad_z @ self.params["W"].reshape(-1, f).T
+        grad_cols = kernels.matmul(grad_z, self.params["W"].reshape(-1, f).T)
         grad_padded = kernels.col2im(grad_cols, self.padded_shape, kh, kw, sh, sw, out_h, out_w)
         return unpad_hw(grad_padded, self.pads)
