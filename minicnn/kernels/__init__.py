@@ -49,6 +49,14 @@ def col2im(cols, x_shape, kh, kw, sh, sw, out_h, out_w):
     return active().col2im(cols, tuple(x_shape), kh, kw, sh, sw, out_h, out_w)
 
 
+def conv_forward(x, w, bias, sh, sw, out_h, out_w, relu):
+    return active().conv_forward(x, w, bias, sh, sw, out_h, out_w, relu)
+
+
+def conv_backward(x, w, grad_y, y, sh, sw, relu, with_bias, input_grad):
+    return active().conv_backward(x, w, grad_y, y, sh, sw, relu, with_bias, input_grad)
+
+
 def bias_relu(z, bias, relu):
     return active().bias_relu(z, bias, relu)
 

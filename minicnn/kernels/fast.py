@@ -174,6 +174,146 @@ def _col2im_row_runs(cols, kh, kw, sh, sw, out_h, out_w, out):
                         x[b, r, start + m] += windows[first + ow, i, m]
 
 
+# -- direct convolution, for few channels ---------------------------------------
+# With few channels and filters, im2col writes and rereads a matrix kh*kw
+# times the input for a matrix product with F < 16 columns, where BLAS runs
+# far below its peak. These loops do the same arithmetic one output row at a
+# time: the row's windows are unfolded into a small buffer that stays in the
+# CPU's fastest cache (taps x out_w, "rows" below), and the products run along
+# the row's out_w pixels, a long contiguous loop the compiler vectorises. Bias
+# and ReLU are applied as each output is written (forward) and read
+# (backward). "reassoc" lets the compiler reorder the sums (a vector of
+# partial sums); "contract" lets it fuse multiply and add. NaN and infinity
+# keep their meaning (no "nnan"/"ninf"). reference.py defines both functions
+# through im2col; Conv2D.direct holds the rule that picks this path.
+direct_kernel = njit(cache=CACHE, nogil=True, fastmath={"reassoc", "contract"})
+# The buffers are ROW_BLOCK-padded along the row: the compiler's vector loop
+# takes 32 floats per turn and would leave a ragged end (31 of 63 pixels, in
+# the galaxy model) to slow scalar code. The padding holds zeros and its
+# results are never written out.
+ROW_BLOCK = 32
+
+
+@njit(cache=CACHE, nogil=True, inline="always")
+def _row_buffer(rows, out_w, dtype):
+    return np.zeros((rows, -(-out_w // ROW_BLOCK) * ROW_BLOCK), dtype=dtype)
+
+
+def conv_forward(x, w, bias, sh, sw, out_h, out_w, relu):
+    n = len(x)
+    kh, kw, c, f = w.shape
+    y = np.empty((n, out_h, out_w, f), dtype=x.dtype)
+    weights = np.ascontiguousarray(w.reshape(-1, f))
+    bias = bias if bias.size else np.zeros(f, dtype=x.dtype)
+    parallel_for(n, lambda start, stop: _conv_forward(x[start:stop], weights, kh, kw, bias, sh, sw,
+                                                      relu, y[start:stop]),
+                 work=y.size * kh * kw * c // MULTIPLY_ADDS_PER_ELEMENT)
+    return y
+
+
+@njit(cache=CACHE, nogil=True, inline="always")
+def _unfold_row(x, b, oh, kh, kw, sh, sw, out_w, rows):
+    """rows[t, ow] = x[b, oh*sh + i, ow*sw + j, ch] for tap t = (i, j, ch)."""
+    c = x.shape[3]
+    t = 0
+    for i in range(kh):
+        r = oh * sh + i
+        for j in range(kw):
+            for ch in range(c):
+                for ow in range(out_w):
+                    rows[t, ow] = x[b, r, ow * sw + j, ch]
+                t += 1
+
+
+@direct_kernel
+def _conv_forward(x, weights, kh, kw, bias, sh, sw, relu, y):
+    n, out_h, out_w, f = y.shape
+    taps = weights.shape[0]
+    rows = _row_buffer(taps, out_w, x.dtype)
+    acc = _row_buffer(f, out_w, x.dtype)
+    width = rows.shape[1]
+    for b in range(n):
+        for oh in range(out_h):
+            _unfold_row(x, b, oh, kh, kw, sh, sw, out_w, rows)
+            for k in range(f):
+                acc[k, :] = bias[k]
+            for t in range(taps):
+                for k in range(f):
+                    weight = weights[t, k]
+                    for ow in range(width):
+                        acc[k, ow] += rows[t, ow] * weight
+            for ow in range(out_w):
+                for k in range(f):
+                    y[b, oh, ow, k] = max(acc[k, ow], 0) if relu else acc[k, ow]
+
+
+def conv_backward(x, w, grad_y, y, sh, sw, relu, with_bias, input_grad):
+    n = len(x)
+    kh, kw, c, f = w.shape
+    weights = np.ascontiguousarray(w.reshape(-1, f))
+    grad_x = np.empty(x.shape if input_grad else (0,) + x.shape[1:], dtype=x.dtype)
+    # a weight and bias gradient per piece of the batch (float64 sums), added
+    # in a fixed order at the end: pieces run at once and must not share them
+    parts = {}
+
+    def piece(start, stop):
+        grad_w, grad_b = np.zeros(weights.shape), np.zeros(f)
+        _conv_backward(x[start:stop], weights, kh, kw, grad_y[start:stop], y[start:stop], sh, sw,
+                       relu, grad_w, grad_b, grad_x[start:stop] if input_grad else grad_x)
+        parts[start] = grad_w, grad_b
+    parallel_for(n, piece, work=grad_y.size * kh * kw * c * (2 if input_grad else 1)
+                 // MULTIPLY_ADDS_PER_ELEMENT)
+    grad_w = functools.reduce(np.add, (parts[k][0] for k in sorted(parts)))
+    grad_b = functools.reduce(np.add, (parts[k][1] for k in sorted(parts)))
+    return (grad_w.reshape(w.shape).astype(x.dtype),
+            grad_b.astype(x.dtype) if with_bias else np.zeros(0, dtype=x.dtype), grad_x)
+
+
+@direct_kernel
+def _conv_backward(x, weights, kh, kw, grad_y, y, sh, sw, relu, grad_w, grad_b, grad_x):
+    n, out_h, out_w, f = grad_y.shape
+    c = x.shape[3]
+    taps = weights.shape[0]
+    input_grad = len(grad_x) > 0
+    rows = _row_buffer(taps, out_w, x.dtype)
+    grad_z = _row_buffer(f, out_w, x.dtype)
+    grad_rows = _row_buffer(taps, out_w, x.dtype)
+    width = rows.shape[1]
+    for b in range(n):
+        if input_grad:
+            grad_x[b] = 0
+        for oh in range(out_h):
+            for ow in range(out_w):
+                for k in range(f):
+                    g = grad_y[b, oh, ow, k]
+                    grad_z[k, ow] = g if (not relu or y[b, oh, ow, k] > 0) else 0
+            for k in range(f):
+                grad_b[k] += grad_z[k].sum()
+            _unfold_row(x, b, oh, kh, kw, sh, sw, out_w, rows)
+            for t in range(taps):
+                for k in range(f):
+                    total = rows[t, 0] * 0
+                    for ow in range(width):
+                        total += rows[t, ow] * grad_z[k, ow]
+                    grad_w[t, k] += total
+            if not input_grad:
+                continue
+            grad_rows[:] = 0
+            for t in range(taps):
+                for k in range(f):
+                    weight = weights[t, k]
+                    for ow in range(width):
+                        grad_rows[t, ow] += weight * grad_z[k, ow]
+            t = 0
+            for i in range(kh):
+                r = oh * sh + i
+                for j in range(kw):
+                    for ch in range(c):
+                        for ow in range(out_w):
+                            grad_x[b, r, ow * sw + j, ch] += grad_rows[t, ow]
+                        t += 1
+
+
 # -- the epilogue of a layer's matrix product, split by rows ---------------------
 def bias_relu(z, bias, relu):
     parallel_for(len(z), lambda start, stop: _bias_relu(z[start:stop], bias, relu), work=z.size)

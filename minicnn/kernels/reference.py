@@ -60,6 +60,33 @@ def col2im(cols, x_shape, kh, kw, sh, sw, out_h, out_w):
     return x
 
 
+def conv_forward(x, w, bias, sh, sw, out_h, out_w, relu):
+    """Convolution and its epilogue in one call: y = max(im2col(x) @ W + bias, 0)
+    (no max when not relu). The definition of fast.py's direct loops.
+
+    x: (N, H, W, C), already padded; w: (kh, kw, C, F); bias: (F,) or empty
+    -> y: (N, out_h, out_w, F).
+    """
+    kh, kw, _, f = w.shape
+    z = matmul(im2col(x, kh, kw, sh, sw, out_h, out_w), w.reshape(-1, f))
+    return bias_relu(z, bias, relu).reshape(len(x), out_h, out_w, f)
+
+
+def conv_backward(x, w, grad_y, y, sh, sw, relu, with_bias, input_grad):
+    """The gradients of conv_forward: x, w as there; grad_y, y: (N, out_h, out_w, F)
+    -> (grad_w like w, grad_bias (F,) or empty, grad_x like x, or (0, H, W, C)
+    when not input_grad)."""
+    kh, kw, _, f = w.shape
+    _, out_h, out_w, _ = grad_y.shape
+    grad_z, grad_bias = relu_bias_backward(grad_y.reshape(-1, f), y.reshape(-1, f), relu,
+                                           with_bias)
+    grad_w = matmul_tn(im2col(x, kh, kw, sh, sw, out_h, out_w), grad_z).reshape(w.shape)
+    if not input_grad:
+        return grad_w, grad_bias, np.zeros((0,) + x.shape[1:], dtype=x.dtype)
+    grad_cols = matmul(grad_z, w.reshape(-1, f).T)
+    return grad_w, grad_bias, col2im(grad_cols, x.shape, kh, kw, sh, sw, out_h, out_w)
+
+
 def bias_relu(z, bias, relu):
     """The epilogue of a layer's matrix product, in place: z += bias, then
     z = max(z, 0) when relu. z: (M, F); bias: (F,) or empty for none. Returns z."""
