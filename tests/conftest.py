@@ -84,3 +84,16 @@ def sigint_raises():
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     yield
     signal.signal(signal.SIGINT, previous)
+
+
+@pytest.fixture(params=["im2col", "direct"])
+def conv_path(request, monkeypatch):
+    """Run a test through Conv2D's im2col path and through its direct kernels
+    (the rule forced either way, whatever the layer's size)."""
+    from minicnn.layers import Conv2D
+    if request.param == "direct":
+        monkeypatch.setattr(Conv2D, "DIRECT_MIN_ROW", 1)
+        monkeypatch.setattr(Conv2D, "DIRECT_MAX_FILTERS", 1 << 30)
+    else:
+        monkeypatch.setattr(Conv2D, "DIRECT_MAX_FILTERS", 0)
+    return request.param

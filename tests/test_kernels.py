@@ -58,6 +58,33 @@ def test_maxpool_matches_reference(case, dtype, rng):
     np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6)
 
 
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("filters,relu,with_bias", [(1, True, True), (5, False, True),
+                                                    (8, True, False), (13, True, True)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_direct_conv_matches_reference(case, filters, relu, with_bias, dtype, rng):
+    """fast.conv_forward/backward (direct loops) against the im2col definition,
+    on rows shorter and longer than the kernels' 32-pixel blocks."""
+    n, h, w, c, kh, kw, sh, sw = case
+    for width in (w, 3 * 32 + w):  # also a row longer than a block and ragged
+        x = rng.standard_normal((n, h, width, c)).astype(dtype)
+        oh, ow = out_size(h, kh, sh), out_size(width, kw, sw)
+        weights = rng.standard_normal((kh, kw, c, filters)).astype(dtype)
+        bias = rng.standard_normal(filters if with_bias else 0).astype(dtype)
+        tolerance = dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-12)
+        y = reference.conv_forward(x, weights, bias, sh, sw, oh, ow, relu)
+        np.testing.assert_allclose(fast.conv_forward(x, weights, bias, sh, sw, oh, ow, relu), y,
+                                   **tolerance)
+        grad_y = rng.standard_normal(y.shape).astype(dtype)
+        for input_grad in (True, False):
+            expected = reference.conv_backward(x, weights, grad_y, y, sh, sw, relu, with_bias,
+                                               input_grad)
+            got = fast.conv_backward(x, weights, grad_y, y, sh, sw, relu, with_bias, input_grad)
+            for name, a, b in zip(("grad_w", "grad_b", "grad_x"), got, expected):
+                assert a.shape == b.shape and a.dtype == b.dtype, name
+                np.testing.assert_allclose(a, b, **tolerance, err_msg=name)
+
+
 def test_col2im_is_the_adjoint_of_im2col(rng):
     """<im2col(x), g> == <x, col2im(g)>: the defining property of the backward."""
     x = rng.standard_normal((2, 9, 7, 3))
