@@ -175,28 +175,29 @@ def _col2im_row_runs(cols, kh, kw, sh, sw, out_h, out_w, out):
 
 
 # -- direct convolution, for few channels ---------------------------------------
-# With few channels and filters, im2col writes and rereads a matrix kh*kw
-# times the input for a matrix product with F < 16 columns, where BLAS runs
-# far below its peak. These loops do the same arithmetic one output row at a
-# time: the row's windows are unfolded into a small buffer that stays in the
-# CPU's fastest cache (taps x out_w, "rows" below), and the products run along
-# the row's out_w pixels, a long contiguous loop the compiler vectorises. Bias
-# and ReLU are applied as each output is written (forward) and read
-# (backward). "reassoc" lets the compiler reorder the sums (a vector of
-# partial sums); "contract" lets it fuse multiply and add. NaN and infinity
-# keep their meaning (no "nnan"/"ninf"). reference.py defines both functions
-# through im2col; Conv2D.direct holds the rule that picks this path.
+# With few filters, im2col writes and rereads a matrix kh*kw times the input
+# for a matrix product with F <= 8 columns, where BLAS runs far below its peak.
+# These loops do the same arithmetic without that matrix. Each image is first
+# split by column phase: with stride sw, the pixels a tap (i, j, c) reads
+# along an output row, x[oh*sh + i, ow*sw + j, c] for ow = 0, 1, ..., are the
+# contiguous run phases[c, j % sw, oh*sh + i, j // sw + ow]. So every tap's
+# products run along a contiguous row of out_w pixels, a loop the compiler
+# turns into vector instructions, and the image is copied once instead of
+# kh*kw times. Bias and ReLU are applied as each output is written (forward)
+# and read (backward). "reassoc" lets the compiler reorder sums, "contract"
+# fuse multiply and add; NaN and infinity keep their meaning. reference.py
+# defines both functions through im2col; Conv2D.direct holds the rule.
 direct_kernel = njit(cache=CACHE, nogil=True, fastmath={"reassoc", "contract"})
-# The buffers are ROW_BLOCK-padded along the row: the compiler's vector loop
-# takes 32 floats per turn and would leave a ragged end (31 of 63 pixels, in
-# the galaxy model) to slow scalar code. The padding holds zeros and its
-# results are never written out.
+# Rows are processed in blocks of ROW_BLOCK pixels (the buffers are padded
+# with zeros): the compiler's vector loop takes 32 floats per turn and would
+# leave a ragged end (31 of 63 pixels in the galaxy model) to scalar code.
 ROW_BLOCK = 32
 
 
-@njit(cache=CACHE, nogil=True, inline="always")
-def _row_buffer(rows, out_w, dtype):
-    return np.zeros((rows, -(-out_w // ROW_BLOCK) * ROW_BLOCK), dtype=dtype)
+def _geometry(x, kw, sw, out_w):
+    """(padded row width, phase-row length) of the buffers."""
+    width = -(-out_w // ROW_BLOCK) * ROW_BLOCK
+    return width, width + (kw - 1) // sw
 
 
 def conv_forward(x, w, bias, sh, sw, out_h, out_w, relu):
@@ -205,43 +206,47 @@ def conv_forward(x, w, bias, sh, sw, out_h, out_w, relu):
     y = np.empty((n, out_h, out_w, f), dtype=x.dtype)
     weights = np.ascontiguousarray(w.reshape(-1, f))
     bias = bias if bias.size else np.zeros(f, dtype=x.dtype)
+    width, length = _geometry(x, kw, sw, out_w)
     parallel_for(n, lambda start, stop: _conv_forward(x[start:stop], weights, kh, kw, bias, sh, sw,
-                                                      relu, y[start:stop]),
+                                                      relu, width, length, y[start:stop]),
                  work=y.size * kh * kw * c // MULTIPLY_ADDS_PER_ELEMENT)
     return y
 
 
 @njit(cache=CACHE, nogil=True, inline="always")
-def _unfold_row(x, b, oh, kh, kw, sh, sw, out_w, rows):
-    """rows[t, ow] = x[b, oh*sh + i, ow*sw + j, ch] for tap t = (i, j, ch)."""
-    c = x.shape[3]
-    t = 0
-    for i in range(kh):
-        r = oh * sh + i
-        for j in range(kw):
-            for ch in range(c):
-                for ow in range(out_w):
-                    rows[t, ow] = x[b, r, ow * sw + j, ch]
-                t += 1
+def _split_phases(x, b, sw, phases):
+    """phases[c, p, r, q] = x[b, r, q*sw + p, c]; positions past the row stay as they are."""
+    _, h, w, c = x.shape
+    for ch in range(c):
+        for p in range(min(sw, w)):
+            count = (w - p + sw - 1) // sw  # columns p, p + sw, ... inside the row
+            for r in range(h):
+                for q in range(count):
+                    phases[ch, p, r, q] = x[b, r, q * sw + p, ch]
 
 
 @direct_kernel
-def _conv_forward(x, weights, kh, kw, bias, sh, sw, relu, y):
+def _conv_forward(x, weights, kh, kw, bias, sh, sw, relu, width, length, y):
     n, out_h, out_w, f = y.shape
-    taps = weights.shape[0]
-    rows = _row_buffer(taps, out_w, x.dtype)
-    acc = _row_buffer(f, out_w, x.dtype)
-    width = rows.shape[1]
+    _, h, _, c = x.shape
+    phases = np.zeros((c, sw, h, length), dtype=x.dtype)
+    acc = np.empty((f, width), dtype=x.dtype)
     for b in range(n):
+        _split_phases(x, b, sw, phases)
         for oh in range(out_h):
-            _unfold_row(x, b, oh, kh, kw, sh, sw, out_w, rows)
             for k in range(f):
                 acc[k, :] = bias[k]
-            for t in range(taps):
-                for k in range(f):
-                    weight = weights[t, k]
-                    for ow in range(width):
-                        acc[k, ow] += rows[t, ow] * weight
+            t = 0
+            for i in range(kh):
+                for j in range(kw):
+                    shift = j // sw
+                    for ch in range(c):
+                        run = phases[ch, j % sw, oh * sh + i, shift:shift + width]
+                        for k in range(f):
+                            weight = weights[t, k]
+                            for ow in range(width):
+                                acc[k, ow] += run[ow] * weight
+                        t += 1
             for ow in range(out_w):
                 for k in range(f):
                     y[b, oh, ow, k] = max(acc[k, ow], 0) if relu else acc[k, ow]
@@ -250,8 +255,14 @@ def _conv_forward(x, weights, kh, kw, bias, sh, sw, relu, y):
 def conv_backward(x, w, grad_y, y, sh, sw, relu, with_bias, input_grad):
     n = len(x)
     kh, kw, c, f = w.shape
+    _, out_h, out_w, _ = grad_y.shape
     weights = np.ascontiguousarray(w.reshape(-1, f))
     grad_x = np.empty(x.shape if input_grad else (0,) + x.shape[1:], dtype=x.dtype)
+    width, length = _geometry(x, kw, sw, out_w)
+    # The weight gradient sums over whole padded blocks (zero gradients in the
+    # padding) unless an input or weight is inf or NaN: 0 * inf would then
+    # turn a sum the definition never forms into NaN.
+    summed = width if np.isfinite(x).all() and np.isfinite(w).all() else out_w
     # a weight and bias gradient per piece of the batch (float64 sums), added
     # in a fixed order at the end: pieces run at once and must not share them
     parts = {}
@@ -259,7 +270,8 @@ def conv_backward(x, w, grad_y, y, sh, sw, relu, with_bias, input_grad):
     def piece(start, stop):
         grad_w, grad_b = np.zeros(weights.shape), np.zeros(f)
         _conv_backward(x[start:stop], weights, kh, kw, grad_y[start:stop], y[start:stop], sh, sw,
-                       relu, grad_w, grad_b, grad_x[start:stop] if input_grad else grad_x)
+                       relu, width, length, summed, grad_w, grad_b,
+                       grad_x[start:stop] if input_grad else grad_x)
         parts[start] = grad_w, grad_b
     parallel_for(n, piece, work=grad_y.size * kh * kw * c * (2 if input_grad else 1)
                  // MULTIPLY_ADDS_PER_ELEMENT)
@@ -270,48 +282,59 @@ def conv_backward(x, w, grad_y, y, sh, sw, relu, with_bias, input_grad):
 
 
 @direct_kernel
-def _conv_backward(x, weights, kh, kw, grad_y, y, sh, sw, relu, grad_w, grad_b, grad_x):
+def _conv_backward(x, weights, kh, kw, grad_y, y, sh, sw, relu, width, length, summed,
+                   grad_w, grad_b, grad_x):
     n, out_h, out_w, f = grad_y.shape
-    c = x.shape[3]
+    _, h, wd, c = x.shape
     taps = weights.shape[0]
     input_grad = len(grad_x) > 0
-    rows = _row_buffer(taps, out_w, x.dtype)
-    grad_z = _row_buffer(f, out_w, x.dtype)
-    grad_rows = _row_buffer(taps, out_w, x.dtype)
-    width = rows.shape[1]
+    phases = np.zeros((c, sw, h, length), dtype=x.dtype)
+    grad_phases = np.zeros((c, sw, h, length), dtype=x.dtype)
+    grad_z = np.zeros((f, out_h, width), dtype=x.dtype)  # padding stays zero
+    # per tap and filter, a row of partial sums: added elementwise (vector
+    # instructions), summed across the row once per image
+    partial = np.empty((taps, f, width), dtype=x.dtype)
     for b in range(n):
-        if input_grad:
-            grad_x[b] = 0
+        _split_phases(x, b, sw, phases)
         for oh in range(out_h):
             for ow in range(out_w):
                 for k in range(f):
                     g = grad_y[b, oh, ow, k]
-                    grad_z[k, ow] = g if (not relu or y[b, oh, ow, k] > 0) else 0
-            for k in range(f):
-                grad_b[k] += grad_z[k].sum()
-            _unfold_row(x, b, oh, kh, kw, sh, sw, out_w, rows)
-            for t in range(taps):
-                for k in range(f):
-                    total = rows[t, 0] * 0
-                    for ow in range(width):
-                        total += rows[t, ow] * grad_z[k, ow]
-                    grad_w[t, k] += total
-            if not input_grad:
-                continue
-            grad_rows[:] = 0
-            for t in range(taps):
-                for k in range(f):
-                    weight = weights[t, k]
-                    for ow in range(width):
-                        grad_rows[t, ow] += weight * grad_z[k, ow]
+                    grad_z[k, oh, ow] = g if (not relu or y[b, oh, ow, k] > 0) else 0
+        for k in range(f):
+            grad_b[k] += grad_z[k].sum()
+        partial[:] = 0
+        if input_grad:
+            grad_phases[:] = 0
+        for oh in range(out_h):
             t = 0
             for i in range(kh):
-                r = oh * sh + i
                 for j in range(kw):
+                    shift = j // sw
                     for ch in range(c):
-                        for ow in range(out_w):
-                            grad_x[b, r, ow * sw + j, ch] += grad_rows[t, ow]
+                        run = phases[ch, j % sw, oh * sh + i, shift:shift + width]
+                        for k in range(f):
+                            g = grad_z[k, oh]
+                            for ow in range(summed):
+                                partial[t, k, ow] += run[ow] * g[ow]
+                        if input_grad:
+                            grad_run = grad_phases[ch, j % sw, oh * sh + i, shift:shift + width]
+                            for k in range(f):
+                                weight = weights[t, k]
+                                g = grad_z[k, oh]
+                                for ow in range(width):
+                                    grad_run[ow] += weight * g[ow]
                         t += 1
+        for t in range(taps):
+            for k in range(f):
+                grad_w[t, k] += partial[t, k, :summed].sum()
+        if input_grad:  # the phases back into the image: the inverse of _split_phases
+            for ch in range(c):
+                for p in range(min(sw, wd)):
+                    count = (wd - p + sw - 1) // sw
+                    for r in range(h):
+                        for q in range(count):
+                            grad_x[b, r, q * sw + p, ch] = grad_phases[ch, p, r, q]
 
 
 # -- the epilogue of a layer's matrix product, split by rows ---------------------
