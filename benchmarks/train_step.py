@@ -1,41 +1,42 @@
-"""Time one SGD training step (forward + backward + update) on three small CNNs,
-with minicnn's numba kernels, with its NumPy twins, and with PyTorch CPU.
+"""Time one training step (forward + backward + SGD update) of small CNNs: minicnn's
+numba kernels, its NumPy twins and PyTorch CPU; one thread and default threads;
+on a quiet machine and with two CPU-bound processes running.
 
-    python benchmarks/train_step.py [--passes 7] [--steps 10] [--out benchmarks/RESULTS.md]
+    python benchmarks/train_step.py [--passes 7] [--steps 10] [--busy-passes 5] [--out benchmarks/RESULTS.md]
 
-One thread each: the thread variables are set below before NumPy, numba or
-torch is imported. The implementations are interleaved: each pass times
-``--steps`` steps of every implementation in turn, and the report gives the
-median over passes of the per-step time, with ratios taken within this run.
-PyTorch is skipped when it is not installed.
+Thread counts are switched at run time (``minicnn.set_num_threads``,
+``torch.set_num_threads``); inside minicnn's calls OpenBLAS runs on one
+thread whatever the setting. Implementations are interleaved: each pass
+times ``--steps`` steps of every implementation in turn; the tables give the
+median over passes of the per-step time, and every ratio is taken within one
+table (same run, same load). "Busy" starts two CPU-bound processes of the
+benchmark's own (each stops by itself after a deadline) on this 2-core
+machine. PyTorch is skipped when it is not installed.
 """
+import argparse
+import multiprocessing
 import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS",
-             "VECLIB_MAXIMUM_THREADS"):
-    os.environ[_var] = "1"
+import numpy as np
 
-import argparse  # noqa: E402
-import platform  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-import tracemalloc  # noqa: E402
-
-import numpy as np  # noqa: E402
-
-import minicnn  # noqa: E402
-from minicnn.layers import Conv2D, Dense, Flatten, MaxPool2D  # noqa: E402
-from results_file import RESULTS, append_section  # noqa: E402
+import minicnn
+from minicnn.layers import Conv2D, Dense, Flatten, MaxPool2D
+from results_file import RESULTS, append_section
 
 try:
     import torch
-    torch.set_num_threads(1)
 except ImportError:
     torch = None
 
-# name: (batch, input (H, W, C), layers as (kind, args)), as in the issue
+# name: (batch, input (H, W, C), layers as (kind, args))
 WORKLOADS = {
     "mnist": (64, (28, 28, 1), [("conv", 32, 3, 1), ("pool",), ("conv", 64, 3, 1), ("pool",),
                                 ("flatten",), ("dense", 10, False)]),
@@ -44,6 +45,9 @@ WORKLOADS = {
     "galaxy": (32, (128, 128, 3), [("conv", 8, 3, 2), ("pool",), ("conv", 8, 3, 2), ("pool",),
                                    ("flatten",), ("dense", 16, True), ("dense", 4, False)]),
 }
+WORKLOADS["galaxy-b5"] = (5,) + WORKLOADS["galaxy"][1:]  # a small batch: threads must not hurt
+DEFAULT_THREADS = minicnn.get_num_threads()
+TORCH_DEFAULT_THREADS = torch.get_num_threads() if torch is not None else None
 
 
 def minicnn_model(spec, input_shape):
@@ -93,8 +97,8 @@ def torch_model(spec, input_shape):
 
 
 def flops_per_step(model, batch):
-    """Multiply-adds x 2 of the forward GEMMs, the weight-gradient GEMMs and the
-    input-gradient GEMMs (none for the first layer, which needs no input gradient)."""
+    """Multiply-adds x 2 of the forward products, the weight gradients and the
+    input gradients (none for the first layer, which needs no input gradient)."""
     total = 0
     for i, layer in enumerate(model.layers):
         if isinstance(layer, Conv2D):
@@ -109,83 +113,141 @@ def flops_per_step(model, batch):
     return total
 
 
-def implementations(name):
+def implementations(name, threads, numpy_twins=True):
+    """{label: (step, model or None)} for the workload; each step sets its thread count."""
     batch, shape, spec = WORKLOADS[name]
     rng = np.random.default_rng(0)
     x = rng.standard_normal((batch,) + shape).astype(np.float32)
     y = rng.integers(0, spec[-1][1], batch)
     impls = {}
-    for kernels in ("numba", "numpy"):
+    for kernels in ("numba", "numpy") if numpy_twins else ("numba",):
         minicnn.set_seed(0)
         model = minicnn_model(spec, shape)
-
-        def step(model=model, kernels=kernels):
-            minicnn.set_kernels(kernels)
-            model.train_on_batch(x, y)
-        impls[f"minicnn-{kernels}"] = (step, model)
+        for n in threads:
+            def step(model=model, kernels=kernels, n=n):
+                minicnn.set_kernels(kernels)
+                minicnn.set_num_threads(n)
+                model.train_on_batch(x, y)
+            impls[f"minicnn-{kernels}, {n} thr"] = (step, model)
     if torch is not None:
         torch.manual_seed(0)
         torch_step = torch_model(spec, shape)
         xt = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
         yt = torch.from_numpy(y)
-        impls["pytorch"] = (lambda: torch_step(xt, yt), None)
+        for n in threads:
+            torch_n = n if n == 1 else TORCH_DEFAULT_THREADS
+
+            def step(n=torch_n):
+                torch.set_num_threads(n)
+                torch_step(xt, yt)
+            impls[f"pytorch, {torch_n} thr"] = (step, None)
     return batch, impls, (x, y)
 
 
-def time_workload(name, passes, steps):
-    batch, impls, (x, y) = implementations(name)
+def time_impls(impls, passes, steps):
     for step, _ in impls.values():  # warm-up: JIT, buffers, lazy init
         for _ in range(3):
             step()
     samples = {key: [] for key in impls}
     for _ in range(passes):
         for key, (step, _) in impls.items():
+            step()  # the thread switch and its first step stay out of the timing
             start = time.perf_counter()
             for _ in range(steps):
                 step()
             samples[key].append((time.perf_counter() - start) / steps)
-    medians = {key: statistics.median(v) for key, v in samples.items()}
-    model = impls["minicnn-numba"][1]
-    breakdown = {}
+    minicnn.set_kernels("numba")
+    minicnn.set_num_threads(DEFAULT_THREADS)
+    return {key: statistics.median(v) for key, v in samples.items()}
+
+
+def breakdown(name, passes):
+    """Per-layer forward and backward ms, one thread, numba and NumPy twins (model.trace)."""
+    batch, shape, spec = WORKLOADS[name]
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((batch,) + shape).astype(np.float32)
+    y = rng.integers(0, spec[-1][1], batch)
+    model = minicnn_model(spec, shape)
+    minicnn.set_num_threads(1)
+    rows = {}
     for kernels in ("numba", "numpy"):
         minicnn.set_kernels(kernels)
         traces = [model.trace(x, y, print_fn=lambda s: None) for _ in range(passes * 3)]
-        breakdown[kernels] = [
+        rows[kernels] = [
             (row["layer"], statistics.median(t[i]["forward_ms"] for t in traces),
              statistics.median(t[i]["backward_ms"] for t in traces))
             for i, row in enumerate(traces[0])]
     minicnn.set_kernels("numba")
-    return batch, medians, flops_per_step(model, batch), breakdown
+    minicnn.set_num_threads(DEFAULT_THREADS)
+    paths = {layer.name: ("direct" if layer.direct else "im2col")
+             for layer in model.layers if isinstance(layer, Conv2D)}
+    return rows, paths
+
+
+def spin(deadline):
+    while time.time() < deadline:
+        sum(i * i for i in range(10000))
+
+
+class Busy:
+    """Two CPU-bound processes for the duration of the block (and never past ``seconds``)."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+
+    def __enter__(self):
+        deadline = time.time() + self.seconds
+        self.load = [multiprocessing.Process(target=spin, args=(deadline,), daemon=True)
+                     for _ in range(2)]
+        for process in self.load:
+            process.start()
+        time.sleep(0.5)
+
+    def __exit__(self, *exc):
+        for process in self.load:
+            process.terminate()
+            process.join()
+
+
+FIRST_STEP = """
+import time; t0 = time.perf_counter(); import minicnn; t1 = time.perf_counter()
+import numpy as np, sys
+sys.path.insert(0, {here!r})
+from train_step import WORKLOADS, minicnn_model
+batch, shape, spec = WORKLOADS[{name!r}]
+model = minicnn_model(spec, shape)
+x = np.zeros((batch,) + shape, np.float32); y = np.zeros(batch)
+t2 = time.perf_counter(); model.train_on_batch(x, y); t3 = time.perf_counter()
+print(t1 - t0, t3 - t2)
+"""
+
+
+def first_step_seconds(name, cache_dir):
+    """(import s, first training step s) in a fresh process, with numba's cache in cache_dir."""
+    code = FIRST_STEP.format(here=os.path.dirname(os.path.abspath(__file__)), name=name)
+    env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=env)
+    return tuple(float(v) for v in out.stdout.split())
 
 
 def memory_profile(name, steps=30):
-    """Peak traced memory of one step, its im2col buffers, and growth over many steps."""
-    batch, impls, (x, y) = implementations(name)
-    step, model = impls["minicnn-numba"]
-    step()
-    cols = sum(layer.cols.nbytes for layer in model.layers if isinstance(layer, Conv2D))
+    """Peak traced memory of one step, page faults per step, growth over many steps."""
+    _, impls, _ = implementations(name, (DEFAULT_THREADS,), numpy_twins=False)
+    step, model = next(iter(impls.values()))
+    for _ in range(3):
+        step()
     tracemalloc.start()
     step()
     _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.reset_peak()
     first, _ = tracemalloc.get_traced_memory()
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     for _ in range(steps):
         step()
+    faults = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults) / steps
     last, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    return peak, cols, last - first
-
-
-def first_use_seconds():
-    """Import time, and the first training step in a fresh process, with numba's on-disk cache."""
-    code = ("import time; t0 = time.perf_counter(); import minicnn; t1 = time.perf_counter();"
-            "import numpy as np; from minicnn.layers import *;"
-            "m = minicnn.Sequential([Conv2D(4, 3, activation='relu'), MaxPool2D(2), Flatten(),"
-            " Dense(3)], input_shape=(16, 16, 1)); m.compile('sgd', 'sparse_categorical_crossentropy', []);"
-            "t2 = time.perf_counter(); m.train_on_batch(np.zeros((2, 16, 16, 1), np.float32), np.zeros(2));"
-            "t3 = time.perf_counter(); print(t1 - t0, t3 - t2)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return tuple(float(v) for v in out.stdout.split())
+    return peak, faults, last - first
 
 
 def machine():
@@ -200,52 +262,89 @@ def machine():
     if torch is not None:
         versions += f", PyTorch {torch.__version__}"
     blas = np.show_config(mode="dicts").get("Build Dependencies", {}).get("blas", {})
-    return (f"{cpu}, {os.cpu_count()} cores; {versions}; NumPy BLAS: {blas.get('name', '?')} "
-            f"{blas.get('version', '')}; one thread for every implementation")
+    return (f"{cpu}, {os.cpu_count()} cores, Linux {platform.release()}; {versions}; "
+            f"NumPy BLAS: {blas.get('name', '?')} {blas.get('version', '')}")
+
+
+def table(title, medians, batch, flops, reference):
+    lines = [f"| {title} | implementation | median ms/step | images/s | GFLOP/s | "
+             f"time / {reference} |", "| --- | --- | --- | --- | --- | --- |"]
+    for key, seconds in medians.items():
+        lines.append(f"| | {key} | {1000 * seconds:.2f} | {batch / seconds:.0f} | "
+                     f"{flops / seconds / 1e9:.1f} | {seconds / medians[reference]:.2f} |")
+    return lines
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--passes", type=int, default=7)
     parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--busy-passes", type=int, default=5)
     parser.add_argument("--out", default=RESULTS)
     parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS))
     args = parser.parse_args()
-
-    lines = ["## Training step: minicnn (numba, NumPy twins) and PyTorch CPU", "",
-             f"Machine: {machine()}.", "",
-             f"`python benchmarks/train_step.py --passes {args.passes} --steps {args.steps}`: "
-             f"median over {args.passes} interleaved passes of the mean step time over "
-             f"{args.steps} steps. Ratios are within this run.", "",
-             "| workload | implementation | median ms/step | images/s | GFLOP/s | numba speed-up |",
-             "| --- | --- | --- | --- | --- | --- |"]
-    breakdowns = []
+    one = "minicnn-numba, 1 thr"
+    default = f"minicnn-numba, {DEFAULT_THREADS} thr"
+    lines = ["## Training step: minicnn and PyTorch CPU, one thread and default threads, "
+             "quiet and busy", "",
+             f"Machine: {machine()}. Default threads: minicnn {DEFAULT_THREADS}, PyTorch "
+             f"{TORCH_DEFAULT_THREADS}.", "",
+             f"`python benchmarks/train_step.py --passes {args.passes} --steps {args.steps} "
+             f"--busy-passes {args.busy_passes}`: median over interleaved passes of the mean step "
+             f"time over {args.steps} steps. The last column divides each time by minicnn's "
+             f"one-thread time in the same table: below 1 is faster than minicnn on one thread, "
+             f"above 1 slower.", ""]
+    summary = []
     for name in args.workloads:
-        batch, medians, flops, breakdown = time_workload(name, args.passes, args.steps)
-        for key, seconds in medians.items():
-            ratio = seconds / medians["minicnn-numba"]
-            lines.append(f"| {name} | {key} | {1000 * seconds:.2f} | {batch / seconds:.0f} | "
-                         f"{flops / seconds / 1e9:.1f} | {ratio:.2f}x |")
-        breakdowns.append((name, breakdown))
-        print("\n".join(lines[-len(medians):]), flush=True)
-    lines += ["", "\"numba speed-up\" is the implementation's time over minicnn-numba's: above 1 means "
-              "minicnn-numba is faster.", "",
-              "### Per-layer breakdown (median ms, from `model.trace`)", ""]
-    for name, breakdown in breakdowns:
-        lines += [f"**{name}**", "", "| layer | numba fwd | numba bwd | numpy fwd | numpy bwd |",
+        batch, impls, _ = implementations(name, (1, DEFAULT_THREADS), numpy_twins=True)
+        model = impls[one][1]
+        flops = flops_per_step(model, batch)
+        quiet = time_impls(impls, args.passes, args.steps)
+        busy_impls = {k: v for k, v in impls.items() if "numpy" not in k}
+        with Busy(seconds=600):
+            busy = time_impls(busy_impls, args.busy_passes, args.steps)
+        lines += [f"### {name} (batch {batch})", ""]
+        lines += table("quiet", quiet, batch, flops, one) + [""]
+        lines += table("busy", busy, batch, flops, one) + [""]
+        print("\n".join(lines[-2 * (len(quiet) + 3):]), flush=True)
+        torch_one = quiet.get("pytorch, 1 thr")
+        torch_default = quiet.get(f"pytorch, {TORCH_DEFAULT_THREADS} thr")
+        torch_busy = busy.get(f"pytorch, {TORCH_DEFAULT_THREADS} thr")
+        summary.append((name, quiet[one], quiet[default], busy[one], busy[default], torch_one,
+                        torch_default, torch_busy))
+    lines += ["### Summary: speed-ups (above 1: minicnn faster, or threads help)", "",
+              "| workload | 1 thr vs PyTorch 1 thr (quiet) | default vs 1 thr (quiet) | "
+              "default / 1 thr time (busy) | default vs PyTorch default (busy) |",
+              "| --- | --- | --- | --- | --- |"]
+    for name, q1, qd, b1, bd, t1, td, tb in summary:
+        versus = lambda t, m: f"{t / m:.2f}x" if t else "n/a"  # noqa: E731
+        lines.append(f"| {name} | {versus(t1, q1)} | {q1 / qd:.2f}x | {bd / b1:.2f} | "
+                     f"{versus(tb, bd)} |")
+    lines += ["", "### Per-layer breakdown, one thread (median ms, from `model.trace`; the "
+              "first layer's backward includes its input gradient, which training skips)", ""]
+    for name in args.workloads:
+        if name == "galaxy-b5":
+            continue
+        rows, paths = breakdown(name, args.passes)
+        lines += [f"**{name}** (convolutions: " + ", ".join(f"{k} {v}" for k, v in paths.items())
+                  + ")", "", "| layer | numba fwd | numba bwd | numpy fwd | numpy bwd |",
                   "| --- | --- | --- | --- | --- |"]
-        for (layer, f1, b1), (_, f2, b2) in zip(breakdown["numba"], breakdown["numpy"]):
+        for (layer, f1, b1), (_, f2, b2) in zip(rows["numba"], rows["numpy"]):
             lines.append(f"| {layer} | {f1:.2f} | {b1:.2f} | {f2:.2f} | {b2:.2f} |")
         lines.append("")
-    import_s, first_step_s = first_use_seconds()
-    lines += ["### Start-up and memory", "",
-              f"- `import minicnn`: {import_s:.2f} s; first training step in a fresh process "
-              f"(numba kernels loaded from the on-disk cache): {first_step_s:.2f} s."]
+    lines += ["### Start-up, compilation and memory", ""]
+    for name in ("xray", "galaxy", "mnist"):
+        with tempfile.TemporaryDirectory() as empty:  # as after installing: nothing compiled
+            import_s, first_s = first_step_seconds(name, empty)
+            _, cached_s = first_step_seconds(name, empty)
+        lines.append(f"- {name}: first training step in a fresh process {first_s:.2f} s with an "
+                     f"empty numba cache (compiles what this model uses), {cached_s:.2f} s from "
+                     f"the cache; `import minicnn` {import_s:.2f} s.")
     for name in args.workloads:
-        peak, cols, growth = memory_profile(name)
-        lines.append(f"- {name}: peak traced memory of a step {peak / 2**20:.1f} MiB, its im2col "
-                     f"buffers {cols / 2**20:.1f} MiB (ratio {peak / cols:.2f}); growth over 30 "
-                     f"steps {growth / 2**10:.1f} KiB.")
+        peak, faults, growth = memory_profile(name)
+        lines.append(f"- {name}: peak traced memory of a step {peak / 2**20:.1f} MiB; "
+                     f"{faults:.1f} page faults per step; growth over 30 steps "
+                     f"{growth / 2**10:.1f} KiB.")
     append_section(lines, args.out)
 
 

@@ -27,6 +27,7 @@ import ctypes
 import functools
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 # below this much work (elements read and written, or multiply-adds for a
@@ -83,16 +84,61 @@ def _get_pool():
         return _pool
 
 
+# -- cores other programs leave free --------------------------------------------
+# A parallel loop waits for its slowest piece. When other programs keep the
+# cores busy, a piece handed to a second thread waits for a core of its own,
+# and the step takes longer than on one thread (measured: the galaxy step with
+# two busy programs on 2 cores). So parallel_for uses only the cores nobody
+# else is running on: /proc/loadavg's fourth field counts the threads that
+# are running or ready to run on the whole machine right now. It is read at
+# most every LOAD_SAMPLE_SECONDS (a read costs ~10 us).
+LOAD_SAMPLE_SECONDS = 0.02
+_load = {"when": -1.0, "others": 0}
+
+
+def _cores():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def _others_running():
+    """Threads of other programs running or ready to run now (0 where unknown)."""
+    now = time.monotonic()
+    if now - _load["when"] >= LOAD_SAMPLE_SECONDS:
+        try:
+            with open("/proc/loadavg") as f:
+                running = int(f.read().split()[3].split("/")[0])
+            _load["others"] = max(0, running - 1)  # minus this thread, which reads
+        except (OSError, ValueError, IndexError):
+            _load["others"] = 0
+        _load["when"] = now
+    return _load["others"]
+
+
+def free_threads():
+    """How many threads a parallel loop would use now: minicnn's setting, capped
+    by the cores other programs leave free (at least one)."""
+    if _threads < 2:
+        return _threads
+    return max(1, min(_threads, _cores() - _others_running()))
+
+
 def parallel_for(count, body, work):
     """Call ``body(start, stop)`` on pieces that cover range(count), in parallel
-    when ``work`` is at least PARALLEL_MIN_WORK and there are threads to spare.
+    when ``work`` is at least PARALLEL_MIN_WORK and there are threads to spare
+    (free_threads()).
 
     ``body`` must write only its own piece of the output (no two pieces add
     into the same number) and should release the GIL (a nogil numba kernel, a
     NumPy matrix product); errors raised in a piece are raised here.
     """
-    threads = min(_threads, count)
-    if threads < 2 or work < PARALLEL_MIN_WORK:
+    if _threads < 2 or work < PARALLEL_MIN_WORK or count < 2:
+        body(0, count)
+        return
+    threads = min(free_threads(), count)
+    if threads < 2:
         body(0, count)
         return
     pieces = min(count, threads * PIECES_PER_THREAD)

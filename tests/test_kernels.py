@@ -63,8 +63,8 @@ def test_maxpool_matches_reference(case, dtype, rng):
                                                     (8, True, False), (13, True, True)])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_direct_conv_matches_reference(case, filters, relu, with_bias, dtype, rng):
-    """fast.conv_forward/backward (direct loops) against the im2col definition,
-    on rows shorter and longer than the kernels' 32-pixel blocks."""
+    """fast.conv_forward/backward (blocks of images) against the im2col definition,
+    on narrow and wide images (one image per block, and several)."""
     n, h, w, c, kh, kw, sh, sw = case
     for width in (w, 3 * 32 + w):  # also a row longer than a block and ragged
         x = rng.standard_normal((n, h, width, c)).astype(dtype)
@@ -72,14 +72,15 @@ def test_direct_conv_matches_reference(case, filters, relu, with_bias, dtype, rn
         weights = rng.standard_normal((kh, kw, c, filters)).astype(dtype)
         bias = rng.standard_normal(filters if with_bias else 0).astype(dtype)
         tolerance = dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-12)
-        y = reference.conv_forward(x, weights, bias, sh, sw, oh, ow, relu)
-        np.testing.assert_allclose(fast.conv_forward(x, weights, bias, sh, sw, oh, ow, relu), y,
-                                   **tolerance)
+        y, saved = reference.conv_forward(x, weights, bias, sh, sw, oh, ow, relu)
+        y_fast, saved_fast = fast.conv_forward(x, weights, bias, sh, sw, oh, ow, relu)
+        np.testing.assert_allclose(y_fast, y, **tolerance)
         grad_y = rng.standard_normal(y.shape).astype(dtype)
         for input_grad in (True, False):
-            expected = reference.conv_backward(x, weights, grad_y, y, sh, sw, relu, with_bias,
+            expected = reference.conv_backward(saved, weights, grad_y, y, sh, sw, relu, with_bias,
                                                input_grad)
-            got = fast.conv_backward(x, weights, grad_y, y, sh, sw, relu, with_bias, input_grad)
+            got = fast.conv_backward(saved_fast, weights, grad_y, y, sh, sw, relu, with_bias,
+                                     input_grad)
             for name, a, b in zip(("grad_w", "grad_b", "grad_x"), got, expected):
                 assert a.shape == b.shape and a.dtype == b.dtype, name
                 np.testing.assert_allclose(a, b, **tolerance, err_msg=name)
@@ -203,6 +204,8 @@ def test_a_fork_after_the_model_ran_works():
     result = run_python("""
 import minicnn.threads
 minicnn.threads.PARALLEL_MIN_WORK = 0
+minicnn.threads._others_running = lambda: 0  # the four children share 2 cores: use threads anyway
+minicnn.threads._cores = lambda: 2
 minicnn.set_num_threads(2)
 """ + SMALL_MODEL + """
 import multiprocessing, threading

@@ -17,6 +17,8 @@ def two_threads_always(monkeypatch):
     """Two threads, and parallel even for tiny work (the tests' arrays are small)."""
     before = threads.get_num_threads()
     monkeypatch.setattr(threads, "PARALLEL_MIN_WORK", 0)
+    monkeypatch.setattr(threads, "_others_running", lambda: 0)  # as if the machine were idle
+    monkeypatch.setattr(threads, "_cores", lambda: 4)
     threads.set_num_threads(2)
     yield
     threads.set_num_threads(before)
@@ -109,3 +111,27 @@ def test_set_num_threads_resizes_the_pool(two_threads_always):
     threads.set_num_threads(3)
     threads.parallel_for(12, body, work=1)
     assert len(names) == 3
+
+
+def test_threads_go_only_to_cores_other_programs_leave_free(monkeypatch):
+    monkeypatch.setattr(threads, "_cores", lambda: 2)
+    before = threads.get_num_threads()
+    threads.set_num_threads(2)
+    try:
+        for others, expected in [(0, 2), (1, 1), (2, 1), (7, 1)]:
+            monkeypatch.setattr(threads, "_others_running", lambda n=others: n)
+            assert threads.free_threads() == expected, others
+        threads.set_num_threads(1)
+        monkeypatch.setattr(threads, "_others_running", lambda: 0)
+        assert threads.free_threads() == 1  # never more than the setting
+    finally:
+        threads.set_num_threads(before)
+
+
+def test_the_running_count_is_read_from_proc_loadavg(monkeypatch, tmp_path):
+    monkeypatch.setattr(threads, "_load", {"when": -1.0, "others": 0})
+    others = threads._others_running()
+    assert isinstance(others, int) and others >= 0
+    # and it is sampled, not read on every call
+    monkeypatch.setattr(threads, "_load", {"when": threads.time.monotonic(), "others": 5})
+    assert threads._others_running() == 5

@@ -53,8 +53,8 @@ def conv_forward(x, w, bias, sh, sw, out_h, out_w, relu):
     return active().conv_forward(x, w, bias, sh, sw, out_h, out_w, relu)
 
 
-def conv_backward(x, w, grad_y, y, sh, sw, relu, with_bias, input_grad):
-    return active().conv_backward(x, w, grad_y, y, sh, sw, relu, with_bias, input_grad)
+def conv_backward(saved, w, grad_y, y, sh, sw, relu, with_bias, input_grad):
+    return active().conv_backward(saved, w, grad_y, y, sh, sw, relu, with_bias, input_grad)
 
 
 def bias_relu(z, bias, relu):

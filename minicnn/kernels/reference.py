@@ -62,20 +62,21 @@ def col2im(cols, x_shape, kh, kw, sh, sw, out_h, out_w):
 
 def conv_forward(x, w, bias, sh, sw, out_h, out_w, relu):
     """Convolution and its epilogue in one call: y = max(im2col(x) @ W + bias, 0)
-    (no max when not relu). The definition of fast.py's direct loops.
+    (no max when not relu). The definition of fast.py's blocked version.
 
     x: (N, H, W, C), already padded; w: (kh, kw, C, F); bias: (F,) or empty
-    -> y: (N, out_h, out_w, F).
+    -> (y: (N, out_h, out_w, F), saved: what conv_backward needs; here x).
     """
     kh, kw, _, f = w.shape
     z = matmul(im2col(x, kh, kw, sh, sw, out_h, out_w), w.reshape(-1, f))
-    return bias_relu(z, bias, relu).reshape(len(x), out_h, out_w, f)
+    return bias_relu(z, bias, relu).reshape(len(x), out_h, out_w, f), x
 
 
-def conv_backward(x, w, grad_y, y, sh, sw, relu, with_bias, input_grad):
-    """The gradients of conv_forward: x, w as there; grad_y, y: (N, out_h, out_w, F)
-    -> (grad_w like w, grad_bias (F,) or empty, grad_x like x, or (0, H, W, C)
-    when not input_grad)."""
+def conv_backward(saved, w, grad_y, y, sh, sw, relu, with_bias, input_grad):
+    """The gradients of conv_forward: saved as it returned, w as given to it;
+    grad_y, y: (N, out_h, out_w, F) -> (grad_w like w, grad_bias (F,) or empty,
+    grad_x like x, or (0, H, W, C) when not input_grad)."""
+    x = saved
     kh, kw, _, f = w.shape
     _, out_h, out_w, _ = grad_y.shape
     grad_z, grad_bias = relu_bias_backward(grad_y.reshape(-1, f), y.reshape(-1, f), relu,

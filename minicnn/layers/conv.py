@@ -85,10 +85,10 @@ class Conv2D(Layer):
         x_padded = pad_hw(x, self.pads)
         self.padded_shape = x_padded.shape
         if self.direct:
-            self.x_padded, self.cols = x_padded, None
+            self.cols = None
             bias = self.params.get("b", np.zeros(0, self.dtype))
-            y = kernels.conv_forward(x_padded, self.params["W"], bias, sh, sw, out_h, out_w,
-                                     self.activation == "relu")
+            y, self.saved = kernels.conv_forward(x_padded, self.params["W"], bias, sh, sw, out_h,
+                                                 out_w, self.activation == "relu")
             self.y = self.z = y.reshape(-1, f)  # z: the pre-activation, when there is no ReLU
             return y
         self.cols = kernels.im2col(x_padded, kh, kw, sh, sw, out_h, out_w)
@@ -131,7 +131,7 @@ class Conv2D(Layer):
         out_h, out_w, f = self.output_shape
         grad = grad.reshape(-1, out_h, out_w, f)
         grad_w, grad_b, grad_padded = kernels.conv_backward(
-            self.x_padded, self.params["W"], grad, self.y.reshape(grad.shape), *self.strides,
+            self.saved, self.params["W"], grad, self.y.reshape(grad.shape), *self.strides,
             relu, self.use_bias, input_grad)
         self.grads["W"] = grad_w
         if self.use_bias:
