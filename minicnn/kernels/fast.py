@@ -348,8 +348,11 @@ def conv_backward(saved, w, grad_y, y, sh, sw, relu, with_bias, input_grad):
         if input_grad:
             _merge_phases(grad_phases, sh, sw, phases.rows, phases.length, grad_x[start:stop])
         parts[start] = grad_w_t, grad_b
-    parallel_for(n, piece, work=grad_y.size * kh * kw * c * (2 if input_grad else 1)
-                 // MULTIPLY_ADDS_PER_ELEMENT)
+    # On one thread: the weight gradient's products (8 x 27 outputs summed over
+    # 4,032 pixels, in the galaxy model) ran slower on two threads than on one
+    # (OpenBLAS, called that often from two threads at once: 0.94 -> 1.17 ms
+    # for 32 images); the whole backward went from 3.1 to 3.6 ms.
+    parallel_for(n, piece, work=0)
     grad_w_t = functools.reduce(np.add, (parts[k][0] for k in sorted(parts)))
     grad_b = functools.reduce(np.add, (parts[k][1] for k in sorted(parts)))
     return (grad_w_t.T.reshape(w.shape).astype(grad_y.dtype),
