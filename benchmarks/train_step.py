@@ -179,7 +179,7 @@ def breakdown(name, passes):
             for i, row in enumerate(traces[0])]
     minicnn.set_kernels("numba")
     minicnn.set_num_threads(DEFAULT_THREADS)
-    paths = {layer.name: ("direct" if layer.direct else "im2col")
+    paths = {layer.name: ("blocks" if layer.by_blocks else "im2col")
              for layer in model.layers if isinstance(layer, Conv2D)}
     return rows, paths
 

@@ -34,6 +34,10 @@ from concurrent.futures import ThreadPoolExecutor
 # matrix product) a loop runs on the calling thread; measured with
 # benchmarks/train_step.py: a piece must take ~0.2 ms to pay for a wake-up
 PARALLEL_MIN_WORK = 1 << 19
+# Work is counted in elements of the input image for a loop kernel, and for
+# a matrix product in multiply-adds divided by MULTIPLY_ADDS_PER_ELEMENT: one
+# multiply-add costs about a twelfth of an element through a loop kernel here.
+MULTIPLY_ADDS_PER_ELEMENT = 12
 PIECES_PER_THREAD = 2  # more pieces than threads: a thread the system pauses holds up less
 
 

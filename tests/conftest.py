@@ -86,14 +86,14 @@ def sigint_raises():
     signal.signal(signal.SIGINT, previous)
 
 
-@pytest.fixture(params=["im2col", "direct"])
+@pytest.fixture(params=["im2col", "blocks"])
 def conv_path(request, monkeypatch):
-    """Run a test through Conv2D's im2col path and through its direct kernels
+    """Run a test through Conv2D's im2col path and through its blocked kernels
     (the rule forced either way, whatever the layer's size)."""
     from minicnn.layers import Conv2D
-    if request.param == "direct":
-        monkeypatch.setattr(Conv2D, "DIRECT_MIN_ROW", 1)
-        monkeypatch.setattr(Conv2D, "DIRECT_MAX_FILTERS", 1 << 30)
+    if request.param == "blocks":
+        monkeypatch.setattr(Conv2D, "BLOCKS_MIN_ROW", 1)
+        monkeypatch.setattr(Conv2D, "BLOCKS_MAX_FILTERS", 1 << 30)
     else:
-        monkeypatch.setattr(Conv2D, "DIRECT_MAX_FILTERS", 0)
+        monkeypatch.setattr(Conv2D, "BLOCKS_MAX_FILTERS", 0)
     return request.param

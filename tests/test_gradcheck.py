@@ -35,7 +35,7 @@ def test_conv2d_gradients(case, kernels, conv_path):
     shape, filters, kernel, strides, padding, activation, use_bias, batch = case
     layer = Conv2D(filters, kernel, strides, padding, activation, use_bias, seed=0)
     errors = check_layer(layer, shape, batch_size=batch, seed=1)
-    assert layer.direct == (conv_path == "direct")
+    assert layer.by_blocks == (conv_path == "blocks")
     assert set(errors) == {"x", "W"} | ({"b"} if use_bias else set())
     assert max(errors.values()) < TOLERANCE, errors
 

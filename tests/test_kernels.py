@@ -62,7 +62,7 @@ def test_maxpool_matches_reference(case, dtype, rng):
 @pytest.mark.parametrize("filters,relu,with_bias", [(1, True, True), (5, False, True),
                                                     (8, True, False), (13, True, True)])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_direct_conv_matches_reference(case, filters, relu, with_bias, dtype, rng):
+def test_conv_by_blocks_matches_reference(case, filters, relu, with_bias, dtype, rng):
     """fast.conv_forward/backward (blocks of images) against the im2col definition,
     on narrow and wide images (one image per block, and several)."""
     n, h, w, c, kh, kw, sh, sw = case

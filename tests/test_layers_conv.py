@@ -89,17 +89,17 @@ def test_glorot_uniform_initialisation_is_seedable():
     np.testing.assert_array_equal(c.params["W"], d.params["W"])
 
 
-def test_the_direct_rule_picks_few_filters_on_long_rows():
-    """The benchmark models' layers: direct for the X-ray and galaxy first
+def test_the_blocks_rule_picks_few_filters_on_long_rows():
+    """The benchmark models' layers: blocks for the X-ray and galaxy first
     layers (5 and 8 filters, rows of 84 and 63), im2col for 32+ filters or
     short rows, and for activations other than ReLU/linear."""
     def layer(shape, *args, **kwargs):
         conv = Conv2D(*args, **kwargs)
         conv.build(shape)
         return conv
-    assert layer((256, 256, 1), 5, 5, strides=3, activation="relu").direct
-    assert layer((42, 42, 5), 3, 3, activation="relu").direct
-    assert layer((128, 128, 3), 8, 3, strides=2, activation="relu").direct
-    assert not layer((31, 31, 8), 8, 3, strides=2, activation="relu").direct  # rows of 15
-    assert not layer((28, 28, 1), 32, 3, activation="relu").direct
-    assert not layer((128, 128, 3), 8, 3, strides=2, activation="sigmoid").direct
+    assert layer((256, 256, 1), 5, 5, strides=3, activation="relu").by_blocks
+    assert layer((42, 42, 5), 3, 3, activation="relu").by_blocks
+    assert layer((128, 128, 3), 8, 3, strides=2, activation="relu").by_blocks
+    assert not layer((31, 31, 8), 8, 3, strides=2, activation="relu").by_blocks  # rows of 15
+    assert not layer((28, 28, 1), 32, 3, activation="relu").by_blocks
+    assert not layer((128, 128, 3), 8, 3, strides=2, activation="sigmoid").by_blocks

@@ -1,4 +1,5 @@
-"""Conv2D: convolution as im2col + one matrix product."""
+"""Conv2D: convolution as im2col + one matrix product (and, for few filters,
+the same arithmetic a few images at a time: see Conv2D.by_blocks)."""
 import numpy as np
 
 from minicnn import activations, kernels
@@ -64,19 +65,25 @@ class Conv2D(Layer):
             params["b"] = np.zeros(f)
         return params
 
-    # Few filters and long output rows: the direct kernels (kernels.conv_forward,
-    # no im2col matrix) beat im2col + BLAS there; elsewhere BLAS wins. Measured
-    # per layer with benchmarks/train_step.py's models (xray, galaxy: 3-8
-    # filters on rows of 40-84 pixels, 1.2-1.7x faster forward and backward).
-    DIRECT_MAX_FILTERS = 8
-    DIRECT_MIN_ROW = 32
+    # The rule for the two ways to compute the same thing. With few filters the
+    # whole-batch im2col matrix (kh*kw times the input) is written and reread
+    # for a product with at most 8 columns, where BLAS is slow: the layer then
+    # runs kernels.conv_forward/conv_backward, which unfold a few images at a
+    # time into a cache-sized block (kernels/conv_blocks.py). Measured with
+    # benchmarks/train_step.py's layers, one thread: the X-ray model's first
+    # layer 1.8x faster forward and 2.2x backward, the galaxy model's 1.3x and
+    # 2.3x; with 32+ filters (MNIST) or output rows under 32 pixels (the galaxy
+    # model's second layer) the whole-batch product was faster.
+    BLOCKS_MAX_FILTERS = 8
+    BLOCKS_MIN_ROW = 32
 
     @property
-    def direct(self):
-        """Whether this layer runs the direct kernels: ReLU or no activation,
-        at most DIRECT_MAX_FILTERS filters, output rows of DIRECT_MIN_ROW or more."""
-        return (self.activation in (None, "linear", "relu") and self.filters <= self.DIRECT_MAX_FILTERS
-                and self.output_shape[1] >= self.DIRECT_MIN_ROW)
+    def by_blocks(self):
+        """Whether this layer computes by image blocks: ReLU or no activation, at
+        most BLOCKS_MAX_FILTERS filters, output rows of BLOCKS_MIN_ROW or more."""
+        return (self.activation in (None, "linear", "relu")
+                and self.filters <= self.BLOCKS_MAX_FILTERS
+                and self.output_shape[1] >= self.BLOCKS_MIN_ROW)
 
     def forward(self, x, training=False):
         x = self._check_input(x)
@@ -84,7 +91,7 @@ class Conv2D(Layer):
         out_h, out_w, f = self.output_shape
         x_padded = pad_hw(x, self.pads)
         self.padded_shape = x_padded.shape
-        if self.direct:
+        if self.by_blocks:
             self.cols = None
             bias = self.params.get("b", np.zeros(0, self.dtype))
             y, self.saved = kernels.conv_forward(x_padded, self.params["W"], bias, sh, sw, out_h,
@@ -99,7 +106,7 @@ class Conv2D(Layer):
     def backward(self, grad_y, input_grad=True):
         grad_y = np.ascontiguousarray(grad_y, dtype=self.dtype).reshape(self.y.shape)
         if self.cols is None:
-            return self._backward_direct(grad_y, self.activation == "relu", input_grad)
+            return self._backward_blocks(grad_y, self.activation == "relu", input_grad)
         grad_z, grad_b = activations.bias_backward(self.activation, grad_y, self.y, self.use_bias)
         return self._backward_linear(grad_z, grad_b, input_grad)
 
@@ -111,7 +118,7 @@ class Conv2D(Layer):
     def backward_from_pre_activation(self, grad_z, input_grad=True):
         grad_z = np.ascontiguousarray(grad_z, dtype=self.dtype).reshape(self.y.shape)
         if self.cols is None:
-            return self._backward_direct(grad_z, False, input_grad)
+            return self._backward_blocks(grad_z, False, input_grad)
         return self._backward_linear(grad_z, grad_z.sum(axis=0) if self.use_bias else None,
                                      input_grad)
 
@@ -127,7 +134,7 @@ class Conv2D(Layer):
         grad_padded = kernels.col2im(grad_cols, self.padded_shape, kh, kw, sh, sw, out_h, out_w)
         return unpad_hw(grad_padded, self.pads)
 
-    def _backward_direct(self, grad, relu, input_grad):
+    def _backward_blocks(self, grad, relu, input_grad):
         out_h, out_w, f = self.output_shape
         grad = grad.reshape(-1, out_h, out_w, f)
         grad_w, grad_b, grad_padded = kernels.conv_backward(
