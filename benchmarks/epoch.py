@@ -1,4 +1,4 @@
-"""Whole training epochs, as a user runs them: minicnn against PyTorch, one thread and default threads.
+"""Whole training epochs as a user runs them: minicnn and PyTorch, one and default threads.
 
     python benchmarks/epoch.py [--shared ../shared/data] [--epochs 3] [--out benchmarks/RESULTS.md]
 
@@ -158,7 +158,8 @@ def main():
     covid = os.path.join(args.shared, "covid19-dataset")
     if os.path.isdir(covid):
         for threads in (1, DEFAULT_THREADS):
-            seconds, n_train, n_val = with_threads(threads, lambda: minicnn_covid(covid, args.epochs))
+            seconds, n_train, n_val = with_threads(threads,
+                                                   lambda: minicnn_covid(covid, args.epochs))
             lines.append(f"| covid ({n_train} train + {n_val} validation images) | minicnn | "
                          f"{threads} | {after_first(seconds):.3f} | {seconds[0]:.2f} |")
             print(lines[-1], flush=True)

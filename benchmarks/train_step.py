@@ -2,7 +2,7 @@
 numba kernels, its NumPy twins and PyTorch CPU; one thread and default threads;
 on a quiet machine and with two CPU-bound processes running.
 
-    python benchmarks/train_step.py [--passes 7] [--steps 10] [--busy-passes 5] [--out benchmarks/RESULTS.md]
+    python benchmarks/train_step.py [--passes 7] [--steps 10] [--busy-passes 5] [--out FILE]
 
 Thread counts are switched at run time (``minicnn.set_num_threads``,
 ``torch.set_num_threads``); inside minicnn's calls OpenBLAS runs on one

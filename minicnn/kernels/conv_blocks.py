@@ -169,8 +169,9 @@ def conv_backward(saved, w, grad_y, y, sh, sw, relu, with_bias, input_grad):
         for first in range(start, stop, phases.block):
             last = min(first + phases.block, stop)
             width = (last - first) * phases.pixels
-            grad_b += _read_gradients(grad_y[first:last], y[first:last], relu, phases.length,
-                                      grad_z[:, :width])
+            _read_gradients(grad_y[first:last], y[first:last], relu, phases.length,
+                            grad_z[:, :width])
+            grad_b += grad_z[:, :width].sum(axis=1, dtype=np.float64)
             _unfold(phases.data[first:last], phases.plane, phases.offset, phases.out_w,
                     phases.length, cols[:, :width])
             grad_w_t += grad_z[:, :width] @ cols[:, :width].T
@@ -194,26 +195,18 @@ def conv_backward(saved, w, grad_y, y, sh, sw, relu, with_bias, input_grad):
 
 @kernel
 def _read_gradients(grad_y, y, relu, length, grad_z):
-    """grad_z[k, (b, oh, q)] = dL/dz (ReLU applied; zero in the padding columns);
-    returns the per-filter sums (float64), the bias gradient's share."""
+    """grad_z[k, (b, oh, q)] = dL/dz (ReLU applied; zero in the padding columns)."""
     n, out_h, out_w, f = grad_y.shape
-    totals = np.zeros(f)
     grad_z[:] = 0
     for b in range(n):
         for oh in range(out_h):
             grads = grad_y[b, oh].reshape(out_w * f)
             outputs = y[b, oh].reshape(out_w * f)
             first = (b * out_h + oh) * length
-            for k in range(f):
-                row = grad_z[k, first:first + out_w]
-                total = 0.0
-                for ow in range(out_w):
+            for ow in range(out_w):
+                for k in range(f):
                     g = grads[ow * f + k]
-                    g = g if (not relu or outputs[ow * f + k] > 0) else 0
-                    row[ow] = g
-                    total += g
-                totals[k] += total
-    return totals
+                    grad_z[k, first + ow] = g if (not relu or outputs[ow * f + k] > 0) else 0
 
 
 @kernel
