@@ -21,7 +21,7 @@ import time
 import numpy as np
 
 from minicnn import losses, metrics as metrics_module, optimizers
-from minicnn import batches
+from minicnn import batches, data_parallel
 from minicnn.callbacks import Callback, FunctionCallback, History, ProgressBar
 from minicnn.inspection import layer_output, summary_text, trace
 from minicnn.layers.base import Input, Layer
@@ -201,12 +201,19 @@ class Sequential(ChainEnds):
         Returns (loss, probabilities). All or nothing: a non-finite loss or
         update changes no weight (FloatingPointError)."""
         self._require_compiled("train_step")
-        output = self.forward(self.prepare_input(x), training=True)
-        loss = self.loss_value(output, y, sample_weight)
+        x = self.prepare_input(x)
+        half = data_parallel.first_half(len(x))
+        if half is not None:  # two halves, on two threads when a core is free
+            loss, output = data_parallel.loss_and_gradients(self, x, np.asarray(y),
+                                                            sample_weight, half)
+        else:
+            output = self.forward(x, training=True)
+            loss = self.loss_value(output, y, sample_weight)
         if not np.isfinite(loss):
             raise FloatingPointError(f"the loss is {loss}; the weights were not updated "
                                      f"(lower the learning rate, or check the inputs for NaN)")
-        self.backward_loss(input_grad=False)
+        if half is None:
+            self.backward_loss(input_grad=False)
         self.optimizer.apply_gradients(self.parameters())
         return loss, self.probabilities(output)
 

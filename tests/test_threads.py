@@ -64,17 +64,62 @@ def test_parallel_for_covers_the_range_once_on_several_threads(two_threads_alway
 
 
 def test_small_work_and_one_thread_stay_on_the_calling_thread(monkeypatch):
+    monkeypatch.setattr(threads, "_cores", lambda: 2)
     calls = []
     body = lambda start, stop: calls.append((start, stop, threading.current_thread().name))  # noqa: E731
     threads.parallel_for(10, body, work=threads.PARALLEL_MIN_WORK - 1)
+    main = threading.current_thread().name
+    assert calls == [(0, 10, main)]  # small: one piece
     before = threads.get_num_threads()
     threads.set_num_threads(1)
     try:
+        calls.clear()
         threads.parallel_for(10, body, work=threads.PARALLEL_MIN_WORK)
     finally:
         threads.set_num_threads(before)
-    main = threading.current_thread().name
-    assert calls == [(0, 10, main), (0, 10, main)]
+    # one thread: the pieces two threads would share, one after the other here
+    assert calls == [(0, 2, main), (2, 5, main), (5, 7, main), (7, 10, main)]
+
+
+def test_pieces_and_results_do_not_depend_on_free_threads(monkeypatch, rng):
+    """The weight-gradient product sums per piece; its numbers must not change
+    with the number of threads free at the time (a busy machine)."""
+    monkeypatch.setattr(threads, "PARALLEL_MIN_WORK", 0)
+    monkeypatch.setattr(threads, "_cores", lambda: 2)
+    a = rng.standard_normal((1001, 37)).astype(np.float32)
+    b = rng.standard_normal((1001, 40)).astype(np.float32)
+    results = []
+    before = threads.get_num_threads()
+    try:
+        for n, others in [(1, 0), (2, 0), (2, 1)]:
+            threads.set_num_threads(n)
+            monkeypatch.setattr(threads, "_others_running", lambda k=others: k)
+            results.append(fast.matmul_tn(a, b))
+    finally:
+        threads.set_num_threads(before)
+    for result in results[1:]:
+        np.testing.assert_array_equal(result, results[0])
+
+
+def test_run_together_uses_two_threads_when_free_and_raises_after_both(two_threads_always):
+    names = []
+
+    def half(tag):
+        def run():
+            time.sleep(0.01)
+            names.append(threading.current_thread().name)
+            return tag
+        return run
+    assert threads.run_together(half("a"), half("b")) == ("a", "b")
+    assert len(set(names)) == 2
+    finished = []
+
+    def slow():
+        time.sleep(0.05)
+        finished.append(True)
+    with pytest.raises(RuntimeError, match="first"):
+        threads.run_together(lambda: (_ for _ in ()).throw(RuntimeError("first")), slow)
+    assert finished == [True]  # the other half was waited for
 
 
 def test_an_error_in_a_piece_is_raised_to_the_caller(two_threads_always):

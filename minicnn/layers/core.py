@@ -141,6 +141,13 @@ class Dropout(Layer):
             raise ValueError(f"{self.name}: rate must be a number in [0, 1), got {rate!r}")
         self.rate = float(rate)
         self.rng = make_rng(seed)
+        self.drawn = None  # the keep mask of the next training forward, when drawn beforehand
+
+    def draw_keep(self, n):
+        """The keep mask a training forward on n samples would draw (and advance
+        the generator by): data_parallel.py draws it once for the whole batch
+        and hands each half its rows, so the masks match an unsplit step."""
+        return self.rng.random((n,) + self.input_shape, dtype=self.dtype) >= self.rate
 
     def get_config(self):
         return {"name": self.name, "rate": self.rate}
@@ -150,7 +157,8 @@ class Dropout(Layer):
         if not training or self.rate == 0:
             self.mask = None
             return x
-        keep = self.rng.random(x.shape, dtype=self.dtype) >= self.rate
+        keep = self.draw_keep(len(x)) if self.drawn is None else self.drawn
+        self.drawn = None
         self.mask = keep.astype(self.dtype) / self.dtype.type(1 - self.rate)
         return x * self.mask
 
