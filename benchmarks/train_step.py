@@ -99,18 +99,8 @@ def torch_model(spec, input_shape):
 def flops_per_step(model, batch):
     """Multiply-adds x 2 of the forward products, the weight gradients and the
     input gradients (none for the first layer, which needs no input gradient)."""
-    total = 0
-    for i, layer in enumerate(model.layers):
-        if isinstance(layer, Conv2D):
-            kh, kw = layer.kernel_size
-            oh, ow, f = layer.output_shape
-            macs = oh * ow * kh * kw * layer.input_shape[2] * f
-        elif isinstance(layer, Dense):
-            macs = layer.input_shape[0] * layer.units
-        else:
-            continue
-        total += 2 * batch * macs * (3 if i > 0 else 2)
-    return total
+    return sum(2 * batch * layer.multiply_adds() * (3 if i > 0 else 2)
+               for i, layer in enumerate(model.layers))
 
 
 def implementations(name, threads, numpy_twins=True):

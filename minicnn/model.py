@@ -202,7 +202,7 @@ class Sequential(ChainEnds):
         update changes no weight (FloatingPointError)."""
         self._require_compiled("train_step")
         x = self.prepare_input(x)
-        half = data_parallel.first_half(len(x))
+        half = data_parallel.first_half(self, len(x))
         if half is not None:  # two halves, on two threads when a core is free
             loss, output = data_parallel.loss_and_gradients(self, x, np.asarray(y),
                                                             sample_weight, half)

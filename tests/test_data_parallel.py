@@ -7,6 +7,12 @@ from minicnn import data_parallel, threads
 from minicnn.layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D
 
 
+@pytest.fixture(autouse=True)
+def split_small_models(monkeypatch):
+    """The models here are tiny: split them anyway (first_half's work threshold off)."""
+    monkeypatch.setattr(data_parallel, "MIN_MULTIPLY_ADDS", 0)
+
+
 def model(seed=0, dropout=0.3):
     minicnn.set_seed(seed)
     net = minicnn.Sequential([Conv2D(4, 3, activation="relu"), MaxPool2D(2), Dropout(dropout),
@@ -53,7 +59,7 @@ def test_halves_equal_the_unsplit_step(monkeypatch):
     monkeypatch.setattr(data_parallel, "MIN_BATCH", 10**9)
     loss_whole, _ = whole.train_step(x, y, w)
     monkeypatch.setattr(data_parallel, "MIN_BATCH", 16)
-    assert data_parallel.first_half(len(x)) == 18
+    assert data_parallel.first_half(halves, len(x)) == 18
     loss_halves, probabilities = halves.train_step(x, y, w)
     assert probabilities.shape == (37, 3)
     assert loss_halves == pytest.approx(loss_whole, rel=1e-6)
@@ -75,6 +81,13 @@ def test_a_non_finite_loss_in_one_half_changes_no_weight():
         np.testing.assert_array_equal(a, b)
 
 
-def test_small_batches_are_computed_whole():
-    assert data_parallel.first_half(data_parallel.MIN_BATCH - 1) is None
-    assert data_parallel.first_half(data_parallel.MIN_BATCH) == data_parallel.MIN_BATCH // 2
+def test_small_batches_and_small_models_are_computed_whole(monkeypatch):
+    net = model()
+    per_sample = sum(layer.multiply_adds() for layer in net.layers)
+    assert per_sample == 8 * 8 * 3 * 3 * 2 * 4 + 4 * 4 * 4 * 3  # conv, then dense
+    monkeypatch.setattr(data_parallel, "MIN_MULTIPLY_ADDS", per_sample * 20)
+    assert data_parallel.first_half(net, 19) is None  # too little work
+    assert data_parallel.first_half(net, 20) == 10
+    monkeypatch.setattr(data_parallel, "MIN_MULTIPLY_ADDS", 0)
+    assert data_parallel.first_half(net, data_parallel.MIN_BATCH - 1) is None
+    assert data_parallel.first_half(net, data_parallel.MIN_BATCH) == data_parallel.MIN_BATCH // 2

@@ -104,6 +104,11 @@ class Layer:
         # transposed or sliced batch would otherwise need (slow) new machine code
         return np.ascontiguousarray(x, dtype=self.dtype)
 
+    def multiply_adds(self):
+        """Multiply-adds of this layer's forward pass per sample (0 for layers
+        without a matrix product); data_parallel.py and the benchmarks read it."""
+        return 0
+
     def count_params(self):
         return sum(p.size for p in self.params.values())
 

@@ -53,6 +53,10 @@ class Conv2D(Layer):
         _, self.pads = self._geometry(self.input_shape)
         return output_shape
 
+    def multiply_adds(self):
+        out_h, out_w, f = self.output_shape
+        return out_h * out_w * self.kernel_size[0] * self.kernel_size[1] * self.input_shape[2] * f
+
     def param_shapes(self, input_shape):
         shapes = {"W": self.kernel_size + (input_shape[2], self.filters)}
         return {**shapes, "b": (self.filters,)} if self.use_bias else shapes

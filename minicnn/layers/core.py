@@ -37,6 +37,9 @@ class Dense(Layer):
                              f"{input_shape}; add a Flatten layer before it")
         return (self.units,)
 
+    def multiply_adds(self):
+        return self.input_shape[0] * self.units
+
     def param_shapes(self, input_shape):
         shapes = {"W": (input_shape[0], self.units)}
         return {**shapes, "b": (self.units,)} if self.use_bias else shapes
