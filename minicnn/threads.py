@@ -9,14 +9,19 @@ cores) against 5-9 ms on one thread; numba's fork-safe "workqueue" pool took
 150 us to start each parallel loop (a small kernel takes 100 us), and its
 OpenMP pool spins too and breaks in a forked child.
 
-So minicnn splits its own work: ``parallel_for`` cuts a loop over images (or
-matrix rows) into pieces and runs them on this module's threads, which sleep
-when idle. The pieces are numba kernels compiled with ``nogil=True`` and
-NumPy matrix products on one BLAS thread, both of which run outside the GIL,
-so the threads really run at once. Work below ``PARALLEL_MIN_WORK`` runs on
-the calling thread: waking a thread costs more than it saves. Nothing nests:
-inside minicnn's calls (fit, evaluate, predict, the training step) OpenBLAS
-is held to one thread; the rest of your program keeps NumPy's setting.
+So minicnn splits its own work, two ways, on this module's threads (which
+sleep when idle): ``run_together`` runs the two halves of a training step
+(data_parallel.py), and ``parallel_for`` cuts a loop over images (or matrix
+rows) into pieces. What runs on them are numba kernels compiled with
+``nogil=True`` and NumPy matrix products on one BLAS thread, which run
+outside the GIL, so the threads really run at once. Rules:
+- work below ``PARALLEL_MIN_WORK`` runs on the calling thread: waking a
+  thread costs more than it saves;
+- threads go only to cores other programs leave free (``free_threads``);
+- the pieces depend on the work, never on the free threads, so results are
+  the same on one thread or two, busy or quiet;
+- nothing nests: inside the halves, loops run whole; inside minicnn's calls
+  OpenBLAS runs on one thread (the rest of your program keeps NumPy's setting).
 
 The count: ``set_num_threads(n)``, else the environment variable
 MINICNN_NUM_THREADS (or NUMBA_NUM_THREADS), else the cores this process may
@@ -38,7 +43,15 @@ PARALLEL_MIN_WORK = 1 << 19
 # a matrix product in multiply-adds divided by MULTIPLY_ADDS_PER_ELEMENT: one
 # multiply-add costs about a twelfth of an element through a loop kernel here.
 MULTIPLY_ADDS_PER_ELEMENT = 12
-PIECES_PER_THREAD = 2  # more pieces than threads: a thread the system pauses holds up less
+PIECES_PER_CORE = 2  # more pieces than cores: a thread the system pauses holds up less
+
+
+def _cores():
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
 def _default_threads():
@@ -46,10 +59,7 @@ def _default_threads():
         value = os.environ.get(variable, "")
         if value.isdigit() and int(value) > 0:
             return int(value)
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
+    return _cores()
 
 
 _threads = _default_threads()
@@ -98,13 +108,6 @@ def _get_pool():
 # most every LOAD_SAMPLE_SECONDS (a read costs ~10 us).
 LOAD_SAMPLE_SECONDS = 0.02
 _load = {"when": -1.0, "others": 0}
-
-
-def _cores():
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
 
 
 def _others_running():
@@ -161,7 +164,7 @@ def parallel_for(count, body, work):
     if work < PARALLEL_MIN_WORK or count < 2 or _nested():
         body(0, count)  # inside run_together the two halves already share the cores
         return
-    pieces = min(count, PIECES_PER_THREAD * _cores())
+    pieces = min(count, PIECES_PER_CORE * _cores())
     bounds = [count * i // pieces for i in range(pieces + 1)]
     spans = list(zip(bounds[:-1], bounds[1:]))
     threads = 1 if _threads < 2 else min(free_threads(), pieces)
@@ -172,7 +175,7 @@ def parallel_for(count, body, work):
     queue = iter(spans)
     lock = threading.Lock()
 
-    def worker():  # take pieces until none is left
+    def take_pieces():  # until none is left; a piece starts no threads of its own
         while True:
             with lock:
                 piece = next(queue, None)
@@ -181,9 +184,9 @@ def parallel_for(count, body, work):
             body(*piece)
 
     with blas_threads(1):  # a matrix product in a piece must not start BLAS's threads too
-        helpers = [_get_pool().submit(worker) for _ in range(threads - 1)]
+        helpers = [_get_pool().submit(_run_unnested, take_pieces) for _ in range(threads - 1)]
         try:
-            worker()
+            _run_unnested(take_pieces)
         finally:
             for helper in helpers:
                 helper.result()

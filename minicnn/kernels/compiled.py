@@ -13,7 +13,8 @@ from numba import njit
 # empty namespace package that shadows the new install. NUMBA_CACHE_DIR, when
 # set, still wins. numba reads this when each @njit below is applied.
 if not os.environ.get("NUMBA_CACHE_DIR"):
-    _cache_home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    _cache_home = (os.environ.get("XDG_CACHE_HOME")
+                   or os.path.join(os.path.expanduser("~"), ".cache"))
     numba.config.CACHE_DIR = os.path.join(_cache_home, "minicnn", "numba")
 
 

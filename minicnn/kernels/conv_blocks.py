@@ -1,8 +1,6 @@
 """Convolution by image blocks: the numba twin of reference.conv_forward and
 reference.conv_backward, for layers with few filters (Conv2D.by_blocks).
 """
-import functools
-
 import numpy as np
 
 from minicnn.kernels.compiled import kernel
@@ -35,11 +33,11 @@ class Phases:
 
     def __init__(self, x, kh, kw, sh, sw, out_h, out_w):
         n, h, w, c = x.shape
-        self.x_shape, self.kernel, self.strides = x.shape, (kh, kw), (sh, sw)
-        self.out_h, self.out_w = out_h, out_w
+        self.x_shape, self.out_w = x.shape, out_w
+        # phase rows and their length (Q): as many as the windows reach
         self.rows, self.length = out_h + (kh - 1) // sh, out_w + (kw - 1) // sw
         self.pixels = out_h * self.length  # per image, padding columns included
-        # one spare row: the last tap's run reaches past the last row by up to kw // sw
+        # one spare row: the last tap's run reaches past the last row by (kw - 1) // sw
         self.data = np.empty((n, c, sh, sw, (self.rows + 1) * self.length), dtype=x.dtype)
         # the offset of each tap's run in its (pr, pc) plane, and that plane, by tap (i, j, c)
         taps = [(i, j, ch) for i in range(kh) for j in range(kw) for ch in range(c)]
@@ -152,43 +150,34 @@ def _write_outputs(z, bias, relu, length, y):
 
 
 def conv_backward(saved, w, grad_y, y, sh, sw, relu, with_bias, input_grad):
+    # On the calling thread, not split over minicnn's threads: the weight
+    # gradient's products (8 x 27 outputs summed over 4,032 pixels, in the
+    # galaxy model) ran slower from two threads at once than from one (OpenBLAS:
+    # 0.94 -> 1.17 ms for 32 images); the whole backward went from 3.1 to 3.6 ms.
+    # (A training step still runs two halves of the batch at once: data_parallel.py.)
     phases = saved
-    n = len(grad_y)
     kh, kw, c, f = w.shape
     weights = np.ascontiguousarray(w.reshape(-1, f))  # (taps, F)
-    grad_x = np.empty(phases.x_shape if input_grad else (0,) + phases.x_shape[1:],
-                      dtype=grad_y.dtype)
-    # the weight and bias gradients per piece of the batch (float64 sums),
-    # added in a fixed order at the end: pieces run at once and must not share them
-    parts = {}
-
-    def piece(start, stop):
-        grad_w_t, grad_b = np.zeros((f, len(weights))), np.zeros(f)
-        grad_phases = np.zeros_like(phases.data[start:stop]) if input_grad else None
-        cols, (grad_z, grad_cols) = phases.buffers(stop - start, (f, len(weights)))
-        for first in range(start, stop, phases.block):
-            last = min(first + phases.block, stop)
-            width = (last - first) * phases.pixels
-            _read_gradients(grad_y[first:last], y[first:last], relu, phases.length,
-                            grad_z[:, :width])
-            grad_b += grad_z[:, :width].sum(axis=1, dtype=np.float64)
-            _unfold(phases.data[first:last], phases.plane, phases.offset, phases.out_w,
-                    phases.length, cols[:, :width])
-            grad_w_t += grad_z[:, :width] @ cols[:, :width].T
-            if input_grad:
-                np.matmul(weights, grad_z[:, :width], out=grad_cols[:, :width])
-                _fold(grad_cols[:, :width], phases.plane, phases.offset, phases.out_w,
-                      phases.length, grad_phases[first - start:last - start])
+    x_shape = phases.x_shape
+    grad_x = np.empty(x_shape if input_grad else (0,) + x_shape[1:], dtype=grad_y.dtype)
+    grad_phases = np.zeros_like(phases.data) if input_grad else None
+    grad_w_t, grad_b = np.zeros((f, len(weights))), np.zeros(f)  # float64 sums over blocks
+    cols, (grad_z, grad_cols) = phases.buffers(len(grad_y), (f, len(weights)))
+    for first in range(0, len(grad_y), phases.block):
+        last = min(first + phases.block, len(grad_y))
+        width = (last - first) * phases.pixels
+        _read_gradients(grad_y[first:last], y[first:last], relu, phases.length,
+                        grad_z[:, :width])
+        grad_b += grad_z[:, :width].sum(axis=1, dtype=np.float64)
+        _unfold(phases.data[first:last], phases.plane, phases.offset, phases.out_w,
+                phases.length, cols[:, :width])
+        grad_w_t += grad_z[:, :width] @ cols[:, :width].T
         if input_grad:
-            _merge_phases(grad_phases, sh, sw, phases.rows, phases.length, grad_x[start:stop])
-        parts[start] = grad_w_t, grad_b
-    # On one thread: the weight gradient's products (8 x 27 outputs summed over
-    # 4,032 pixels, in the galaxy model) ran slower on two threads than on one
-    # (OpenBLAS, called that often from two threads at once: 0.94 -> 1.17 ms
-    # for 32 images); the whole backward went from 3.1 to 3.6 ms.
-    parallel_for(n, piece, work=0)
-    grad_w_t = functools.reduce(np.add, (parts[k][0] for k in sorted(parts)))
-    grad_b = functools.reduce(np.add, (parts[k][1] for k in sorted(parts)))
+            np.matmul(weights, grad_z[:, :width], out=grad_cols[:, :width])
+            _fold(grad_cols[:, :width], phases.plane, phases.offset, phases.out_w,
+                  phases.length, grad_phases[first:last])
+    if input_grad:
+        _merge_phases(grad_phases, sh, sw, phases.rows, phases.length, grad_x)
     return (grad_w_t.T.reshape(w.shape).astype(grad_y.dtype),
             grad_b.astype(grad_y.dtype) if with_bias else np.zeros(0, dtype=grad_y.dtype), grad_x)
 

@@ -161,7 +161,8 @@ def relu_bias_backward(grad_y, y, relu, with_bias):
     parallel_for(len(grad_y), piece, work=grad_y.size)
     if not with_bias:
         return grad_z, np.zeros(0, dtype=grad_y.dtype)
-    return grad_z, functools.reduce(np.add, (totals[k] for k in sorted(totals))).astype(grad_y.dtype)
+    total = functools.reduce(np.add, (totals[start] for start in sorted(totals)))
+    return grad_z, total.astype(grad_y.dtype)
 
 
 @kernel
