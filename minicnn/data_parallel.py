@@ -70,8 +70,13 @@ def loss_and_gradients(model, x, y, sample_weight, half):
             net.backward_loss(input_grad=False)
             return loss, output
         return step
-    (loss_a, out_a), (loss_b, out_b) = threads.run_together(
-        run(model, slice(None, half), weights[0]), run(other, slice(half, None), weights[1]))
+    try:
+        (loss_a, out_a), (loss_b, out_b) = threads.run_together(
+            run(model, slice(None, half), weights[0]), run(other, slice(half, None), weights[1]))
+    finally:  # after an error, no mask drawn for this batch may reach the next forward
+        for layer in model.layers:
+            if isinstance(layer, Dropout):
+                layer.drawn = None
     share = half / len(x)  # the loss is a mean over the batch: weight each half by its size
     for layer, copied in zip(model.layers, other.layers):
         a, b = layer.dtype.type(share), layer.dtype.type(1 - share)

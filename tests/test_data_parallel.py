@@ -91,3 +91,21 @@ def test_small_batches_and_small_models_are_computed_whole(monkeypatch):
     monkeypatch.setattr(data_parallel, "MIN_MULTIPLY_ADDS", 0)
     assert data_parallel.first_half(net, data_parallel.MIN_BATCH - 1) is None
     assert data_parallel.first_half(net, data_parallel.MIN_BATCH) == data_parallel.MIN_BATCH // 2
+
+
+def test_an_error_in_a_half_leaves_no_drawn_dropout_mask(monkeypatch):
+    net = model()
+    x, y, _ = data()
+    net.train_on_batch(x, y)  # builds
+    dropout = next(layer for layer in net.layers if isinstance(layer, Dropout))
+    conv = net.layers[0]
+    original = type(conv).forward
+
+    def broken(self, inputs, training=False):
+        raise RuntimeError("broken layer")
+    monkeypatch.setattr(type(conv), "forward", broken)
+    with pytest.raises(RuntimeError, match="broken layer"):
+        net.train_on_batch(x, y)
+    assert dropout.drawn is None
+    monkeypatch.setattr(type(conv), "forward", original)
+    net.train_on_batch(x[:20], y[:20])  # a different batch size trains normally
