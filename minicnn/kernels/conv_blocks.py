@@ -63,7 +63,8 @@ def conv_forward(x, w, bias, sh, sw, out_h, out_w, relu):
     y = np.empty((n, out_h, out_w, f), dtype=x.dtype)
 
     def piece(start, stop):
-        _split_phases(x[start:stop], sh, sw, phases.rows, phases.length, phases.data[start:stop])
+        _copy_phases(x[start:stop], sh, sw, phases.rows, phases.length, phases.data[start:stop],
+                     True)
         # one buffer per piece for every block's matrices: a fresh 0.4 MiB array
         # per image cost as much as the copy into it (the system zero-fills it)
         cols, z = phases.buffers(stop - start, (f,))
@@ -83,37 +84,31 @@ def conv_forward(x, w, bias, sh, sw, out_h, out_w, relu):
 # compiler cannot vectorise (a 27 x 4032 copy took 29 us with 2-D indexing,
 # 8.5 us through row views).
 @kernel
-def _split_phases(x, sh, sw, rows, length, phases):
-    """phases[b, c, pr, pc, r*length + q] = x[b, r*sh + pr, q*sw + pc, c]; zero outside x."""
-    n, h, w, c = x.shape
-    phases[:] = 0
+def _copy_phases(images, sh, sw, rows, length, phases, into_phases):
+    """phases[b, c, pr, pc, r*length + q] <-> images[b, r*sh + pr, q*sw + pc, c]: into
+    the phases (forward) or back into the images (the input gradient). What the copy
+    does not reach in the destination is set to zero: positions outside the image in
+    the phases, pixels no window reached in the images."""
+    n, h, w, c = images.shape
+    if into_phases:
+        phases[:] = 0
+    else:
+        images[:] = 0
     for b in range(n):
         for pr in range(sh):
             for r in range(min(rows, (h - pr + sh - 1) // sh)):
-                source = x[b, r * sh + pr].reshape(w * c)
+                row = images[b, r * sh + pr].reshape(w * c)
                 for ch in range(c):
                     for pc in range(sw):
                         run = phases[b, ch, pr, pc, r * length:(r + 1) * length]
                         stride, first = sw * c, pc * c + ch
-                        for q in range(min(length, (w - pc + sw - 1) // sw)):
-                            run[q] = source[first + q * stride]
-
-
-@kernel
-def _merge_phases(grad_phases, sh, sw, rows, length, grad_x):
-    """The inverse of _split_phases, for gradients: positions no window reached get zero."""
-    n, h, w, c = grad_x.shape
-    grad_x[:] = 0
-    for b in range(n):
-        for pr in range(sh):
-            for r in range(min(rows, (h - pr + sh - 1) // sh)):
-                target = grad_x[b, r * sh + pr].reshape(w * c)
-                for ch in range(c):
-                    for pc in range(sw):
-                        run = grad_phases[b, ch, pr, pc, r * length:(r + 1) * length]
-                        stride, first = sw * c, pc * c + ch
-                        for q in range(min(length, (w - pc + sw - 1) // sw)):
-                            target[first + q * stride] = run[q]
+                        count = min(length, (w - pc + sw - 1) // sw)
+                        if into_phases:
+                            for q in range(count):
+                                run[q] = row[first + q * stride]
+                        else:
+                            for q in range(count):
+                                row[first + q * stride] = run[q]
 
 
 @kernel
@@ -177,7 +172,7 @@ def conv_backward(saved, w, grad_y, y, sh, sw, relu, with_bias, input_grad):
             _fold(grad_cols[:, :width], phases.plane, phases.offset, phases.out_w,
                   phases.length, grad_phases[first:last])
     if input_grad:
-        _merge_phases(grad_phases, sh, sw, phases.rows, phases.length, grad_x)
+        _copy_phases(grad_x, sh, sw, phases.rows, phases.length, grad_phases, False)
     return (grad_w_t.T.reshape(w.shape).astype(grad_y.dtype),
             grad_b.astype(grad_y.dtype) if with_bias else np.zeros(0, dtype=grad_y.dtype), grad_x)
 
