@@ -30,6 +30,7 @@ use. After ``fork()`` the child starts a pool of its own when it needs one.
 import contextlib
 import ctypes
 import functools
+import operator
 import os
 import threading
 import time
@@ -167,7 +168,7 @@ def parallel_for(count, body, work):
     pieces = min(count, PIECES_PER_CORE * _cores())
     bounds = [count * i // pieces for i in range(pieces + 1)]
     spans = list(zip(bounds[:-1], bounds[1:]))
-    threads = 1 if _threads < 2 else min(free_threads(), pieces)
+    threads = min(free_threads(), pieces)
     if threads < 2:
         for span in spans:
             body(*span)
@@ -190,6 +191,17 @@ def parallel_for(count, body, work):
         finally:
             for helper in helpers:
                 helper.result()
+
+
+def parallel_sum(count, body, work):
+    """The sum of ``body(start, stop)`` over parallel_for's pieces, added in the
+    pieces' order: the same numbers whichever thread ran which piece."""
+    results = {}
+
+    def piece(start, stop):
+        results[start] = body(start, stop)
+    parallel_for(count, piece, work)
+    return functools.reduce(operator.add, (results[start] for start in sorted(results)))
 
 
 # -- memory that stays with the process -------------------------------------------
@@ -222,7 +234,7 @@ def run_together(first, second):
     should release the GIL for most of their time. Inside them parallel_for
     runs each loop whole, on the calling thread. An error in either is raised
     here, after both have finished."""
-    if _threads < 2 or _nested() or free_threads() < 2:
+    if _nested() or free_threads() < 2:
         return _run_unnested(first), _run_unnested(second)
     with blas_threads(1):
         other = _get_pool().submit(_run_unnested, second)

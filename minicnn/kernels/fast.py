@@ -16,13 +16,12 @@ benchmarks/train_step.py's workloads. The convolution by image blocks
 (conv_forward, conv_backward) lives in conv_blocks.py; compiled.py holds the
 cache folder and the ``kernel`` decorator.
 """
-import functools
 
 import numpy as np
 
 from minicnn.kernels.compiled import CACHE, kernel, njit
 from minicnn.kernels.conv_blocks import conv_backward, conv_forward  # noqa: F401 (twins)
-from minicnn.threads import MULTIPLY_ADDS_PER_ELEMENT, parallel_for
+from minicnn.threads import MULTIPLY_ADDS_PER_ELEMENT, parallel_for, parallel_sum
 
 # -- matrix products, split by rows ---------------------------------------------
 def matmul(a, b):
@@ -38,13 +37,8 @@ def matmul_tn(a, b):
     and the partial products are added at the end. With fewer than 32
     columns in b two threads were slower than one (measured), so those stay
     on one thread."""
-    parts = {}
-
-    def piece(start, stop):
-        parts[start] = a[start:stop].T @ b[start:stop]
     work = a.size * b.shape[1] // MULTIPLY_ADDS_PER_ELEMENT if b.shape[1] >= 32 else 0
-    parallel_for(len(a), piece, work=work)
-    return functools.reduce(np.add, (parts[start] for start in sorted(parts)))
+    return parallel_sum(len(a), lambda start, stop: a[start:stop].T @ b[start:stop], work)
 
 
 # -- im2col and col2im ------------------------------------------------------------
@@ -153,15 +147,11 @@ def _bias_relu(z, bias, relu):
 def relu_bias_backward(grad_y, y, relu, with_bias):
     grad_z = np.empty(grad_y.shape, dtype=grad_y.dtype)
     # the bias gradient is summed in float64 (a sum over up to ~1e5 rows), a
-    # partial sum per piece of rows, added in a fixed order at the end
-    totals = {}
-
-    def piece(start, stop):
-        totals[start] = _relu_backward(grad_y[start:stop], y[start:stop], relu, grad_z[start:stop])
-    parallel_for(len(grad_y), piece, work=grad_y.size)
+    # partial sum per piece of rows
+    total = parallel_sum(len(grad_y), lambda start, stop: _relu_backward(
+        grad_y[start:stop], y[start:stop], relu, grad_z[start:stop]), work=grad_y.size)
     if not with_bias:
         return grad_z, np.zeros(0, dtype=grad_y.dtype)
-    total = functools.reduce(np.add, (totals[start] for start in sorted(totals)))
     return grad_z, total.astype(grad_y.dtype)
 
 
