@@ -57,7 +57,7 @@ def build_parser():
                        help="continue the interrupted run in --out from its last checkpoint "
                             "(same settings; --epochs is the total)")
         p.add_argument("--threads", type=int, metavar="N",
-                       help="threads for the kernels and matrix products (default: one per core)")
+                       help="threads for the fast ops (default: one per core)")
     predict = commands.add_parser("predict", help="print class probabilities for images",
                                   description="Print each image's class probabilities under a "
                                               "model saved by 'minicnn train'. Images of another "

@@ -16,7 +16,7 @@ random g, so that dL/dy = g exercises every output.
 """
 import numpy as np
 
-from minicnn.saving import copy_model
+from minicnn.models import clone_model
 
 
 def rel_error(analytic, numeric):
@@ -82,7 +82,7 @@ def check_model(model, x, y, h=1e-4, verbose=True, check_input=False):
     """Check a whole compiled model's gradients of its loss on (x, y).
 
     The check runs on a float64 copy of the model (same weights), so a float32
-    model is checked too, as its float64 twin. Runs in inference mode, so
+    model is checked too, through its float64 clone. Runs in inference mode, so
     Dropout is the identity and the check is deterministic. Returns
     {"layer.param": max relative error}; with check_input, also "input":
     the error of dL/dx (``model.input_gradient``).
@@ -90,7 +90,7 @@ def check_model(model, x, y, h=1e-4, verbose=True, check_input=False):
     if model.loss is None:
         raise ValueError(f"check_model: compile {model.name} first (the check needs its loss)")
     if model.dtype != np.float64:
-        model = copy_model(model, np.float64)
+        model = clone_model(model, np.float64)
     x = np.array(x, dtype=np.float64)
     model.compute_gradients(x, y, training=False)
     analytic = {name: grad.copy() for name, _, grad in model.parameters()}

@@ -1,4 +1,6 @@
 """Looking inside a model: the summary table and the per-layer trace of one step."""
+import time
+
 import numpy as np
 
 
@@ -34,10 +36,20 @@ def trace(model, x, y, print_fn=print):
     """One forward and backward on a batch, timing every layer; see Sequential.trace."""
     x = model.prepare_input(x)
     forward_ms, backward_ms = [], []
-    loss = model.loss_value(model.forward(x, training=True, times=forward_ms), y)
-    model.backward_loss(times=backward_ms)
-    forward_ms = [1000 * t for t in forward_ms]
-    backward_ms = [1000 * t for t in backward_ms]
+    output = x
+    for layer in model.layers:  # model.forward, one layer at a time, timed
+        start = time.perf_counter()
+        output = layer.forward(output, training=True)
+        forward_ms.append(1000 * (time.perf_counter() - start))
+    loss = model.loss_value(output, y)
+    grad, last = model.loss.backward(), len(model.layers) - 1
+    for i in reversed(range(len(model.layers))):  # model.backward_loss, timed
+        start = time.perf_counter()
+        if i == last and model.loss_is_fused():
+            grad = model.layers[i].backward_from_pre_activation(grad)
+        else:
+            grad = model.layers[i].backward(grad)
+        backward_ms.insert(0, 1000 * (time.perf_counter() - start))
     rows = []
     for layer, t_forward, t_backward in zip(model.layers, forward_ms, backward_ms):
         norms = {k: (float(np.linalg.norm(p)), float(np.linalg.norm(layer.grads[k])))

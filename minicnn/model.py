@@ -5,10 +5,14 @@
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
     history = model.fit(x, y, epochs=5, validation_split=0.2)
 
-One training step is forward through every layer, the loss and its gradient,
+One training step (``train_step``) is forward through every layer, the loss,
 backward through every layer in reverse (each layer fills its ``grads``), then
 one optimizer update. The model talks to layers only through the Layer
 contract (layers/base.py).
+
+fit and train_on_batch run that step, or, with the fast ops on, the same step
+on two halves of the batch (``parallel.train_step_for`` chooses; the split lives
+in parallel/halves.py, outside the textbook step).
 
 Softmax and cross-entropy are fused through that contract: a loss declares the
 activation it absorbs (``loss.fused_activation = "softmax"``); when the last
@@ -16,17 +20,13 @@ layer ends in it, the loss takes that layer's ``pre_activation()`` (the
 logits) and hands its gradient, (p - onehot) / N, to the layer's
 ``backward_from_pre_activation``. No p(1 - p) chain, no overflow.
 """
-import time
-
 import numpy as np
 
-from minicnn import losses, metrics as metrics_module, optimizers
-from minicnn import batches, data_parallel
+from minicnn import batches, losses, metrics as metrics_module, optimizers, parallel, saving
 from minicnn.callbacks import Callback, FunctionCallback, History, ProgressBar
 from minicnn.inspection import layer_output, summary_text, trace
 from minicnn.layers.base import Input, Layer
 from minicnn.submodel import ChainEnds
-from minicnn.threads import limits_blas
 
 
 class Sequential(ChainEnds):
@@ -113,20 +113,20 @@ class Sequential(ChainEnds):
 
     # -- forward, loss, backward ---------------------------------------------
     def prepare_input(self, x):
-        """x as a contiguous array of the model's dtype, building the model on first use."""
+        """x as a contiguous array of the model's dtype, its shape checked against
+        the model's input shape (the model is built from it on first use)."""
         self._require_layers("forward")
         x = np.asarray(x)
         if not self.built:
             self.build(x.shape[1:])
+        if x.shape[1:] != self.input_shape:
+            raise ValueError(wrong_input_message(self.name, self.input_shape, x.shape))
         return np.ascontiguousarray(x, dtype=self.dtype)
 
-    def forward(self, x, training=False, times=None):
-        """The output of the last layer; ``times`` (a list) collects each layer's seconds."""
+    def forward(self, x, training=False):
+        """The output of the last layer."""
         for layer in self.layers:
-            start = time.perf_counter()
             x = layer.forward(x, training)
-            if times is not None:
-                times.append(time.perf_counter() - start)
         return x
 
     __call__ = forward
@@ -141,7 +141,7 @@ class Sequential(ChainEnds):
         return self.loss.forward(self.layers[-1].pre_activation() if self.loss_is_fused()
                                  else output, y, sample_weight)
 
-    def backward(self, grad, from_pre_activation=False, input_grad=True, times=None, down_to=0):
+    def backward(self, grad, from_pre_activation=False, input_grad=True, down_to=0):
         """Backward through every layer from dL/d(output) (or, with
         from_pre_activation, from dL/dz of the last layer's pre-activation).
         Returns dL/dx for the input batch; fills every layer's grads.
@@ -149,19 +149,17 @@ class Sequential(ChainEnds):
         down_to=k stops after layer k: the result is dL/d(input of layer k), the
         gradient with respect to layer k-1's output (Grad-CAM reads it)."""
         for i in reversed(range(down_to, len(self.layers))):
-            layer, start = self.layers[i], time.perf_counter()
+            layer = self.layers[i]
             wants_input_grad = input_grad or i > 0
             if i == len(self.layers) - 1 and from_pre_activation:
                 grad = layer.backward_from_pre_activation(grad, wants_input_grad)
             else:
                 grad = layer.backward(grad, wants_input_grad)
-            if times is not None:
-                times.insert(0, time.perf_counter() - start)
         return grad
 
-    def backward_loss(self, input_grad=True, times=None):
+    def backward_loss(self, input_grad=True):
         """Backward from the gradient of the loss computed by the last loss_value."""
-        return self.backward(self.loss.backward(), self.loss_is_fused(), input_grad, times)
+        return self.backward(self.loss.backward(), self.loss_is_fused(), input_grad)
 
     def probabilities(self, output):
         """What the metrics see: the output, when the last layer ends in the loss's
@@ -171,13 +169,11 @@ class Sequential(ChainEnds):
             return output
         return self.loss.probabilities(output)
 
-    @limits_blas
     def compute_loss(self, x, y, training=False):
         """The loss on (x, y), forward only."""
         self._require_compiled("compute_loss")
         return self.loss_value(self.forward(self.prepare_input(x), training), y)
 
-    @limits_blas
     def compute_gradients(self, x, y, training=True, input_grad=True):
         """Forward and backward on (x, y): every layer's grads are filled.
         Returns (loss, class probabilities)."""
@@ -187,7 +183,6 @@ class Sequential(ChainEnds):
         self.backward_loss(input_grad)
         return loss, self.probabilities(output)
 
-    @limits_blas
     def input_gradient(self, x, y):
         """dL/dx: the gradient of the loss on (x, y) with respect to the input
         batch, in inference mode (no dropout); same shape as x."""
@@ -197,41 +192,40 @@ class Sequential(ChainEnds):
 
     # -- one step ----------------------------------------------------------
     def train_step(self, x, y, sample_weight=None):
-        """Forward, backward (no input gradient: nobody reads it), one update.
-        Returns (loss, probabilities). All or nothing: a non-finite loss or
-        update changes no weight (FloatingPointError)."""
+        """One step of gradient descent on a batch: forward, loss, backward
+        (no input gradient: nobody reads it), update. Returns (loss,
+        probabilities). All or nothing: a non-finite loss or update changes no
+        weight (FloatingPointError)."""
         self._require_compiled("train_step")
         x = self.prepare_input(x)
-        half = data_parallel.first_half(self, len(x))
-        if half is not None:  # two halves, on two threads when a core is free
-            loss, output = data_parallel.loss_and_gradients(self, x, np.asarray(y),
-                                                            sample_weight, half)
-        else:
-            output = self.forward(x, training=True)
-            loss = self.loss_value(output, y, sample_weight)
+        output = self.forward(x, training=True)
+        loss = self.loss_value(output, y, sample_weight)
+        self.backward_loss(input_grad=False)
+        self.apply_gradients(loss)
+        return loss, self.probabilities(output)
+
+    def apply_gradients(self, loss):
+        """The update of a step whose loss is ``loss`` and whose gradients the
+        layers hold: refused (FloatingPointError) when the loss is not finite."""
         if not np.isfinite(loss):
             raise FloatingPointError(f"the loss is {loss}; the weights were not updated "
                                      f"(lower the learning rate, or check the inputs for NaN)")
-        if half is None:
-            self.backward_loss(input_grad=False)
         self.optimizer.apply_gradients(self.parameters())
-        return loss, self.probabilities(output)
 
-    @limits_blas
     def train_on_batch(self, x, y, sample_weight=None, class_weight=None):
-        """One forward, backward and optimizer update on a batch. Returns the loss."""
+        """One forward, backward and optimizer update on a batch (the step fit
+        takes). Returns the loss."""
+        self._require_compiled("train_on_batch")
         if class_weight is not None:
             sample_weight = losses.class_weight_to_sample_weights(y, class_weight)
-        return self.train_step(x, y, sample_weight)[0]
+        return parallel.train_step_for(self)(x, y, sample_weight)[0]
 
-    @limits_blas
     def test_on_batch(self, x, y, sample_weight=None):
         """The loss on a batch, in inference mode (no dropout, no update)."""
         self._require_compiled("test_on_batch")
         return self.loss_value(self.forward(self.prepare_input(x)), y, sample_weight)
 
     # -- loops over data -----------------------------------------------------
-    @limits_blas
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose=1, callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
@@ -239,7 +233,7 @@ class Sequential(ChainEnds):
         """Train on arrays (x, y) or a loader, Keras's arguments with Keras's meaning.
 
         Returns a History (also ``model.history``) whose ``.history`` has "loss",
-        each metric and their "val_" twins, one value per epoch. Everything is
+        each metric and their "val_" versions, one value per epoch. Everything is
         checked before the first step. A step is all or nothing: a non-finite
         loss or update raises FloatingPointError naming the epoch and batch, and
         the weights of the last good step are kept; Ctrl-C stops after a whole
@@ -256,45 +250,51 @@ class Sequential(ChainEnds):
         callbacks = [self.history] + [c if isinstance(c, Callback) else FunctionCallback(c)
                                       for c in (callbacks or [])]
         self.stop_training = False
-        wants_running_logs = verbose or len(callbacks) > 1  # else nobody reads them per step
+        train_step = parallel.train_step_for(self)  # train_step, or it on two halves
         for callback in callbacks:
             callback.set_model(self)
             callback.on_train_begin()
-        for epoch in range(initial_epoch, epochs):
+        try:
+            for epoch in range(initial_epoch, epochs):
+                if verbose:
+                    print(f"Epoch {epoch + 1}/{epochs}")
+                self._fit_epoch(epoch, train, validation, train_step, callbacks, verbose)
+                if self.stop_training:
+                    break
+        finally:  # also after an error or Ctrl-C: callbacks close their files
             for callback in callbacks:
-                callback.on_epoch_begin(epoch)
-            if verbose:
-                print(f"Epoch {epoch + 1}/{epochs}")
-            bar = ProgressBar(len(train)) if verbose else None
-            tally = metrics_module.EpochTally(self.metrics)
-            for step, (xb, yb, wb) in enumerate(train):
-                for callback in callbacks:
-                    callback.on_train_batch_begin(step)
-                if self.class_weight is not None:
-                    wb = losses.class_weight_to_sample_weights(yb, self.class_weight)
-                try:
-                    loss, probs = self.train_step(xb, yb, wb)
-                except FloatingPointError as error:
-                    raise FloatingPointError(f"epoch {epoch + 1}, batch {step + 1}: {error}") from None
-                tally.add(loss, yb, probs, wb)
-                running = tally.result(cheap=True) if wants_running_logs else None
-                if bar:
-                    bar.update(step + 1, running)
-                for callback in callbacks:
-                    callback.on_train_batch_end(step, running)
-            logs = tally.result()
-            if validation is not None:
-                logs.update({f"val_{k}": v for k, v in self._evaluate_logs(validation).items()})
-            if bar:
-                bar.update(len(train), logs, final=True)
-            train.end_epoch()
-            for callback in callbacks:
-                callback.on_epoch_end(epoch, logs)
-            if self.stop_training:
-                break
-        for callback in callbacks:
-            callback.on_train_end()
+                callback.on_train_end()
         return self.history
+
+    def _fit_epoch(self, epoch, train, validation, train_step, callbacks, verbose):
+        for callback in callbacks:
+            callback.on_epoch_begin(epoch)
+        bar = ProgressBar(len(train)) if verbose else None
+        wants_running_logs = verbose or len(callbacks) > 1  # else nobody reads them per step
+        tally = metrics_module.EpochTally(self.metrics)
+        for step, (xb, yb, wb) in enumerate(train):
+            for callback in callbacks:
+                callback.on_train_batch_begin(step)
+            if self.class_weight is not None:
+                wb = losses.class_weight_to_sample_weights(yb, self.class_weight)
+            try:
+                loss, probs = train_step(xb, yb, wb)
+            except FloatingPointError as error:
+                raise FloatingPointError(f"epoch {epoch + 1}, batch {step + 1}: {error}") from None
+            tally.add(loss, yb, probs, wb)
+            running = tally.result(cheap=True) if wants_running_logs else None
+            if bar:
+                bar.update(step + 1, running)
+            for callback in callbacks:
+                callback.on_train_batch_end(step, running)
+        logs = tally.result()
+        if validation is not None:
+            logs.update({f"val_{k}": v for k, v in self._evaluate_logs(validation).items()})
+        if bar:
+            bar.update(len(train), logs, final=True)
+        train.end_epoch()
+        for callback in callbacks:
+            callback.on_epoch_end(epoch, logs)
 
     def _evaluate_logs(self, data):
         tally = metrics_module.EpochTally(self.metrics)
@@ -303,7 +303,6 @@ class Sequential(ChainEnds):
             tally.add(self.loss_value(output, yb, wb), yb, self.probabilities(output), wb)
         return tally.result()
 
-    @limits_blas
     def evaluate(self, x=None, y=None, batch_size=None, verbose=0, sample_weight=None,
                  steps=None, return_dict=False):
         """Loss and metrics on arrays or a loader, in inference mode:
@@ -319,7 +318,6 @@ class Sequential(ChainEnds):
             print(" - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
         return logs if return_dict else list(logs.values())
 
-    @limits_blas
     def predict(self, x, batch_size=None, verbose=0, steps=None):
         """The last layer's output for arrays or a loader (its images only), in
         inference mode, as Keras returns it: class probabilities for a model
@@ -333,12 +331,10 @@ class Sequential(ChainEnds):
         return np.concatenate([self.forward(self.prepare_input(xb)) for xb, _, _ in data])
 
     # -- looking inside ------------------------------------------------------
-    @limits_blas
     def layer_output(self, x, layer):
         """The output of ``layer`` (an index or a name) for inputs x, in inference mode."""
         return layer_output(self, x, layer)
 
-    @limits_blas
     def trace(self, x, y, print_fn=print):
         """One forward and backward on a batch, printing per layer the input and
         output shapes, forward and backward milliseconds, and the norms of the
@@ -346,7 +342,7 @@ class Sequential(ChainEnds):
         self._require_compiled("trace")
         return trace(self, x, y, print_fn)
 
-    # -- weights and files (saving.py does the work) ---------------------------
+    # -- weights and files (saving.py does the work; models.load_model reads) ---
     def get_weights(self):
         """Copies of every parameter, layer by layer."""
         return [param.copy() for _, param, _ in self.parameters()]
@@ -362,26 +358,21 @@ class Sequential(ChainEnds):
         for param, value in zip(params, weights):
             param[...] = value
 
-    # saving.py builds Sequential models, so it imports this module; these
-    # methods import it when called.
     def save(self, path, include_optimizer=True):
         """Write the architecture (JSON, with ``self.metadata``), the weights and
         (include_optimizer) the optimizer's settings and state into one .npz
-        file, atomically. load_model gives back a compiled model then."""
-        from minicnn import saving
+        file, atomically. minicnn.load_model gives back a compiled model then."""
         self._require_built("save")
         saving.save_model(self, path, include_optimizer)
 
     def save_weights(self, path):
         """Write the weights only, atomically, as .npz."""
-        from minicnn import saving
         self._require_built("save_weights")
         saving.save_arrays(path, saving.weight_arrays(self))
 
     def load_weights(self, path):
         """Load weights saved by save or save_weights into this (built) model;
         every array must match a parameter by name and shape."""
-        from minicnn import saving
         self._require_built("load_weights")
         saving.load_weights(self, path)
 
@@ -398,3 +389,18 @@ class Sequential(ChainEnds):
     def _require_compiled(self, verb):
         if self.loss is None:
             raise ValueError(f"{self.name}.{verb}: call compile(optimizer, loss) first")
+
+
+def wrong_input_message(name, input_shape, got):
+    """What a model says when given a batch of another shape: both shapes, and for
+    images with the wrong number of channels, how to load them as it expects."""
+    message = (f"{name}: expected input of shape (batch, {', '.join(map(str, input_shape))}), "
+               f"got {tuple(got)}")
+    if len(input_shape) == 3 and len(got) == 4 and tuple(got[1:3]) == tuple(input_shape[:2]):
+        modes = {1: "grayscale", 3: "rgb", 4: "rgba"}
+        want, have = modes.get(input_shape[2]), modes.get(got[3])
+        if want and have:
+            message += (f": the model takes {want} images ({input_shape[2]} channel"
+                        f"{'s' if input_shape[2] > 1 else ''}) and got {have} ones; load them "
+                        f"with color_mode=\"{want}\"")
+    return message

@@ -4,8 +4,10 @@ A file holds an array "architecture" (JSON text: format, input shape, dtype,
 each layer's class and constructor arguments, and ``model.metadata``) and one
 array per parameter, named "layer.key" as ``Sequential.parameters`` names it.
 Files are read with ``allow_pickle=False``: loading a model runs no code.
+
+This module knows layers and files, not the model classes: Sequential.save
+writes through it, and models.load_model reads through it and builds the model.
 """
-import copy as copying
 import glob
 import json
 import os
@@ -16,8 +18,7 @@ import numpy as np
 
 from minicnn.layers import (Activation, AveragePooling2D, Conv2D, Dense, Dropout, Flatten,
                             GlobalAveragePooling2D, MaxPooling2D, ReLU)
-from minicnn import metrics, optimizers
-from minicnn.model import Sequential
+from minicnn import metrics
 
 LAYER_CLASSES = {cls.__name__: cls for cls in
                  (Conv2D, Dense, Dropout, Flatten, MaxPooling2D, ReLU, Activation,
@@ -51,28 +52,18 @@ def architecture(model, include_optimizer=False):
     return arch
 
 
-def model_from_architecture(arch, dtype=None, weights=None, source="architecture"):
-    """A new, built Sequential from ``architecture(model)``. With ``weights``
-    ({"layer.key": array}), their names and shapes are checked against the
-    architecture before any layer is built, so a file claiming a 60000x60000
-    input allocates nothing; the model then holds those weights."""
-    layers, input_shape, dtype = _checked_layers(arch, dtype)
-    expected, shape = {}, input_shape
+def expected_weights(layers, input_shape):
+    """{"layer.key": shape} of every parameter of unbuilt ``layers`` on a per-sample
+    input shape, computed from the architecture alone (nothing allocated)."""
+    expected, shape = {}, tuple(input_shape)
     for layer in layers:
         for key, param_shape in layer.param_shapes(shape).items():
             expected[f"{layer.name}.{key}"] = tuple(param_shape)
         shape = tuple(layer.compute_output_shape(shape))
-    if weights is not None:
-        _check_weights(weights, expected, source)
-    model = Sequential(layers, name=str(arch.get("name", "sequential")))
-    model.build(input_shape, dtype)
-    model.metadata = arch.get("metadata", {})
-    if weights is not None:
-        set_weight_arrays(model, weights, source)
-    return model
+    return expected
 
 
-def _checked_layers(arch, dtype):
+def checked_layers(arch, dtype=None):
     """(unbuilt layers, input shape, dtype) from an architecture dict, or a
     ValueError saying which part is malformed."""
     if not isinstance(arch, dict):
@@ -105,7 +96,7 @@ def _checked_layers(arch, dtype):
     return layers, tuple(input_shape), dtype
 
 
-def _check_weights(arrays, expected, source):
+def check_weights(arrays, expected, source):
     missing = sorted(set(expected) - set(arrays))
     extra = sorted(set(arrays) - set(expected))
     if missing or extra:
@@ -125,18 +116,9 @@ def set_weight_arrays(model, arrays, source):
     """Copy arrays {"layer.key": array} into the model's parameters; every
     name and shape must match (checked before anything is copied)."""
     expected = weight_arrays(model)
-    _check_weights(arrays, {name: param.shape for name, param in expected.items()}, source)
+    check_weights(arrays, {name: param.shape for name, param in expected.items()}, source)
     for name, param in expected.items():
         param[...] = arrays[name]
-
-
-def copy_model(model, dtype=None):
-    """An independent copy of a built model (same architecture and weights),
-    optionally in another dtype; compiled with the same loss if the model is."""
-    copy = model_from_architecture(architecture(model), dtype, weight_arrays(model), model.name)
-    if model.loss is not None:
-        copy.compile("sgd", copying.copy(model.loss), [])
-    return copy
 
 
 def save_model(model, path, include_optimizer=True):
@@ -149,8 +131,9 @@ def save_model(model, path, include_optimizer=True):
     save_arrays(path, arrays)
 
 
-def load_model(path):
-    """A Sequential model from a file written by ``model.save``."""
+def read_model_file(path):
+    """(architecture dict, {"layer.key": weight}, {name: optimizer state array}) from a
+    file written by save_model; ValueError naming the file for anything else."""
     arrays = read_arrays(path)
     if "architecture" not in arrays:
         raise ValueError(f"{path}: holds weights but no architecture (written by save_weights?); "
@@ -164,20 +147,7 @@ def load_model(path):
         raise ValueError(f"{path}: not a valid minicnn model architecture ({error})") from None
     optimizer_state = {k[len(OPTIMIZER_PREFIX):]: arrays.pop(k) for k in list(arrays)
                        if k.startswith(OPTIMIZER_PREFIX)}
-    try:
-        model = model_from_architecture(arch, weights=arrays, source=path)
-        if isinstance(arch.get("compile"), dict):
-            settings = arch["compile"]
-            model.compile(optimizers.from_config(settings.get("optimizer")), settings.get("loss"),
-                          [METRIC_CLASSES[name]() for name in settings.get("metrics", [])
-                           if name in METRIC_CLASSES])
-            if optimizer_state:
-                model.optimizer.set_state(optimizer_state)
-        return model
-    except ValueError as error:
-        message = str(error)
-        raise ValueError(message if message.startswith(str(path)) else
-                         f"{path}: not a valid minicnn model architecture ({message})") from None
+    return arch, arrays, optimizer_state
 
 
 def load_weights(model, path):

@@ -11,11 +11,11 @@ SHARED_DATA = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "dat
 
 
 @pytest.fixture(params=["numba", "numpy"])
-def kernels(request):
-    """Run a test under each kernel twin, and restore the default afterwards."""
-    minicnn.set_kernels(request.param)
+def ops_mode(request):
+    """Run a test with the fast ops and in textbook mode, and restore the default afterwards."""
+    minicnn.set_ops(request.param)
     yield request.param
-    minicnn.set_kernels("numba")
+    minicnn.set_ops("numba")
 
 
 @pytest.fixture
@@ -86,14 +86,13 @@ def sigint_raises():
     signal.signal(signal.SIGINT, previous)
 
 
-@pytest.fixture(params=["im2col", "blocks"])
-def conv_path(request, monkeypatch):
-    """Run a test through Conv2D's im2col path and through its blocked kernels
-    (the rule forced either way, whatever the layer's size)."""
-    from minicnn.layers import Conv2D
-    if request.param == "blocks":
-        monkeypatch.setattr(Conv2D, "BLOCKS_MIN_ROW", 1)
-        monkeypatch.setattr(Conv2D, "BLOCKS_MAX_FILTERS", 1 << 30)
-    else:
-        monkeypatch.setattr(Conv2D, "BLOCKS_MAX_FILTERS", 0)
-    return request.param
+@pytest.fixture(params=["numba: im2col", "numba: image blocks", "numpy", "naive"])
+def conv_ops(request, monkeypatch):
+    """Run a test on every way minicnn convolves: the fast ops' two (whole-batch im2col,
+    and a few images at a time, forced either way whatever the layer's size), the
+    textbook's and the naive loops."""
+    from minicnn.ops import fast
+    monkeypatch.setattr(fast, "by_image_blocks", lambda filters, out_w: "blocks" in request.param)
+    minicnn.set_ops(request.param.split(":")[0])
+    yield request.param
+    minicnn.set_ops("numba")

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from minicnn import Sequential
-from minicnn.kernels import fast
+from minicnn.ops.fast import im2col, pooling
 from minicnn.layers import Conv2D, Dense, Flatten, MaxPool2D
 
 
@@ -27,7 +27,7 @@ def data(n=12, channels=3, seed=0):
     lambda x: x[:, ::-1],
     lambda x: np.repeat(np.repeat(x, 2, axis=1), 2, axis=2)[:, ::2, ::2],
 ], ids=["transposed", "fortran", "reversed", "every-other"])
-def test_any_array_layout_works_and_compiles_nothing_new(make, kernels):
+def test_any_array_layout_works_and_compiles_nothing_new(make, ops_mode):
     x, y = data(channels=3)  # fewer than 8 channels: the row-run im2col kernel
     odd = make(x)
     assert not odd.flags.c_contiguous
@@ -40,7 +40,8 @@ def test_any_array_layout_works_and_compiles_nothing_new(make, kernels):
     model.trace(odd, y, print_fn=lambda s: None)
     model.train_on_batch(odd, y)
     model.fit(odd, y, epochs=1, batch_size=5, verbose=0)
-    for kernel in (fast._im2col_row_runs, fast._col2im_row_runs, fast._maxpool_window_inner):
+    for kernel in (im2col._im2col_row_runs, im2col._col2im_row_runs,
+                   pooling._maxpool_window_inner):
         for signature in kernel.signatures:
             assert all(getattr(t, "layout", "C") == "C" for t in signature), signature
 

@@ -25,7 +25,7 @@ def scores(model, x):
 
 
 @pytest.mark.parametrize("activation", ["softmax", None])
-def test_saliency_is_the_scores_gradient(activation, kernels, rng):
+def test_saliency_is_the_scores_gradient(activation, ops_mode, rng):
     model = model_ending_in(activation)
     x = rng.standard_normal((3, 8, 8, 2))
     classes = np.array([2, 0, 1])
@@ -38,7 +38,7 @@ def test_saliency_is_the_scores_gradient(activation, kernels, rng):
 
 
 @pytest.mark.parametrize("layer", [None, 0, "conv2d"])
-def test_grad_cam_from_numerical_gradients(layer, kernels, rng):
+def test_grad_cam_from_numerical_gradients(layer, ops_mode, rng):
     # no ReLU on the first conv: its maps then have no zeros tied in the max-pool
     # windows, where a numerical derivative is undefined
     model = model_ending_in("softmax", first_activation=None)

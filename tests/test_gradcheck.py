@@ -31,11 +31,10 @@ CONV_CASES = [
 
 
 @pytest.mark.parametrize("case", CONV_CASES, ids=str)
-def test_conv2d_gradients(case, kernels, conv_path):
+def test_conv2d_gradients(case, conv_ops):
     shape, filters, kernel, strides, padding, activation, use_bias, batch = case
     layer = Conv2D(filters, kernel, strides, padding, activation, use_bias, seed=0)
     errors = check_layer(layer, shape, batch_size=batch, seed=1)
-    assert layer.by_blocks == (conv_path == "blocks")
     assert set(errors) == {"x", "W"} | ({"b"} if use_bias else set())
     assert max(errors.values()) < TOLERANCE, errors
 
@@ -54,7 +53,7 @@ POOL_CASES = [
 
 
 @pytest.mark.parametrize("case", POOL_CASES, ids=str)
-def test_maxpool_gradients(case, kernels, rng):
+def test_maxpool_gradients(case, ops_mode, rng):
     shape, pool, strides, padding = case
     x = distinct_values((2,) + shape, rng)
     errors = check_layer(MaxPool2D(pool, strides, padding), shape, x=x)

@@ -41,7 +41,7 @@ MODELS = {
 
 
 @pytest.mark.parametrize("name", list(MODELS))
-def test_predict_and_feature_maps_equal_keras(name, kernels):
+def test_predict_and_feature_maps_equal_keras(name, ops_mode):
     shape, make = MODELS[name]
     with np.load(FIXTURE) as fixture:
         data = {k.split("/", 1)[1]: fixture[k] for k in fixture.files if k.startswith(name + "/")}

@@ -22,7 +22,7 @@ LAYERS = [
 
 @pytest.mark.parametrize("make,input_shape,keys", LAYERS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_layer_contract(make, input_shape, keys, dtype, rng, kernels):
+def test_layer_contract(make, input_shape, keys, dtype, rng, ops_mode):
     layer = make()
     out_shape = layer.build(input_shape, dtype)
     assert out_shape == layer.output_shape

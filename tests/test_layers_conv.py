@@ -7,7 +7,7 @@ from minicnn.layers import Conv2D, Dense, MaxPool2D
 
 
 # -- known answers worked out by hand -----------------------------------------
-def test_conv2d_known_answer(kernels, conv_path):
+def test_conv2d_known_answer(conv_ops):
     # x = [[1 2 3], [4 5 6], [7 8 9]], kernel [[1 0], [0 -1]], bias 0.5:
     # each output = top-left - bottom-right of its 2x2 window + 0.5 = -4 + 0.5
     layer = Conv2D(1, 2)
@@ -24,7 +24,7 @@ def test_conv2d_known_answer(kernels, conv_path):
     assert layer.grads["b"][0] == 4
 
 
-def test_conv2d_same_padding_known_answer(kernels, conv_path):
+def test_conv2d_same_padding_known_answer(conv_ops):
     # 3x3 ones kernel over a 3x3 ones image with 'same': each output counts its in-bounds neighbours
     layer = Conv2D(1, 3, padding="same", use_bias=False)
     layer.build((3, 3, 1))
@@ -33,7 +33,7 @@ def test_conv2d_same_padding_known_answer(kernels, conv_path):
     np.testing.assert_array_equal(y[0, :, :, 0], [[4, 6, 4], [6, 9, 6], [4, 6, 4]])
 
 
-def test_conv2d_matches_a_naive_loop(kernels, conv_path, rng):
+def test_conv2d_matches_a_naive_loop(conv_ops, rng):
     layer = Conv2D(4, (3, 2), strides=(2, 1), padding="same", seed=0)
     x = rng.standard_normal((2, 7, 6, 3)).astype(np.float64)
     layer.build((7, 6, 3), np.float64)
@@ -87,19 +87,3 @@ def test_glorot_uniform_initialisation_is_seedable():
     d = Dense(5)
     d.build((4,))
     np.testing.assert_array_equal(c.params["W"], d.params["W"])
-
-
-def test_the_blocks_rule_picks_few_filters_on_long_rows():
-    """The benchmark models' layers: blocks for the X-ray and galaxy first
-    layers (5 and 8 filters, rows of 84 and 63), im2col for 32+ filters or
-    short rows, and for activations other than ReLU/linear."""
-    def layer(shape, *args, **kwargs):
-        conv = Conv2D(*args, **kwargs)
-        conv.build(shape)
-        return conv
-    assert layer((256, 256, 1), 5, 5, strides=3, activation="relu").by_blocks
-    assert layer((42, 42, 5), 3, 3, activation="relu").by_blocks
-    assert layer((128, 128, 3), 8, 3, strides=2, activation="relu").by_blocks
-    assert not layer((31, 31, 8), 8, 3, strides=2, activation="relu").by_blocks  # rows of 15
-    assert not layer((28, 28, 1), 32, 3, activation="relu").by_blocks
-    assert not layer((128, 128, 3), 8, 3, strides=2, activation="sigmoid").by_blocks

@@ -5,7 +5,7 @@ import pytest
 from minicnn.layers import MaxPool2D, MaxPooling2D
 
 
-def test_maxpool_known_answer_and_tie_rule(kernels):
+def test_maxpool_known_answer_and_tie_rule(ops_mode):
     x = np.array([[1, 3, 2, 2],
                   [3, 0, 2, 1],
                   [0, 0, 5, 6],
@@ -21,7 +21,7 @@ def test_maxpool_known_answer_and_tie_rule(kernels):
                                                      [0, 0, 40, 0]])
 
 
-def test_overlapping_pool_sums_gradients(kernels):
+def test_overlapping_pool_sums_gradients(ops_mode):
     # 3x3 windows, stride 1: the central maximum wins all four windows
     x = np.zeros((1, 4, 4, 1), np.float32)
     x[0, 1, 1, 0] = x[0, 2, 2, 0] = 9
@@ -31,7 +31,7 @@ def test_overlapping_pool_sums_gradients(kernels):
     assert grad[0, 1, 1, 0] == 4 and grad.sum() == 4
 
 
-def test_same_pool_pads_with_minus_infinity(kernels):
+def test_same_pool_pads_with_minus_infinity(ops_mode):
     x = -np.ones((1, 3, 3, 1), np.float32)
     y = MaxPool2D(2, padding="same").forward(x)
     assert y.shape == (1, 2, 2, 1) and np.all(y == -1)
@@ -43,7 +43,7 @@ def test_maxpooling2d_is_an_alias():
 
 
 @pytest.mark.parametrize("channels", [1, 8])  # both loop orders of the numba kernel
-def test_nan_propagates_as_in_np_max(channels, kernels):
+def test_nan_propagates_as_in_np_max(channels, ops_mode):
     """A window holding a NaN outputs NaN (np.max's rule), wherever the NaN sits in
     it, and the window's gradient goes to the first NaN; both twins agree."""
     x = np.arange(16 * channels, dtype=np.float32).reshape(1, 4, 4, channels)

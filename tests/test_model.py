@@ -12,7 +12,7 @@ from conftest import bars, dense_model, small_cnn
 
 
 @pytest.mark.parametrize("softmax", [True, False])
-def test_whole_model_gradient_check(softmax, kernels, rng):
+def test_whole_model_gradient_check(softmax, ops_mode, rng):
     minicnn.set_seed(0)
     model = small_cnn(dtype=np.float64, softmax=softmax)
     model.compile("sgd", "categorical_crossentropy")
@@ -266,7 +266,7 @@ def test_keras_2_style_input_shape_on_the_first_layer():
     assert Sequential([Dense(3, input_shape=(4,))]).output_shape == (3,)
 
 
-def test_binary_crossentropy_fused_with_sigmoid(rng, kernels):
+def test_binary_crossentropy_fused_with_sigmoid(rng, ops_mode):
     """A sigmoid output with binary cross-entropy: value and gradients checked numerically."""
     minicnn.set_seed(3)
     model = Sequential([Conv2D(2, 3, activation="relu"), Flatten(), Dense(1, activation="sigmoid")])

@@ -10,7 +10,7 @@ code never imports this package.
 from minicnn.keras import callbacks, layers, losses, metrics, models, optimizers, preprocessing, utils
 from minicnn.layers import Input
 from minicnn.model import Sequential
-from minicnn.saving import load_model
+from minicnn.models import load_model
 from minicnn.submodel import Model
 
 __all__ = ["Sequential", "Model", "Input", "load_model", "layers", "models", "optimizers", "losses",

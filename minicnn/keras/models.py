@@ -1,6 +1,6 @@
-"""keras.models: Sequential, Model (sub-models of a chain) and load_model."""
+"""keras.models: Sequential, Model (sub-models of a chain), load_model and clone_model."""
 from minicnn.model import Sequential
-from minicnn.saving import load_model
+from minicnn.models import clone_model, load_model
 from minicnn.submodel import Model
 
-__all__ = ["Sequential", "Model", "load_model"]
+__all__ = ["Sequential", "Model", "load_model", "clone_model"]

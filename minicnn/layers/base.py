@@ -1,4 +1,4 @@
-"""The Layer contract, and the window geometry Conv2D and MaxPool2D share.
+"""The Layer contract.
 
 A layer is a forward/backward pair around a cache:
 
@@ -10,14 +10,19 @@ The model knows a layer only through the members of ``Layer`` below.
 overwrites ``grads`` (nothing accumulates), never modifies ``grad_y``, and
 returns dL/dx, for the first layer of a model too; only a caller that passes
 ``input_grad=False`` (fit, which has no use for the gradient of the images)
-lets a layer skip that work and return None.
+lets a layer skip that work and return None. Forward and backward assign
+what they keep (``self.cache = ...``) rather than changing arrays in place.
 Shapes given to ``build`` and stored in ``input_shape``/``output_shape`` are
 per sample, without the batch axis.
+
+Two members tell a caller running a batch in pieces (the two-half training
+step, parallel/halves.py) whether it may: ``independent_samples`` and
+``draw_randomness``.
 """
-import math
 import re
 
 import numpy as np
+
 
 
 class Layer:
@@ -25,6 +30,16 @@ class Layer:
     # None for layers without one. A loss fused with an activation (softmax
     # cross-entropy) reads ``pre_activation()`` of a last layer ending in it.
     activation = None
+    # Whether, in training, the output for one sample depends on that sample
+    # alone (and on the parameters and the random numbers drawn for it). Then
+    # forward and backward on a batch give what they give on its halves, put
+    # together. A layer that normalises by the batch's statistics, or that
+    # updates state of its own in forward (running averages), sets False, and
+    # a model holding it is never computed in pieces.
+    independent_samples = True
+    # Random numbers drawn beforehand for the next training forward, one row per
+    # sample (see draw_randomness); None: the forward draws its own.
+    randomness = None
 
     def __init__(self, name=None, input_shape=None):
         self.name = name or _snake_case(type(self).__name__)
@@ -80,6 +95,13 @@ class Layer:
         """The constructor arguments, for saving a model's architecture."""
         return {"name": self.name}
 
+    def draw_randomness(self, n):
+        """The random numbers a training forward on n samples draws, one row per
+        sample, or None for a layer that draws none. Whoever computes a batch in
+        pieces draws them for the whole batch and gives each piece its rows (by
+        setting ``randomness``), so the pieces see what an unsplit step would."""
+        return None
+
     # -- for layers that end in an activation (Dense, Conv2D, Activation) -------
     def pre_activation(self):
         """z of the last forward, before the activation (the logits before a softmax)."""
@@ -100,13 +122,24 @@ class Layer:
             raise ValueError(
                 f"{self.name} ({type(self).__name__}): expected input of shape "
                 f"(batch, {', '.join(map(str, self.input_shape))}), got {x.shape}")
-        # contiguous: the kernels are compiled for C-ordered arrays only, and a
+        # contiguous: the fast ops are compiled for C-ordered arrays only, and a
         # transposed or sliced batch would otherwise need (slow) new machine code
         return np.ascontiguousarray(x, dtype=self.dtype)
 
+    def _check_grad(self, grad_y):
+        """grad_y as a contiguous array of the layer's dtype, checked against the
+        output shape of the last forward (batch) and the layer's (per sample)."""
+        grad_y = np.asarray(grad_y)
+        if grad_y.shape[1:] != self.output_shape:
+            raise ValueError(
+                f"{self.name} ({type(self).__name__}).backward: expected a gradient of shape "
+                f"(batch, {', '.join(map(str, self.output_shape))}), got {grad_y.shape}")
+        return np.ascontiguousarray(grad_y, dtype=self.dtype)
+
     def multiply_adds(self):
         """Multiply-adds of this layer's forward pass per sample (0 for layers
-        without a matrix product); data_parallel.py and the benchmarks read it."""
+        without a matrix product): a measure of its work, for the two-half step's
+        rule and the benchmarks' FLOP counts."""
         return 0
 
     def count_params(self):
@@ -127,49 +160,6 @@ class Layer:
 
 def _snake_case(name):
     return re.sub(r"(?<=[a-z])(?=[A-Z])", "_", name).lower()
-
-
-# -- window geometry: Conv2D and MaxPool2D slide a window the same way ---------
-def window_geometry(layer, n, k, s, padding):
-    """Output size and padding along one axis for a window of size k, stride s.
-
-    "valid": out = (n - k) // s + 1, no padding.
-    "same" (TensorFlow's rule): out = ceil(n / s); total padding
-    max((out - 1) * s + k - n, 0), the smaller half before (top/left).
-    Returns (out, pad_before, pad_after).
-    """
-    if padding == "valid":
-        if k > n:
-            raise ValueError(f"{layer}: window of size {k} is larger than its input of size {n} "
-                             f"with padding='valid'; use a smaller window or padding='same'")
-        return (n - k) // s + 1, 0, 0
-    out = math.ceil(n / s)
-    total = max((out - 1) * s + k - n, 0)
-    return out, total // 2, total - total // 2
-
-
-def sliding_window_shape(layer, input_shape, window, strides, padding):
-    """Output (height, width) and pads (top, bottom, left, right) of a 2-D
-    window sliding over a per-sample input (height, width, channels)."""
-    if len(input_shape) != 3:
-        raise ValueError(f"{layer}: expects per-sample input (height, width, channels), "
-                         f"got shape {input_shape}")
-    out_h, top, bottom = window_geometry(layer, input_shape[0], window[0], strides[0], padding)
-    out_w, left, right = window_geometry(layer, input_shape[1], window[1], strides[1], padding)
-    return (out_h, out_w), (top, bottom, left, right)
-
-
-def pad_hw(x, pads, value=0.0):
-    """Pad the height and width axes of an NHWC batch; pads = (top, bottom, left, right)."""
-    top, bottom, left, right = pads
-    if not any(pads):
-        return x
-    return np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)), constant_values=value)
-
-
-def unpad_hw(x, pads):
-    top, bottom, left, right = pads
-    return x[:, top:x.shape[1] - bottom, left:x.shape[2] - right, :]
 
 
 def glorot_uniform(rng, shape, fan_in, fan_out):

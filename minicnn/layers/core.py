@@ -55,28 +55,23 @@ class Dense(Layer):
     def forward(self, x, training=False):
         self.x = self._check_input(x)
         self.z = self.x @ self.params["W"]
-        self.y = activations.bias_forward(self.activation, self.z, self.params.get("b"))
+        if self.use_bias:
+            self.z += self.params["b"]
+        self.y = activations.forward(self.activation, self.z)
         return self.y
 
     def backward(self, grad_y, input_grad=True):
-        grad_y = np.asarray(grad_y, dtype=self.dtype)
-        grad_z, grad_b = activations.bias_backward(self.activation, grad_y, self.y, self.use_bias)
-        return self._backward_linear(grad_z, grad_b, input_grad)
+        grad_z = activations.backward(self.activation, self._check_grad(grad_y), self.y)
+        return self.backward_from_pre_activation(grad_z, input_grad)
 
     def pre_activation(self):
-        if self.activation == "relu":  # computed in place; z no longer exists
-            return super().pre_activation()
         return self.z
 
     def backward_from_pre_activation(self, grad_z, input_grad=True):
-        grad_z = np.asarray(grad_z, dtype=self.dtype)
-        return self._backward_linear(grad_z, grad_z.sum(axis=0) if self.use_bias else None,
-                                     input_grad)
-
-    def _backward_linear(self, grad_z, grad_b, input_grad):
+        grad_z = self._check_grad(grad_z)
         self.grads["W"] = self.x.T @ grad_z
         if self.use_bias:
-            self.grads["b"] = grad_b
+            self.grads["b"] = grad_z.sum(axis=0)
         return grad_z @ self.params["W"].T if input_grad else None
 
 
@@ -91,6 +86,7 @@ class Flatten(Layer):
         return x.reshape(len(x), -1)
 
     def backward(self, grad_y, input_grad=True):
+        grad_y = self._check_grad(grad_y)
         return grad_y.reshape((len(grad_y),) + self.input_shape)
 
 
@@ -111,13 +107,13 @@ class Activation(Layer):
         return self.y
 
     def backward(self, grad_y, input_grad=True):
-        return activations.backward(self.activation, np.asarray(grad_y, self.dtype), self.y)
+        return activations.backward(self.activation, self._check_grad(grad_y), self.y)
 
     def pre_activation(self):
         return self.z
 
     def backward_from_pre_activation(self, grad_z, input_grad=True):
-        return np.array(grad_z, dtype=self.dtype)
+        return self._check_grad(grad_z).copy()
 
 
 class ReLU(Activation):
@@ -144,26 +140,27 @@ class Dropout(Layer):
             raise ValueError(f"{self.name}: rate must be a number in [0, 1), got {rate!r}")
         self.rate = float(rate)
         self.rng = make_rng(seed)
-        self.drawn = None  # the keep mask of the next training forward, when drawn beforehand
-
-    def draw_keep(self, n):
-        """The keep mask a training forward on n samples would draw (and advance
-        the generator by): data_parallel.py draws it once for the whole batch
-        and hands each half its rows, so the masks match an unsplit step."""
-        return self.rng.random((n,) + self.input_shape, dtype=self.dtype) >= self.rate
 
     def get_config(self):
         return {"name": self.name, "rate": self.rate}
+
+    def draw_randomness(self, n):
+        """The keep mask of a training forward on n samples: (n, *input_shape), True
+        where an input survives (and the generator advanced by as much)."""
+        if self.rate == 0:
+            return None
+        return self.rng.random((n,) + self.input_shape, dtype=self.dtype) >= self.rate
 
     def forward(self, x, training=False):
         x = self._check_input(x)
         if not training or self.rate == 0:
             self.mask = None
             return x
-        keep = self.draw_keep(len(x)) if self.drawn is None else self.drawn
-        self.drawn = None
+        keep = self.draw_randomness(len(x)) if self.randomness is None else self.randomness
+        self.randomness = None
         self.mask = keep.astype(self.dtype) / self.dtype.type(1 - self.rate)
         return x * self.mask
 
     def backward(self, grad_y, input_grad=True):
+        grad_y = self._check_grad(grad_y)
         return grad_y.copy() if self.mask is None else grad_y * self.mask

@@ -1,10 +1,10 @@
 """Pooling: the maximum or the mean of each window, and the global mean."""
 import numpy as np
 
-from minicnn import kernels
+from minicnn import ops
 from minicnn.arguments import as_pair, check_choice
-from minicnn.kernels.reference import window_slice
-from minicnn.layers.base import Layer, pad_hw, sliding_window_shape, unpad_hw
+from minicnn.layers.base import Layer
+from minicnn.ops.windows import pad_hw, sliding_window_shape, unpad_hw, window_slice
 
 
 class MaxPooling2D(Layer):
@@ -19,6 +19,9 @@ class MaxPooling2D(Layer):
     overlap, an input that wins several windows receives the sum.
     NaN propagates, as in np.max: a window holding a NaN outputs NaN, and
     its gradient goes to the first NaN.
+
+    Forward and backward run as one op each (``ops.maxpool2d_forward`` and
+    ``ops.maxpool2d_backward``; in textbook mode, ops/reference.py).
     """
 
     def __init__(self, pool_size=2, strides=None, padding="valid", name=None, input_shape=None):
@@ -46,19 +49,11 @@ class MaxPooling2D(Layer):
 
     def forward(self, x, training=False):
         x = self._check_input(x)
-        (ph, pw), (sh, sw) = self.pool_size, self.strides
-        out_h, out_w, _ = self.output_shape
-        x_padded = pad_hw(x, self.pads, value=-np.inf)
-        self.padded_shape = x_padded.shape
-        y, self.argmax = kernels.maxpool_forward(x_padded, ph, pw, sh, sw, out_h, out_w)
+        y, self.cache = ops.maxpool2d_forward(x, self.pool_size, self.strides, self.pads)
         return y
 
     def backward(self, grad_y, input_grad=True):
-        (ph, pw), (sh, sw) = self.pool_size, self.strides
-        grad_y = np.ascontiguousarray(grad_y, dtype=self.dtype)
-        grad_padded = kernels.maxpool_backward(grad_y, self.argmax, self.padded_shape,
-                                               ph, pw, sh, sw)
-        return unpad_hw(grad_padded, self.pads)
+        return ops.maxpool2d_backward(self._check_grad(grad_y), self.cache)
 
 
 MaxPool2D = MaxPooling2D  # Keras's alias
@@ -98,7 +93,7 @@ class AveragePooling2D(MaxPooling2D):
     def backward(self, grad_y, input_grad=True):
         (ph, pw), (sh, sw) = self.pool_size, self.strides
         out_h, out_w, _ = self.output_shape
-        share = np.asarray(grad_y, self.dtype) / self.counts
+        share = self._check_grad(grad_y) / self.counts
         grad_padded = np.zeros(self.padded_shape, self.dtype)
         for i in range(ph):
             for j in range(pw):
@@ -124,5 +119,5 @@ class GlobalAveragePooling2D(Layer):
 
     def backward(self, grad_y, input_grad=True):
         h, w, c = self.input_shape
-        grad = np.asarray(grad_y, self.dtype)[:, None, None, :] / self.dtype.type(h * w)
+        grad = self._check_grad(grad_y)[:, None, None, :] / self.dtype.type(h * w)
         return np.broadcast_to(grad, (len(grad), h, w, c)).copy()

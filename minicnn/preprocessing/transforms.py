@@ -13,9 +13,8 @@ pixels further on, so the content moves by -t.
 import numpy as np
 from PIL import Image, ImageEnhance
 
-from minicnn import kernels
-from minicnn.kernels.reference import FILL_MODES
 from minicnn.preprocessing.files import COLOR_MODES, color_mode_of
+from minicnn.preprocessing.resample import FILL_MODES, affine_resample
 
 
 def flip_horizontal(x):
@@ -42,11 +41,11 @@ def affine_matrix(theta=0.0, tx=0.0, ty=0.0, zx=1.0, zy=1.0, shear=0.0):
 
 
 def affine_transform(x, matrix, shift, fill_mode="nearest", cval=0.0):
-    """Resample x (H, W, C) through the affine map, bilinearly; float32 result.
-    The loop is a kernel (``minicnn.kernels.reference.affine_resample`` is its definition)."""
-    return kernels.affine_resample(np.ascontiguousarray(x), np.asarray(matrix, np.float64),
-                                   np.asarray(shift, np.float64), FILL_MODES.index(fill_mode),
-                                   float(cval))
+    """Resample x (H, W, C) through the affine map, bilinearly; float32 result
+    (resample.py: the NumPy definition and its numba version)."""
+    return affine_resample(np.ascontiguousarray(x), np.asarray(matrix, np.float64),
+                           np.asarray(shift, np.float64), FILL_MODES.index(fill_mode),
+                           float(cval))
 
 
 def channel_shift(x, intensity):

@@ -14,7 +14,8 @@ import numpy as np
 from minicnn import losses, metrics, plots, set_seed
 from minicnn.callbacks import Callback, EarlyStopping
 from minicnn.optimizers import SGD, Adam
-from minicnn.saving import atomic_write, load_model
+from minicnn.models import load_model
+from minicnn.saving import atomic_write
 
 OUTPUTS = ("history.png", "confusion_matrix.png", "filters.png", "feature_maps.png",
            "saliency.png", "grad_cam.png", "model.npz", "metrics.json", "checkpoint.npz")

@@ -1,5 +1,5 @@
-"""minicnn's threads: its own pool splits kernels and matrix products; BLAS
-runs on one thread inside minicnn's calls only."""
+"""minicnn's threads: its own pool splits the fast ops' loops and matrix products;
+OpenBLAS runs on one thread while minicnn computes, and its setting comes back after."""
 import threading
 import time
 
@@ -7,9 +7,13 @@ import numpy as np
 import pytest
 
 import minicnn
-from minicnn import Sequential, threads
-from minicnn.kernels import fast, reference
-from minicnn.layers import Dense, Flatten
+from minicnn import Sequential
+from minicnn.layers import Conv2D, Dense, Flatten
+from minicnn.ops import reference
+from minicnn.ops.fast import im2col as fast
+from minicnn.ops.fast import pooling
+from minicnn.parallel import blas
+from minicnn.parallel import pool as threads
 
 
 @pytest.fixture
@@ -24,31 +28,70 @@ def two_threads_always(monkeypatch):
     threads.set_num_threads(before)
 
 
-def test_blas_on_one_thread_inside_fit_and_restored_after(monkeypatch):
-    blas = threads._openblas()
-    if blas is None:
+def openblas_or_skip():
+    found = blas._openblas()
+    if found is None:
         pytest.skip("NumPy's BLAS here is not OpenBLAS")
-    get, set_ = blas
+    return found
+
+
+def test_blas_on_one_thread_inside_the_fast_step_and_restored_after(monkeypatch):
+    get, set_ = openblas_or_skip()
     seen = []
-    model = Sequential([Flatten(), Dense(2, activation="softmax")], input_shape=(4, 4, 1))
+    model = Sequential([Conv2D(2, 3), Flatten(), Dense(2, activation="softmax")],
+                       input_shape=(6, 6, 1))
     model.compile("sgd", "sparse_categorical_crossentropy")
     original = model.train_step
     monkeypatch.setattr(model, "train_step", lambda *a: seen.append(get()) or original(*a))
     set_(2)
-    x, y = np.zeros((8, 4, 4, 1), np.float32), np.zeros(8)
+    x, y = np.zeros((8, 6, 6, 1), np.float32), np.zeros(8)
+    before = threads.get_num_threads()
     try:
         model.fit(x, y, batch_size=4, verbose=0)
         assert seen == [1, 1] and get() == 2  # one BLAS thread inside, NumPy's setting after
-        before = threads.get_num_threads()
         minicnn.set_num_threads(2)  # minicnn's own threads; BLAS stays on one (no nesting)
         seen.clear()
         model.fit(x, y, batch_size=4, verbose=0)
-        assert seen == [1, 1]
+        assert seen == [1, 1] and get() == 2
+        model.predict(x)
+        assert get() == 2
     finally:
         threads.set_num_threads(before)
         set_(1)
     with pytest.raises(ValueError, match="positive int"):
         minicnn.set_num_threads(0)
+
+
+def test_the_blas_setting_survives_calls_from_several_threads_at_once():
+    """Each thread's guard saved and restored the setting on its own before: with two
+    threads interleaved, one could save the other's 1 and restore it last, leaving
+    OpenBLAS on one thread for the rest of the process."""
+    get, set_ = openblas_or_skip()
+    set_(2)
+    model = Sequential([Conv2D(4, 3, activation="relu"), Flatten(), Dense(3)],
+                       input_shape=(12, 12, 1))
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    x, y = np.random.default_rng(0).random((16, 12, 12, 1), np.float32), np.zeros(16, int)
+    errors = []
+
+    def work(i):
+        try:
+            for _ in range(30):
+                model.predict(x) if i % 2 else model.evaluate(x, y)
+                with blas.one_blas_thread():
+                    time.sleep(0.0005)
+        except Exception as error:  # noqa: BLE001 (reported below)
+            errors.append(error)
+    try:
+        workers = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        assert not errors
+        assert get() == 2
+    finally:
+        set_(1)
 
 
 def test_parallel_for_covers_the_range_once_on_several_threads(two_threads_always):
@@ -130,18 +173,18 @@ def test_an_error_in_a_piece_is_raised_to_the_caller(two_threads_always):
         threads.parallel_for(8, body, work=1)
 
 
-def test_split_kernels_equal_the_numpy_twins(two_threads_always, rng):
+def test_split_kernels_equal_their_numpy_definitions(two_threads_always, rng):
     x = rng.standard_normal((5, 9, 8, 3)).astype(np.float32)
     cols = fast.im2col(x, 3, 2, 2, 1, 4, 7)
     np.testing.assert_array_equal(cols, reference.im2col(x, 3, 2, 2, 1, 4, 7))
     np.testing.assert_allclose(fast.col2im(cols, x.shape, 3, 2, 2, 1, 4, 7),
                                reference.col2im(cols, x.shape, 3, 2, 2, 1, 4, 7), rtol=1e-6)
-    y, argmax = fast.maxpool_forward(x, 2, 2, 2, 2, 4, 4)
-    y_ref, argmax_ref = reference.maxpool_forward(x, 2, 2, 2, 2, 4, 4)
+    y, argmax = pooling.maxpool_forward(x, 2, 2, 2, 2, 4, 4)
+    y_ref, cache = reference.maxpool2d_forward(x, (2, 2), (2, 2), (0, 0, 0, 0))
     np.testing.assert_array_equal(y, y_ref)
-    np.testing.assert_array_equal(argmax, argmax_ref)
-    np.testing.assert_array_equal(fast.maxpool_backward(y, argmax, x.shape, 2, 2, 2, 2),
-                                  reference.maxpool_backward(y, argmax, x.shape, 2, 2, 2, 2))
+    np.testing.assert_array_equal(argmax, cache[1])
+    np.testing.assert_array_equal(pooling.maxpool_backward(y, argmax, x.shape, 2, 2, 2, 2),
+                                  reference.maxpool2d_backward(y, cache))
     a, b = rng.standard_normal((37, 6)), rng.standard_normal((37, 4))
     np.testing.assert_allclose(fast.matmul(a, a.T), a @ a.T, rtol=1e-12)
     np.testing.assert_allclose(fast.matmul_tn(a, b), a.T @ b, rtol=1e-12)

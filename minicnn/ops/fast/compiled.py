@@ -1,5 +1,5 @@
 """How minicnn compiles its numba kernels: where the machine code is cached,
-and the one decorator every loop kernel uses (fast.py, conv_blocks.py)."""
+and the one decorator every loop kernel uses (``kernel``)."""
 import os
 import tempfile
 import warnings

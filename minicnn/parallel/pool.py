@@ -1,34 +1,30 @@
-"""minicnn's threads: one small pool of its own, and BLAS on one thread inside minicnn.
+"""minicnn's threads: one small pool of its own, for the fast ops and the two-half step.
 
     minicnn.set_num_threads(2)
 
-Why not the pools numba and NumPy bring. On a 2-core laptop with two other
-programs busy, the galaxy model's training step took 24-42 ms with OpenBLAS's
-own threads (its idle threads spin, fighting the other programs for the
-cores) against 5-9 ms on one thread; numba's fork-safe "workqueue" pool took
-150 us to start each parallel loop (a small kernel takes 100 us), and its
-OpenMP pool spins too and breaks in a forked child.
+Why not the pools numba and NumPy bring: OpenBLAS's idle threads spin and fight
+other programs for the cores (blas.py); numba's fork-safe "workqueue" pool took
+~150 us to start each parallel loop, and its OpenMP pool spins too and breaks in
+a forked child (measurements in benchmarks/RESULTS.md).
 
 So minicnn splits its own work, two ways, on this module's threads (which
 sleep when idle): ``run_together`` runs the two halves of a training step
-(data_parallel.py), and ``parallel_for`` cuts a loop over images (or matrix
-rows) into pieces. What runs on them are numba kernels compiled with
-``nogil=True`` and NumPy matrix products on one BLAS thread, which run
-outside the GIL, so the threads really run at once. Rules:
+(halves.py), and ``parallel_for`` cuts a loop over images (or matrix rows)
+into pieces. What runs on them are numba kernels compiled with ``nogil=True``
+and NumPy matrix products on one BLAS thread, which run outside the GIL, so
+the threads really run at once. Rules:
 - work below ``PARALLEL_MIN_WORK`` runs on the calling thread: waking a
   thread costs more than it saves;
 - threads go only to cores other programs leave free (``free_threads``);
 - the pieces depend on the work, never on the free threads, so results are
   the same on one thread or two, busy or quiet;
-- nothing nests: inside the halves, loops run whole; inside minicnn's calls
-  OpenBLAS runs on one thread (the rest of your program keeps NumPy's setting).
+- nothing nests: inside the halves, loops run whole.
 
 The count: ``set_num_threads(n)``, else the environment variable
 MINICNN_NUM_THREADS (or NUMBA_NUM_THREADS), else the cores this process may
 use. After ``fork()`` the child starts a pool of its own when it needs one.
+Textbook mode (``set_ops("numpy")``) never uses this pool.
 """
-import contextlib
-import ctypes
 import functools
 import operator
 import os
@@ -36,13 +32,15 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, wait
 
+from minicnn.parallel.blas import one_blas_thread
+
 # below this much work (elements read and written, or multiply-adds for a
-# matrix product) a loop runs on the calling thread; measured with
-# benchmarks/train_step.py: a piece must take ~0.2 ms to pay for a wake-up
+# matrix product) a loop runs on the calling thread: a piece must take about
+# 0.2 ms to pay for waking a thread (benchmarks/RESULTS.md)
 PARALLEL_MIN_WORK = 1 << 19
 # Work is counted in elements of the input image for a loop kernel, and for
-# a matrix product in multiply-adds divided by MULTIPLY_ADDS_PER_ELEMENT: one
-# multiply-add costs about a twelfth of an element through a loop kernel here.
+# a matrix product in multiply-adds divided by MULTIPLY_ADDS_PER_ELEMENT (one
+# multiply-add costs about a twelfth of an element through a loop kernel).
 MULTIPLY_ADDS_PER_ELEMENT = 12
 PIECES_PER_CORE = 2  # more pieces than cores: a thread the system pauses holds up less
 
@@ -69,7 +67,7 @@ _pool_lock = threading.Lock()
 
 
 def set_num_threads(n):
-    """Use ``n`` threads for minicnn's kernels and matrix products (1: all on
+    """Use ``n`` threads for the fast ops' loops and matrix products (1: all on
     the calling thread)."""
     global _threads
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
@@ -184,7 +182,7 @@ def parallel_for(count, body, work):
                 return
             body(*piece)
 
-    with blas_threads(1):  # a matrix product in a piece must not start BLAS's threads too
+    with one_blas_thread():  # a matrix product in a piece must not start BLAS's threads too
         helpers = [_get_pool().submit(_run_unnested, take_pieces) for _ in range(threads - 1)]
         try:
             _run_unnested(take_pieces)
@@ -204,30 +202,6 @@ def parallel_sum(count, body, work):
     return functools.reduce(operator.add, (results[start] for start in sorted(results)))
 
 
-# -- memory that stays with the process -------------------------------------------
-# glibc's malloc gives large freed blocks back to the system and, when a second
-# thread allocates, keeps that thread's blocks in an arena it trims eagerly;
-# the next step then asks again and the system zero-fills every page anew:
-# ~1,900 page faults per MNIST step on two threads, 13.4 ms against 9.6 ms with
-# freed blocks of up to 32 MiB kept for reuse (M_MMAP_THRESHOLD, and a 64 MiB
-# M_TRIM_THRESHOLD). Set once, on minicnn's first training step; a process
-# then keeps up to its peak memory. MINICNN_MALLOC=system leaves malloc alone.
-_MALLOC_TUNED = []
-
-
-def keep_freed_memory():
-    if _MALLOC_TUNED or os.environ.get("MINICNN_MALLOC") == "system":
-        return
-    _MALLOC_TUNED.append(True)
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's malloc.h
-        libc.mallopt(m_mmap_threshold, 32 << 20)
-        libc.mallopt(m_trim_threshold, 64 << 20)
-    except (OSError, AttributeError):  # not glibc: nothing to tune
-        pass
-
-
 def run_together(first, second):
     """(first(), second()): at once, on two threads, when minicnn may use two
     and a second core is free; else one after the other on this thread. Both
@@ -236,7 +210,7 @@ def run_together(first, second):
     here, after both have finished."""
     if _nested() or free_threads() < 2:
         return _run_unnested(first), _run_unnested(second)
-    with blas_threads(1):
+    with one_blas_thread():
         other = _get_pool().submit(_run_unnested, second)
         try:
             result = _run_unnested(first)
@@ -245,49 +219,3 @@ def run_together(first, second):
         return result, other.result()
 
 
-# -- OpenBLAS's own threads, held to one inside minicnn --------------------------
-@functools.lru_cache(maxsize=1)
-def _openblas():
-    """(get, set) for the OpenBLAS NumPy loaded, or None (another BLAS, or not Linux)."""
-    import numpy  # noqa: F401  (its BLAS is loaded with it)
-    try:
-        with open("/proc/self/maps") as maps:
-            paths = sorted({line.split()[-1] for line in maps if "openblas" in line.lower()})
-    except OSError:
-        return None
-    for path in paths:
-        if not os.path.exists(path):
-            continue
-        library = ctypes.CDLL(path)
-        for prefix in ("scipy_openblas", "openblas"):
-            for suffix in ("64_", ""):
-                getter, setter = (getattr(library, f"{prefix}_{verb}_num_threads{suffix}", None)
-                                  for verb in ("get", "set"))
-                if getter is not None and setter is not None:
-                    return getter, setter
-    return None
-
-
-@contextlib.contextmanager
-def blas_threads(n=1):
-    """OpenBLAS on ``n`` threads inside the block, NumPy's own setting restored after it."""
-    blas = _openblas()
-    if blas is None:
-        yield
-        return
-    get, set_ = blas
-    before = get()
-    set_(ctypes.c_int(n))
-    try:
-        yield
-    finally:
-        set_(ctypes.c_int(before))
-
-
-def limits_blas(method):
-    """Run ``method`` with OpenBLAS on one thread: for minicnn's entry points."""
-    @functools.wraps(method)
-    def wrapper(*args, **kwargs):
-        with blas_threads():
-            return method(*args, **kwargs)
-    return wrapper

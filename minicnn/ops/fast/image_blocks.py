@@ -1,35 +1,38 @@
-"""Convolution by image blocks: the numba twin of reference.conv_forward and
-reference.conv_backward, for layers with few filters (Conv2D.by_blocks).
+"""Convolution a few images at a time: the fast way for layers with few filters.
+
+The same arithmetic as reference.conv2d_forward/backward (im2col + one matrix
+product, bias, ReLU), tested equal to it (tests/test_ops.py). ops/fast/conv.py
+chooses it for few filters on long rows.
+
+Why: with few filters, im2col + one matrix product for the whole batch writes
+and rereads a matrix kh*kw times the size of the input, far larger than the
+CPU's caches, for a product with at most a few columns, where BLAS is slow.
+Here the same arithmetic runs a few images at a time, each block's unfolded
+matrix small enough to stay in cache, where BLAS runs near its peak
+(benchmarks/RESULTS.md has the figures). Two tricks make the unfolding cheap:
+- The batch is first split by stride phase: with strides (sh, sw),
+      phases[n, c, pr, pc, r, q] = x[n, r*sh + pr, q*sw + pc, c]
+  so the pixels a tap (i, j, c) reads for all outputs (oh, ow) are
+      phases[n, c, i % sh, j % sw, oh + i // sh, ow + j // sw],
+  one contiguous run of the flattened (r, q) plane, starting at
+  (i // sh) * Q + j // sw, if each output row is given the phase row's full
+  length Q (its last Q - out_w columns are padding, set to zero).
+- So the block's matrix (taps x pixels) is built from kh*kw*C long copies,
+  and the backward's input gradient is added back the same way.
+The phase split is kept from forward to backward (it is x, rearranged).
+Bias and ReLU are applied as outputs are written (forward) and read (backward).
 """
 import numpy as np
 
-from minicnn.kernels.compiled import kernel
-from minicnn.threads import MULTIPLY_ADDS_PER_ELEMENT, parallel_for
+from minicnn.ops.fast.compiled import kernel
+from minicnn.parallel.pool import MULTIPLY_ADDS_PER_ELEMENT, parallel_for
 
-# With few filters, im2col + one matrix product for the whole batch spends its
-# time writing and rereading a matrix kh*kw times the input (3.4M numbers for
-# the galaxy model's first layer), far larger than the CPU's caches, for a
-# product with F <= 8 columns. Here the same arithmetic runs a few images at
-# a time, each block's unfolded matrix small enough to stay in cache, where
-# BLAS runs near its peak (60 GMAC/s for one galaxy image against 16 for the
-# whole batch, measured). Two tricks make the unfolding cheap:
-# - The batch is first split by phase: with strides (sh, sw),
-#       phases[n, c, pr, pc, r, q] = x[n, r*sh + pr, q*sw + pc, c]
-#   so the pixels a tap (i, j, c) reads for all outputs (oh, ow) are
-#       phases[n, c, i % sh, j % sw, oh + i // sh, ow + j // sw],
-#   one contiguous run of the flattened (r, q) plane, starting at
-#   (i // sh) * Q + j // sw, if each output row is given the phase row's full
-#   length Q (its last Q - out_w columns are padding, set to zero).
-# - So the block's matrix (taps x pixels) is built from kh*kw*C long copies,
-#   and the backward's input gradient is added back the same way.
-# The phases are kept from forward to backward (they are x, rearranged).
-# Bias and ReLU are applied as outputs are written (forward) and read
-# (backward). reference.py defines both functions through im2col.
 BLOCK_NUMBERS = 1 << 16  # numbers in a block's unfolded matrix: 256 KiB of float32
 
 
-class Phases:
-    """The input split by phase, with what the backward needs to use it."""
+class InputByPhase:
+    """The input batch split by stride phase (see above), with the tap offsets
+    and the block size the forward and backward loops use."""
 
     def __init__(self, x, kh, kw, sh, sw, out_h, out_w):
         n, h, w, c = x.shape
@@ -55,9 +58,12 @@ class Phases:
 
 
 def conv_forward(x, w, bias, sh, sw, out_h, out_w, relu):
+    """x: (N, H, W, C), already padded; w: (kh, kw, C, F); bias: (F,) or empty;
+    -> (y: (N, out_h, out_w, F) = max(im2col(x) @ w2 + bias, 0) (no max when not
+    relu), the InputByPhase conv_backward needs)."""
     n = len(x)
     kh, kw, c, f = w.shape
-    phases = Phases(x, kh, kw, sh, sw, out_h, out_w)
+    phases = InputByPhase(x, kh, kw, sh, sw, out_h, out_w)
     weights_t = np.ascontiguousarray(w.reshape(-1, f).T)  # (F, taps)
     bias = bias if bias.size else np.zeros(f, dtype=x.dtype)
     y = np.empty((n, out_h, out_w, f), dtype=x.dtype)
@@ -65,8 +71,8 @@ def conv_forward(x, w, bias, sh, sw, out_h, out_w, relu):
     def piece(start, stop):
         _copy_phases(x[start:stop], sh, sw, phases.rows, phases.length, phases.data[start:stop],
                      True)
-        # one buffer per piece for every block's matrices: a fresh 0.4 MiB array
-        # per image cost as much as the copy into it (the system zero-fills it)
+        # one buffer per piece for every block's matrices: a fresh array per
+        # block cost as much as the copy into it (the system zero-fills it)
         cols, z = phases.buffers(stop - start, (f,))
         for first in range(start, stop, phases.block):
             last = min(first + phases.block, stop)
@@ -81,8 +87,7 @@ def conv_forward(x, w, bias, sh, sw, out_h, out_w, relu):
 
 # In these loops the innermost index runs over 1-D views: numba compiles
 # x[b, r, col, c] in an inner loop to per-element index arithmetic that the
-# compiler cannot vectorise (a 27 x 4032 copy took 29 us with 2-D indexing,
-# 8.5 us through row views).
+# compiler cannot vectorise (about 3x slower, measured).
 @kernel
 def _copy_phases(images, sh, sw, rows, length, phases, into_phases):
     """phases[b, c, pr, pc, r*length + q] <-> images[b, r*sh + pr, q*sw + pc, c]: into
@@ -144,13 +149,14 @@ def _write_outputs(z, bias, relu, length, y):
                     row[ow * f + k] = max(v, 0) if relu else v
 
 
-def conv_backward(saved, w, grad_y, y, sh, sw, relu, with_bias, input_grad):
+def conv_backward(phases, w, grad_y, y, sh, sw, relu, with_bias, input_grad):
+    """The gradients of conv_forward: phases as it returned, w as given to it;
+    grad_y, y: (N, out_h, out_w, F) -> (grad_w like w, grad_bias (F,) or empty,
+    grad_x: (N, H, W, C) padded, or (0, H, W, C) when not input_grad)."""
     # On the calling thread, not split over minicnn's threads: the weight
-    # gradient's products (8 x 27 outputs summed over 4,032 pixels, in the
-    # galaxy model) ran slower from two threads at once than from one (OpenBLAS:
-    # 0.94 -> 1.17 ms for 32 images); the whole backward went from 3.1 to 3.6 ms.
-    # (A training step still runs two halves of the batch at once: data_parallel.py.)
-    phases = saved
+    # gradient's small long products ran slower from two threads at once than
+    # from one (OpenBLAS; RESULTS.md). A training step still runs two halves
+    # of the batch at once (parallel/halves.py).
     kh, kw, c, f = w.shape
     weights = np.ascontiguousarray(w.reshape(-1, f))  # (taps, F)
     x_shape = phases.x_shape

@@ -1,0 +1,98 @@
+"""The naive ops: convolution and max-pooling as plain loops over every output.
+
+The first thing a student writes (cs231n's ``conv_forward_naive``): one output
+at a time, straight from the definition. Slow (Python loops over every image,
+row, column and filter), so for study on small inputs (``minicnn.set_ops("naive")``)
+and as the oracle the textbook ops in reference.py are tested against.
+Same signatures and caches' meaning as reference.py.
+"""
+from collections import namedtuple
+
+import numpy as np
+
+from minicnn import activations
+from minicnn.ops.reference import PoolCache
+from minicnn.ops.windows import output_size, pad_hw, unpad_hw
+
+ConvCache = namedtuple("ConvCache", "x w with_bias strides pads activation z y")
+
+
+def conv2d_forward(x, w, b, strides, pads, activation=None):
+    """y[n, i, j, f] = act(sum over (di, dj, c) of x[n, i*sh + di, j*sw + dj, c] * w[di, dj, c, f] + b[f]),
+    on x padded by pads. x: (N, H, W, C); w: (kh, kw, C, F); b: (F,) or None.
+    Returns y: (N, H', W', F) and the cache conv2d_backward needs."""
+    kh, kw, _, f = w.shape
+    (sh, sw), x = strides, pad_hw(x, pads)
+    n = len(x)
+    out_h, out_w = output_size(x.shape[1], kh, sh), output_size(x.shape[2], kw, sw)
+    z = np.zeros((n, out_h, out_w, f), dtype=x.dtype)
+    for image in range(n):
+        for i in range(out_h):
+            for j in range(out_w):
+                window = x[image, i * sh:i * sh + kh, j * sw:j * sw + kw, :]
+                for k in range(f):
+                    z[image, i, j, k] = np.sum(window * w[:, :, :, k])
+                    if b is not None:
+                        z[image, i, j, k] += b[k]
+    y = activations.forward(activation, z)
+    return y, ConvCache(x, w, b is not None, strides, pads, activation, z, y)
+
+
+def conv2d_backward(grad_y, cache, input_grad=True, from_pre_activation=False):
+    """Each output's gradient, sent back along the products that made it:
+    dw[:, :, :, f] += window * dz,  dx[window] += w[:, :, :, f] * dz,  db[f] += dz."""
+    x, w, with_bias, (sh, sw), pads, activation, z, y = cache
+    kh, kw, _, f = w.shape
+    grad_z = grad_y if from_pre_activation else activations.backward(activation, grad_y, y)
+    grad_x, grad_w = np.zeros_like(x), np.zeros_like(w)
+    grad_b = np.zeros(f, dtype=w.dtype)
+    n, out_h, out_w, _ = grad_z.shape
+    for image in range(n):
+        for i in range(out_h):
+            for j in range(out_w):
+                rows, columns = slice(i * sh, i * sh + kh), slice(j * sw, j * sw + kw)
+                for k in range(f):
+                    g = grad_z[image, i, j, k]
+                    grad_w[:, :, :, k] += x[image, rows, columns, :] * g
+                    grad_x[image, rows, columns, :] += w[:, :, :, k] * g
+                    grad_b[k] += g
+    return (unpad_hw(grad_x, pads) if input_grad else None), grad_w, (grad_b if with_bias else None)
+
+
+def conv2d_pre_activation(cache):
+    """z, the pre-activation of the last conv2d_forward: (N, H', W', F)."""
+    return cache.z
+
+
+def maxpool2d_forward(x, pool_size, strides, pads):
+    """y[n, i, j, c] = the maximum of x's (ph, pw) window at (i*sh, j*sw), channel c,
+    on x padded with -inf. np.argmax picks the first maximum (and the first NaN),
+    the tie rule of every rung. Returns y and the cache (x padded, where each max was)."""
+    (ph, pw), (sh, sw) = pool_size, strides
+    x = pad_hw(x, pads, value=-np.inf)
+    n, _, _, c = x.shape
+    out_h, out_w = output_size(x.shape[1], ph, sh), output_size(x.shape[2], pw, sw)
+    y = np.zeros((n, out_h, out_w, c), dtype=x.dtype)
+    argmax = np.zeros((n, out_h, out_w, c), dtype=np.int32)
+    for image in range(n):
+        for i in range(out_h):
+            for j in range(out_w):
+                for channel in range(c):
+                    window = x[image, i * sh:i * sh + ph, j * sw:j * sw + pw, channel]
+                    argmax[image, i, j, channel] = np.argmax(window)  # i * pw + j, row by row
+                    y[image, i, j, channel] = window.flat[argmax[image, i, j, channel]]
+    return y, PoolCache(x.shape, argmax, pool_size, strides, pads)
+
+
+def maxpool2d_backward(grad_y, cache):
+    """Each window's gradient to the one input that was its maximum (added, where windows overlap)."""
+    padded_shape, argmax, (ph, pw), (sh, sw), pads = cache
+    grad_x = np.zeros(padded_shape, dtype=grad_y.dtype)
+    n, out_h, out_w, c = grad_y.shape
+    for image in range(n):
+        for i in range(out_h):
+            for j in range(out_w):
+                for channel in range(c):
+                    di, dj = divmod(int(argmax[image, i, j, channel]), pw)
+                    grad_x[image, i * sh + di, j * sw + dj, channel] += grad_y[image, i, j, channel]
+    return unpad_hw(grad_x, pads)

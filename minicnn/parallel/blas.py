@@ -1,0 +1,88 @@
+"""OpenBLAS on one thread while minicnn's fast ops run.
+
+OpenBLAS's idle threads spin, waiting for the next product: on a 2-core laptop
+with other programs busy, they fight those programs for the cores, and
+minicnn's own threads (pool.py) already share the work. So the fast ops, and
+the training step fit runs with them, hold OpenBLAS to one thread with
+``one_blas_thread()``; outside them NumPy keeps its own setting.
+
+OpenBLAS's thread count is one number for the whole process, so the guard is
+counted: the first holder (on any thread) saves the setting and sets 1, the
+last one to leave restores it; holders in between change nothing. Code that
+sets OpenBLAS's threads itself while minicnn runs would still race with this.
+
+OpenBLAS is found among the libraries this process loaded (/proc/self/maps)
+and driven through its C functions (openblas_get_num_threads and
+openblas_set_num_threads, with the prefixes NumPy's wheels use). Elsewhere (another
+BLAS, not Linux) the guard does nothing.
+"""
+import contextlib
+import ctypes
+import functools
+import os
+import threading
+
+
+@functools.lru_cache(maxsize=1)
+def _openblas():
+    """(get, set) for the OpenBLAS NumPy loaded, or None (another BLAS, or not Linux)."""
+    import numpy  # noqa: F401  (its BLAS is loaded with it)
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = sorted({line.split()[-1] for line in maps if "openblas" in line.lower()})
+    except OSError:
+        return None
+    for path in paths:
+        if not os.path.exists(path):
+            continue
+        library = ctypes.CDLL(path)
+        for prefix in ("scipy_openblas", "openblas"):
+            for suffix in ("64_", ""):
+                getter, setter = (getattr(library, f"{prefix}_{verb}_num_threads{suffix}", None)
+                                  for verb in ("get", "set"))
+                if getter is not None and setter is not None:
+                    return getter, setter
+    return None
+
+
+_lock = threading.Lock()
+_holders = 0
+_saved = None
+
+
+@contextlib.contextmanager
+def one_blas_thread():
+    """OpenBLAS on one thread inside the block; its setting restored when the
+    last holder (of any thread) leaves."""
+    global _holders, _saved
+    blas = _openblas()
+    if blas is None:
+        yield
+        return
+    get, set_ = blas
+    with _lock:
+        if _holders == 0:
+            _saved = get()
+            set_(ctypes.c_int(1))
+        _holders += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _holders -= 1
+            if _holders == 0:
+                set_(ctypes.c_int(_saved))
+
+
+def blas_threads():
+    """OpenBLAS's thread count now (None where OpenBLAS was not found)."""
+    blas = _openblas()
+    return None if blas is None else blas[0]()
+
+
+def _forget_holders():
+    global _lock, _holders
+    _lock, _holders = threading.Lock(), 0  # a forked child holds nothing, whatever the parent did
+
+
+os.register_at_fork(after_in_child=_forget_holders)

@@ -1,0 +1,107 @@
+"""The training step on two halves of the batch, on two threads when a second core is free.
+
+This wraps the textbook step from outside; ``Sequential.train_step`` itself
+never splits. fit and train_on_batch take this step when the fast ops are on
+(``steps.train_step_for``).
+
+Two cores share a step's work best when each takes half the batch through the
+whole forward and backward: one thread launch per step instead of one per op.
+Each half runs on a replica of the model whose layers share the parameters
+and keep their own caches and gradients. The loss is a mean over the batch,
+so the step's loss and gradients are the halves' weighted by their sizes; the
+update is then the textbook one (``model.apply_gradients``).
+
+When it splits (``split_point``): only models whose layers all treat samples
+independently (``Layer.independent_samples``; a layer that normalises by the
+batch's statistics does not), and only batches large enough to pay for a
+second pass through the layers' Python. The split depends on the model and
+the batch only, never on how many cores are free, so that one thread, two
+threads and a busy machine give the same numbers, bit for bit. A layer that
+draws random numbers per sample (Dropout) draws them for the whole batch
+first (``Layer.draw_randomness``), so each half uses the rows of an unsplit step.
+"""
+import copy
+
+import numpy as np
+
+from minicnn.parallel import memory, pool
+from minicnn.parallel.blas import one_blas_thread
+
+# Split a batch of MIN_BATCH samples or more whose forward pass takes at least
+# MIN_MULTIPLY_ADDS: below that, a second thread and a second pass through the
+# layers' Python cost more than they save (benchmarks/RESULTS.md).
+MIN_BATCH = 16
+MIN_MULTIPLY_ADDS = 10_000_000
+
+
+def split_point(model, n):
+    """The size of the first half of a batch of n samples, or None to compute
+    the batch whole. Depends on the model and n only."""
+    if not all(layer.independent_samples for layer in model.layers):
+        return None
+    work = n * sum(layer.multiply_adds() for layer in model.layers)
+    return n // 2 if n >= MIN_BATCH and work >= MIN_MULTIPLY_ADDS else None
+
+
+def train_step(model, x, y, sample_weight=None):
+    """model.train_step(x, y, sample_weight), computed as two halves of the batch
+    when split_point says so. Returns (loss, probabilities), as train_step."""
+    x = model.prepare_input(x)  # checked whole: errors speak of the user's batch
+    with one_blas_thread():
+        half = split_point(model, len(x))
+        if half is None:
+            return model.train_step(x, y, sample_weight)
+        loss, output = gradients_in_halves(model, x, np.asarray(y), sample_weight, half)
+        model.apply_gradients(loss)
+    return loss, model.probabilities(output)
+
+
+def replica(model):
+    """A shallow copy of the model whose layers share the model's parameters but
+    keep their own caches and gradients (a layer's forward and backward assign
+    those attributes anew), with a loss object of its own."""
+    other = copy.copy(model)
+    other.layers = []
+    for layer in model.layers:
+        copied = copy.copy(layer)
+        copied.grads = {}
+        other.layers.append(copied)
+    other.loss = copy.copy(model.loss)
+    return other
+
+
+def gradients_in_halves(model, x, y, sample_weight, half):
+    """Forward and backward on x[:half] and x[half:], each on its own replica of
+    the model: fills the model's grads with those of the whole batch and returns
+    (loss, output) of the whole batch."""
+    other = replica(model)
+    for layer, copied in zip(model.layers, other.layers):
+        drawn = layer.draw_randomness(len(x))
+        if drawn is not None:
+            layer.randomness, copied.randomness = drawn[:half], drawn[half:]
+    if sample_weight is not None:
+        sample_weight = np.asarray(sample_weight)
+    weights = (None, None) if sample_weight is None else (sample_weight[:half],
+                                                            sample_weight[half:])
+
+    def run(net, rows, weight):
+        def step():
+            output = net.forward(x[rows], training=True)
+            loss = net.loss_value(output, y[rows], weight)
+            net.backward_loss(input_grad=False)
+            return loss, output
+        return step
+    if pool.free_threads() > 1:
+        memory.keep_freed_memory()
+    try:
+        (loss_a, out_a), (loss_b, out_b) = pool.run_together(
+            run(model, slice(None, half), weights[0]), run(other, slice(half, None), weights[1]))
+    finally:  # after an error, no randomness drawn for this batch may reach the next forward
+        for layer in model.layers:
+            layer.randomness = None
+    share = half / len(x)  # the loss is a mean over the batch: weight each half by its size
+    for layer, copied in zip(model.layers, other.layers):
+        a, b = layer.dtype.type(share), layer.dtype.type(1 - share)
+        for key, grad in copied.grads.items():
+            layer.grads[key] = a * layer.grads[key] + b * grad
+    return share * loss_a + (1 - share) * loss_b, np.concatenate([out_a, out_b])

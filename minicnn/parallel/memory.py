@@ -1,0 +1,43 @@
+"""glibc's malloc told to keep freed blocks for reuse: the one process-wide setting minicnn makes.
+
+Why: when a second thread allocates, glibc gives it an arena of its own, which it
+trims eagerly, and it returns large freed blocks to the system at once; the
+next training step asks for them again and the system zero-fills every page
+anew. On two threads the MNIST step took ~1,900 page faults and 13.4 ms, against
+9.6 ms with freed blocks of up to 32 MiB kept (benchmarks/RESULTS.md).
+
+What: ``mallopt(M_MMAP_THRESHOLD, 32 MiB)`` and ``mallopt(M_TRIM_THRESHOLD, 64 MiB)``.
+It is process-wide and cannot be undone: every library in the process (in a
+Jupyter kernel, everything the kernel runs) then keeps freed blocks of up to
+32 MiB, so the process keeps up to its peak memory. minicnn applies it only
+when a training step first runs on two threads, and says so once on stderr.
+``MINICNN_MALLOC=system`` in the environment leaves malloc alone.
+"""
+import ctypes
+import os
+import sys
+
+_applied = []
+
+
+def keep_freed_memory():
+    """Apply the setting above, once per process (not with MINICNN_MALLOC=system, not
+    where the C library is not glibc); returns whether it is in effect."""
+    if _applied:
+        return _applied[0]
+    if os.environ.get("MINICNN_MALLOC") == "system":
+        _applied.append(False)
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's malloc.h
+        ok = libc.mallopt(m_mmap_threshold, 32 << 20) == 1
+        ok = libc.mallopt(m_trim_threshold, 64 << 20) == 1 and ok
+    except (OSError, AttributeError):  # not glibc: nothing to tune
+        ok = False
+    _applied.append(ok)
+    if ok:
+        print("minicnn: two threads share this training; glibc's malloc now keeps freed blocks "
+              "of up to 32 MiB for reuse, for the whole process (MINICNN_MALLOC=system to "
+              "leave malloc alone)", file=sys.stderr)
+    return ok
