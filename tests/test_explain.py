@@ -75,3 +75,18 @@ def test_errors_and_plots(rng):
                 plots.plot_grad_cam(model, x, [0, 1, 2, 0], ["a", "b", "c"])):
         assert sum(1 for ax in fig.axes if ax.images) == 4
         assert any("true a" in ax.get_title() for ax in fig.axes)
+
+
+def test_saliency_is_computed_in_inference_mode(rng):
+    """With Dropout in the model, a saliency map computed in training mode would
+    change from call to call and differ from the inference gradient."""
+    from minicnn.layers import Dropout
+    minicnn.set_seed(6)
+    model = Sequential([Conv2D(3, 3, activation="tanh"), Dropout(0.5), Flatten(),
+                        Dense(3, activation="softmax")])
+    model.build((6, 6, 1), np.float64)
+    x = rng.standard_normal((2, 6, 6, 1))
+    first, second = explain.saliency(model, x, 1), explain.saliency(model, x, 1)
+    np.testing.assert_array_equal(first, second)
+    numeric = numerical_gradient(lambda: float(scores(model, x)[:, 1].sum()), x)
+    assert rel_error(first, numeric) < 1e-6

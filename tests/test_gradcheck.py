@@ -116,3 +116,13 @@ def test_float32_gradcheck_is_much_worse_than_float64(rng):
     error32 = rel_error(analytic, numeric)
     error64 = check_layer(Conv2D(3, 3, seed=0), (6, 6, 2), x=x64, verbose=False)["x"]
     assert error32 > 1e-5 > TOLERANCE > error64
+
+
+def test_rel_error_known_answers():
+    """cs231n's |a - n| / max(|a| + |n|, 1e-8), worked by hand: the floor only
+    guards against 0 / 0; small gradients are still compared relatively."""
+    assert rel_error([1e-3], [2e-3]) == pytest.approx(1 / 3)
+    assert rel_error([1e-9], [2e-9]) == pytest.approx(1e-9 / 1e-8)  # below the floor
+    assert rel_error([3.0, -1.0], [3.0, -1.0]) == 0
+    assert rel_error([0.0], [0.0]) == 0
+    assert rel_error([1.0, 2.0], [1.0, 2.2]) == pytest.approx(0.2 / 4.2)

@@ -77,3 +77,20 @@ def test_interrupts_are_held_until_the_step_is_written(sigint_raises):
             written.append("after the signal")  # still runs: the block is whole
     assert written == ["after the signal"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_sgd_weight_decay_shrinks_the_weights_as_keras_does():
+    """Keras 3: p <- p - lr * weight_decay * p, then the gradient step. Worked by
+    hand: p = 1, g = 0.5, lr = 0.1, weight_decay = 0.2 -> 1 - 0.02 - 0.05 = 0.93
+    (a flipped sign would give 0.97)."""
+    optimizer = SGD(learning_rate=0.1, weight_decay=0.2)
+    param, grad = np.array([1.0, -2.0]), np.array([0.5, 0.0])
+    optimizer.apply_gradients([("w", param, grad)])
+    np.testing.assert_allclose(param, [0.93, -2.0 + 0.04], rtol=1e-12)
+    momentum = SGD(learning_rate=0.1, momentum=0.5, weight_decay=0.2)
+    param = np.array([1.0])
+    momentum.apply_gradients([("w", param, np.array([0.5]))])
+    momentum.apply_gradients([("w", param, np.array([0.5]))])
+    # step 1: 1 - 0.02 = 0.98, v = -0.05 -> 0.93; step 2: 0.93 - 0.0186 = 0.9114,
+    # v = 0.5 * -0.05 - 0.05 = -0.075 -> 0.8364
+    np.testing.assert_allclose(param, [0.8364], rtol=1e-12)

@@ -3,8 +3,7 @@
 Why: when a second thread allocates, glibc gives it an arena of its own, which it
 trims eagerly, and it returns large freed blocks to the system at once; the
 next training step asks for them again and the system zero-fills every page
-anew. On two threads the MNIST step took ~1,900 page faults and 13.4 ms, against
-9.6 ms with freed blocks of up to 32 MiB kept (benchmarks/RESULTS.md).
+anew, thousands of page faults per step (benchmarks/RESULTS.md has the figures).
 
 What: ``mallopt(M_MMAP_THRESHOLD, 32 MiB)`` and ``mallopt(M_TRIM_THRESHOLD, 64 MiB)``.
 It is process-wide and cannot be undone: every library in the process (in a

@@ -4,8 +4,8 @@
 
 Why not the pools numba and NumPy bring: OpenBLAS's idle threads spin and fight
 other programs for the cores (blas.py); numba's fork-safe "workqueue" pool took
-~150 us to start each parallel loop, and its OpenMP pool spins too and breaks in
-a forked child (measurements in benchmarks/RESULTS.md).
+longer to start a parallel loop than a small kernel takes, and its OpenMP pool
+spins too and breaks in a forked child (measurements in benchmarks/RESULTS.md).
 
 So minicnn splits its own work, two ways, on this module's threads (which
 sleep when idle): ``run_together`` runs the two halves of a training step
@@ -100,11 +100,11 @@ def _get_pool():
 # -- cores other programs leave free --------------------------------------------
 # A parallel loop waits for its slowest piece. When other programs keep the
 # cores busy, a piece handed to a second thread waits for a core of its own,
-# and the step takes longer than on one thread (measured: the galaxy step with
-# two busy programs on 2 cores). So parallel_for uses only the cores nobody
+# and the step takes longer than on one thread (RESULTS.md: the galaxy step
+# with two busy programs on 2 cores). So parallel_for uses only the cores nobody
 # else is running on: /proc/loadavg's fourth field counts the threads that
 # are running or ready to run on the whole machine right now. It is read at
-# most every LOAD_SAMPLE_SECONDS (a read costs ~10 us).
+# most every LOAD_SAMPLE_SECONDS: reading it costs more than a small kernel.
 LOAD_SAMPLE_SECONDS = 0.02
 _load = {"when": -1.0, "others": 0}
 
@@ -132,7 +132,7 @@ def free_threads():
 
 
 # Inside run_together's two halves, parallel_for runs its loop whole on the
-# calling thread: nothing nests (and splitting a half further cost 20% here).
+# calling thread: nothing nests (splitting a half further was slower: RESULTS.md).
 _local = threading.local()
 
 

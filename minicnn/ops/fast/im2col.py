@@ -59,6 +59,8 @@ def col2im(cols, x_shape, kh, kw, sh, sw, out_h, out_w):
 
 @kernel
 def _im2col_channels_inner(x, kh, kw, sh, sw, out_h, out_w, out):
+    """reference.im2col, channels innermost: x (n, H, W, C) padded -> out, a flat
+    (n, out_h * out_w * kh * kw * C) view of the rows for these n images."""
     n, _, _, c = x.shape
     cols = out.reshape(n, out_h, out_w, kh, kw, c)
     for b in range(n):
@@ -72,6 +74,8 @@ def _im2col_channels_inner(x, kh, kw, sh, sw, out_h, out_w, out):
 
 @kernel
 def _im2col_row_runs(x, kh, kw, sh, sw, out_h, out_w, out):
+    """reference.im2col, a window row (kw * C contiguous values) at a time: as
+    _im2col_channels_inner, for few channels."""
     n, h, w, c = x.shape
     span = kw * c
     rows = x.reshape(n, h, w * c)
@@ -89,6 +93,8 @@ def _im2col_row_runs(x, kh, kw, sh, sw, out_h, out_w, out):
 
 @kernel
 def _col2im_channels_inner(cols, kh, kw, sh, sw, out_h, out_w, x):
+    """reference.col2im, channels innermost: cols (n, out_h * out_w * kh * kw * C)
+    -> x (n, H, W, C), zeroed first, windows added where they overlap."""
     n, _, _, c = x.shape
     windows = cols.reshape(n, out_h, out_w, kh, kw, c)
     x[:] = 0
@@ -103,6 +109,7 @@ def _col2im_channels_inner(cols, kh, kw, sh, sw, out_h, out_w, x):
 
 @kernel
 def _col2im_row_runs(cols, kh, kw, sh, sw, out_h, out_w, out):
+    """reference.col2im, a window row at a time: as _col2im_channels_inner, for few channels."""
     n, h, w, c = out.shape
     span = kw * c
     windows = cols.reshape(n * out_h * out_w, kh, span)
@@ -129,6 +136,7 @@ def bias_relu(z, bias, relu):
 
 @kernel
 def _bias_relu(z, bias, relu):
+    """In place: z (M, F) += bias (F,) (none when empty), then max(z, 0) when relu."""
     m, f = z.shape
     with_bias = bias.size > 0
     for r in range(m):
@@ -154,6 +162,8 @@ def relu_bias_backward(grad_y, y, relu, with_bias):
 
 @kernel
 def _relu_backward(grad_y, y, relu, grad_z):
+    """grad_z (M, F) = grad_y where y > 0 (all of it when not relu); returns the
+    float64 sums of grad_z over the rows (F,), the bias gradient."""
     m, f = grad_y.shape
     total = np.zeros(f, dtype=np.float64)
     for r in range(m):

@@ -87,7 +87,7 @@ def conv_forward(x, w, bias, sh, sw, out_h, out_w, relu):
 
 # In these loops the innermost index runs over 1-D views: numba compiles
 # x[b, r, col, c] in an inner loop to per-element index arithmetic that the
-# compiler cannot vectorise (about 3x slower, measured).
+# compiler cannot vectorise (several times slower: RESULTS.md).
 @kernel
 def _copy_phases(images, sh, sw, rows, length, phases, into_phases):
     """phases[b, c, pr, pc, r*length + q] <-> images[b, r*sh + pr, q*sw + pc, c]: into

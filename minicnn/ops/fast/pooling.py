@@ -36,6 +36,9 @@ def maxpool_forward(x, ph, pw, sh, sw, out_h, out_w):
 
 @kernel
 def _maxpool_channels_inner(x, ph, pw, sh, sw, nans, y, argmax):
+    """Window maxima, channels innermost: x (n, H, W, C) padded -> y, argmax
+    (n, out_h, out_w, C), written in place. With nans=False NaN is not looked
+    for; returns whether one was met (then run again with nans=True)."""
     n, out_h, out_w, c = y.shape
     best = np.empty(c, dtype=x.dtype)
     where = np.empty(c, dtype=np.int32)
@@ -65,6 +68,7 @@ def _maxpool_channels_inner(x, ph, pw, sh, sw, nans, y, argmax):
 
 @kernel
 def _maxpool_window_inner(x, ph, pw, sh, sw, nans, y, argmax):
+    """As _maxpool_channels_inner, one channel's window at a time (for few channels)."""
     n, out_h, out_w, c = y.shape
     met_nan = False
     for b in range(n):
@@ -99,12 +103,15 @@ def maxpool_backward(grad_y, argmax, x_shape, ph, pw, sh, sw):
 
 @kernel
 def _maxpool_backward(grad_y, argmax, ph, pw, sh, sw, grad_x):
+    """grad_y, argmax (n, out_h, out_w, C) -> grad_x (n, H, W, C), every element
+    written: each window's gradient at its maximum, summed where windows overlap."""
     n, _, _, c = grad_x.shape
     _, out_h, out_w, _ = grad_y.shape
     # When windows tile the input (stride = pool size) each input lies in at
     # most one window: write every covered position once, instead of zeroing
     # the whole image and then adding. That pays off when the channel loop is
-    # long enough to vectorise (8+ channels, as in maxpool_forward).
+    # long enough to vectorise (8+ channels, as in maxpool_forward); the rows
+    # and columns no window reached are zeroed after.
     tiled = sh == ph and sw == pw and c >= 8
     for b in range(n):
         if tiled:
