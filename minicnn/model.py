@@ -20,6 +20,9 @@ layer ends in it, the loss takes that layer's ``pre_activation()`` (the
 logits) and hands its gradient, (p - onehot) / N, to the layer's
 ``backward_from_pre_activation``. No p(1 - p) chain, no overflow.
 """
+import contextlib
+import threading
+
 import numpy as np
 
 from minicnn import batches, losses, metrics as metrics_module, optimizers, parallel, saving
@@ -41,6 +44,7 @@ class Sequential(ChainEnds):
         self.metadata = {}  # saved with the model: e.g. class names and preprocessing
         self.history = None  # the History of the last fit
         self.class_weight = None
+        self._training_lock = threading.RLock()
         for layer in layers or []:
             self.add(layer)
         if input_shape is not None:
@@ -218,7 +222,8 @@ class Sequential(ChainEnds):
         self._require_compiled("train_on_batch")
         if class_weight is not None:
             sample_weight = losses.class_weight_to_sample_weights(y, class_weight)
-        return parallel.train_step_for(self)(x, y, sample_weight)[0]
+        with self._training("train_on_batch"):
+            return parallel.train_step_for(self)(x, y, sample_weight)[0]
 
     def test_on_batch(self, x, y, sample_weight=None):
         """The loss on a batch, in inference mode (no dropout, no update)."""
@@ -251,19 +256,20 @@ class Sequential(ChainEnds):
                                       for c in (callbacks or [])]
         self.stop_training = False
         train_step = parallel.train_step_for(self)  # train_step, or it on two halves
-        for callback in callbacks:
-            callback.set_model(self)
-            callback.on_train_begin()
-        try:
-            for epoch in range(initial_epoch, epochs):
-                if verbose:
-                    print(f"Epoch {epoch + 1}/{epochs}")
-                self._fit_epoch(epoch, train, validation, train_step, callbacks, verbose)
-                if self.stop_training:
-                    break
-        finally:  # also after an error or Ctrl-C: callbacks close their files
+        with self._training("fit"):
             for callback in callbacks:
-                callback.on_train_end()
+                callback.set_model(self)
+                callback.on_train_begin()
+            try:
+                for epoch in range(initial_epoch, epochs):
+                    if verbose:
+                        print(f"Epoch {epoch + 1}/{epochs}")
+                    self._fit_epoch(epoch, train, validation, train_step, callbacks, verbose)
+                    if self.stop_training:
+                        break
+            finally:  # also after an error or Ctrl-C: callbacks close their files
+                for callback in callbacks:
+                    callback.on_train_end()
         return self.history
 
     def _fit_epoch(self, epoch, train, validation, train_step, callbacks, verbose):
@@ -344,19 +350,20 @@ class Sequential(ChainEnds):
 
     # -- weights and files (saving.py does the work; models.load_model reads) ---
     def get_weights(self):
-        """Copies of every parameter, layer by layer."""
-        return [param.copy() for _, param, _ in self.parameters()]
+        """Copies of every layer's arrays (parameters, then state), layer by layer."""
+        return [array.copy() for layer in self.layers for array in layer.arrays().values()]
 
     def set_weights(self, weights):
-        params = [param for _, param, _ in self.parameters()]
-        if len(weights) != len(params):
-            raise ValueError(f"set_weights: the model has {len(params)} arrays, got {len(weights)}")
-        for param, value in zip(params, weights):
-            if param.shape != np.shape(value):
-                raise ValueError(f"set_weights: expected an array of shape {param.shape}, "
-                                 f"got {np.shape(value)}")
-        for param, value in zip(params, weights):
-            param[...] = value
+        arrays = [array for layer in self.layers for array in layer.arrays().values()]
+        if len(weights) != len(arrays):
+            raise ValueError(f"{self.name}.set_weights: the model has {len(arrays)} arrays, "
+                             f"got {len(weights)}")
+        for array, value in zip(arrays, weights):
+            if array.shape != np.shape(value):
+                raise ValueError(f"{self.name}.set_weights: expected an array of shape "
+                                 f"{array.shape}, got {np.shape(value)}")
+        for array, value in zip(arrays, weights):
+            array[...] = value
 
     def save(self, path, include_optimizer=True):
         """Write the architecture (JSON, with ``self.metadata``), the weights and
@@ -375,6 +382,18 @@ class Sequential(ChainEnds):
         every array must match a parameter by name and shape."""
         self._require_built("load_weights")
         saving.load_weights(self, path)
+
+    @contextlib.contextmanager
+    def _training(self, verb):
+        """One thread at a time trains a model: its layers hold one cache for one batch."""
+        if not self._training_lock.acquire(blocking=False):
+            raise RuntimeError(f"{self.name}.{verb}: the model is being trained in another "
+                               f"thread; its layers hold one batch's caches, so train it from "
+                               f"one thread at a time (or train a clone_model of it in each)")
+        try:
+            yield
+        finally:
+            self._training_lock.release()
 
     def _require_built(self, verb):
         if not self.built:

@@ -2,7 +2,7 @@
 
 A file holds an array "architecture" (JSON text: format, input shape, dtype,
 each layer's class and constructor arguments, and ``model.metadata``) and one
-array per parameter, named "layer.key" as ``Sequential.parameters`` names it.
+array per layer array (parameters and state, ``Layer.arrays``), named "layer.key".
 Files are read with ``allow_pickle=False``: loading a model runs no code.
 
 This module knows layers and files, not the model classes: Sequential.save
@@ -16,14 +16,15 @@ import zipfile
 
 import numpy as np
 
-from minicnn.layers import (Activation, AveragePooling2D, Conv2D, Dense, Dropout, Flatten,
-                            GlobalAveragePooling2D, MaxPooling2D, ReLU)
+from minicnn import layers as layer_module
 from minicnn import metrics
+from minicnn.layers import Layer
 
-LAYER_CLASSES = {cls.__name__: cls for cls in
-                 (Conv2D, Dense, Dropout, Flatten, MaxPooling2D, ReLU, Activation,
-                  AveragePooling2D, GlobalAveragePooling2D)}
-LAYER_CLASSES["MaxPool2D"] = MaxPooling2D  # the class's name in files of minicnn 0.1
+# Every layer minicnn.layers exports, by class name (a file names its layers' classes);
+# "MaxPool2D" is also the class's name in files of minicnn 0.1.
+LAYER_CLASSES = {cls.__name__: cls for cls in vars(layer_module).values()
+                 if isinstance(cls, type) and issubclass(cls, Layer) and cls is not Layer}
+LAYER_CLASSES["MaxPool2D"] = layer_module.MaxPooling2D
 METRIC_CLASSES = {cls.__name__: cls for cls in
                   (metrics.Accuracy, metrics.CategoricalAccuracy, metrics.SparseCategoricalAccuracy,
                    metrics.BinaryAccuracy, metrics.AUC, metrics.Precision, metrics.Recall)}
@@ -53,12 +54,12 @@ def architecture(model, include_optimizer=False):
 
 
 def expected_weights(layers, input_shape):
-    """{"layer.key": shape} of every parameter of unbuilt ``layers`` on a per-sample
-    input shape, computed from the architecture alone (nothing allocated)."""
+    """{"layer.key": shape} of every array (parameters and state) of unbuilt ``layers``
+    on a per-sample input shape, from the architecture alone (nothing allocated)."""
     expected, shape = {}, tuple(input_shape)
     for layer in layers:
-        for key, param_shape in layer.param_shapes(shape).items():
-            expected[f"{layer.name}.{key}"] = tuple(param_shape)
+        for key, array_shape in {**layer.param_shapes(shape), **layer.state_shapes(shape)}.items():
+            expected[f"{layer.name}.{key}"] = tuple(array_shape)
         shape = tuple(layer.compute_output_shape(shape))
     return expected
 
@@ -109,12 +110,14 @@ def check_weights(arrays, expected, source):
 
 
 def weight_arrays(model):
-    return {name: param for name, param, _ in model.parameters()}
+    """{"layer.key": array} of every layer's arrays (parameters and state)."""
+    return {f"{layer.name}.{key}": array for layer in model.layers
+            for key, array in layer.arrays().items()}
 
 
 def set_weight_arrays(model, arrays, source):
-    """Copy arrays {"layer.key": array} into the model's parameters; every
-    name and shape must match (checked before anything is copied)."""
+    """Copy arrays {"layer.key": array} into the model's layers; every name and
+    shape must match (checked before anything is copied)."""
     expected = weight_arrays(model)
     check_weights(arrays, {name: param.shape for name, param in expected.items()}, source)
     for name, param in expected.items():

@@ -87,11 +87,11 @@ def test_csv_logger_writes_a_line_per_epoch(rng, tmp_path):
 
 def test_the_progress_bar_writes_a_line_every_interval_outside_a_terminal(monkeypatch):
     import io
-    from minicnn import callbacks
+    from minicnn.callbacks import progress
     clock = iter([0.0, 1.0, 11.0, 12.0, 25.0, 30.0])
-    monkeypatch.setattr(callbacks.time, "perf_counter", lambda: next(clock))
+    monkeypatch.setattr(progress.time, "perf_counter", lambda: next(clock))
     stream = io.StringIO()
-    bar = callbacks.ProgressBar(100, stream=stream, interval=10)  # created at t = 0
+    bar = progress.ProgressBar(100, stream=stream, interval=10)  # created at t = 0
     bar.update(1, {"loss": 1.0})            # t = 1: too soon
     bar.update(50, {"loss": 0.5})           # t = 11: a line
     bar.update(60, {"loss": 0.4})           # t = 12: too soon

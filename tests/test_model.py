@@ -282,3 +282,32 @@ def test_binary_crossentropy_fused_with_sigmoid(rng, ops_mode):
     logs = model.evaluate(x, y, return_dict=True)
     assert set(logs) == {"loss", "accuracy", "auc"}
     assert logs["accuracy"] == pytest.approx(np.mean((p > 0.5) == y))
+
+
+def test_one_model_trains_in_one_thread_at_a_time():
+    """fit in one thread and train_on_batch in another would share the layers'
+    caches: the second is refused with a clear error, and works once fit is done."""
+    import threading
+    from minicnn.callbacks import Callback
+    model = Sequential([Flatten(), Dense(2, activation="softmax")], input_shape=(3, 3, 1))
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    x, y = np.zeros((8, 3, 3, 1), np.float32), np.zeros(8, int)
+    inside, release = threading.Event(), threading.Event()
+
+    class Wait(Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            inside.set()
+            release.wait(10)
+    worker = threading.Thread(target=lambda: model.fit(x, y, batch_size=8, verbose=0,
+                                                       callbacks=[Wait()]))
+    worker.start()
+    try:
+        assert inside.wait(10)
+        with pytest.raises(RuntimeError, match="being trained in another thread"):
+            model.train_on_batch(x, y)
+        with pytest.raises(RuntimeError, match="fit: the model is being trained"):
+            model.fit(x, y, verbose=0)
+    finally:
+        release.set()
+        worker.join()
+    model.train_on_batch(x, y)

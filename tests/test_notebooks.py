@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-FOLDER = os.path.join(os.path.dirname(__file__), "..", "minicnn", "notebooks")
+FOLDER = os.path.join(os.path.dirname(__file__), "..", "notebooks")
 NOTEBOOKS = sorted(glob.glob(os.path.join(FOLDER, "*.ipynb")))
 # pictures (image/png outputs) each notebook must show
 IMAGES = {"01-images-as-arrays": 4, "02-convolution-by-hand": 1, "03-pooling-and-relu": 0,

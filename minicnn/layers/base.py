@@ -44,6 +44,7 @@ class Layer:
     def __init__(self, name=None, input_shape=None):
         self.name = name or _snake_case(type(self).__name__)
         self.params, self.grads = {}, {}
+        self.state = {}  # arrays kept across batches but not trained: running statistics
         self.input_shape = self.output_shape = None
         self.dtype = None
         # Keras 2's style, Conv2D(..., input_shape=(h, w, c)) on a model's first
@@ -66,6 +67,7 @@ class Layer:
         self.input_shape, self.dtype = input_shape, dtype
         self.params = {k: v.astype(dtype) for k, v in self.init_params(input_shape).items()}
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.state = {k: v.astype(dtype) for k, v in self.init_state(input_shape).items()}
         return self.output_shape
 
     # -- what every layer provides --------------------------------------------
@@ -90,6 +92,37 @@ class Layer:
     def init_params(self, input_shape):
         """{key: initial array}, of the shapes param_shapes gives."""
         return {}
+
+    def state_shapes(self, input_shape):
+        """{key: shape} of the state (arrays kept but not trained, such as running
+        statistics) for a per-sample input shape; allocates nothing."""
+        return {}
+
+    def init_state(self, input_shape):
+        """{key: initial array}, of the shapes state_shapes gives."""
+        return {}
+
+    def arrays(self):
+        """Everything the layer keeps across batches, {key: array}: its parameters,
+        then its state. A model file holds these; get_weights lists them in this order."""
+        return {**self.params, **self.state}
+
+    def get_weights(self):
+        """Copies of the layer's arrays (parameters, then state), as Keras lists them."""
+        return [array.copy() for array in self.arrays().values()]
+
+    def set_weights(self, weights):
+        """Set the layer's arrays from a list in get_weights's order and shapes."""
+        arrays = list(self.arrays().items())
+        if len(weights) != len(arrays):
+            raise ValueError(f"{self.name}.set_weights: the layer has {len(arrays)} arrays "
+                             f"({', '.join(key for key, _ in arrays) or 'none'}), got {len(weights)}")
+        for (key, array), value in zip(arrays, weights):
+            if array.shape != np.shape(value):
+                raise ValueError(f"{self.name}.set_weights: {key} has shape {array.shape}, "
+                                 f"got an array of shape {np.shape(value)}")
+        for (_, array), value in zip(arrays, weights):
+            array[...] = value
 
     def get_config(self):
         """The constructor arguments, for saving a model's architecture."""
