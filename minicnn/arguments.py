@@ -3,6 +3,8 @@
 Every error names its owner (a layer, ``flow_from_directory``, ...), the
 argument and the value, and lists what was allowed.
 """
+import re
+
 import numpy as np
 
 
@@ -37,3 +39,46 @@ def by_name(kind, value, table):
     if value.lower() not in table:
         raise ValueError(f"unknown {kind} {value!r}; expected one of {sorted(table)}")
     return table[value.lower()]()
+
+
+def check_pair(owner, arg, value):
+    """A pair (height, width) of positive ints, given as a tuple or list; a single
+    int is refused (Keras's target_size is always a pair)."""
+    if (isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2
+            or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0
+                       for v in value)):
+        raise ValueError(f"{owner}: {arg} must be a pair (height, width) of positive ints, "
+                         f"e.g. (256, 256); got {value!r}")
+    return int(value[0]), int(value[1])
+
+
+def check_number(owner, arg, value, low=None, high=None, low_open=False, high_open=False):
+    """A real number (int or float, not a bool or a string), finite, within the
+    bounds given; returned as a float. ``low_open``: the bound itself is excluded."""
+    if (isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer,
+                                                                         np.floating))
+            or not np.isfinite(value)):
+        raise ValueError(f"{owner}: {arg} must be a finite number, got {value!r}"
+                         + (" (a string: write the number without quotes)"
+                            if isinstance(value, str) else ""))
+    if ((low is not None and (value < low or (low_open and value == low)))
+            or (high is not None and (value > high or (high_open and value == high)))):
+        interval = (("(" if low_open else "[") + ("-inf" if low is None else f"{low}") + ", "
+                    + ("inf" if high is None else f"{high}") + (")" if high_open else "]"))
+        raise ValueError(f"{owner}: {arg} must be in {interval}, got {value!r}")
+    return float(value)
+
+
+# A layer's name becomes part of file names (the members of a model file,
+# "name.W.npy"): letters, digits, "_", "-" and "." only, not starting with "."
+# (so no "../x", no "a/b", no "optimizer:x"), at most 200 characters.
+LAYER_NAME = re.compile(r"[^\W][\w.\-]{0,199}")
+
+
+def check_layer_name(name, owner=None):
+    """``name`` if it can name a layer in a model file; else a ValueError saying why."""
+    if not isinstance(name, str) or not LAYER_NAME.fullmatch(name) or ".." in name:
+        raise ValueError(f"{owner or 'layer'}: name {name!r} cannot name a layer: use letters, "
+                         f"digits, '_', '-' and '.' (not first, no '..'), at most 200 "
+                         f"characters, e.g. 'conv_1'")
+    return name

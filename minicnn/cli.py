@@ -11,11 +11,50 @@ import numpy as np
 PROJECT_HELP = {
     "xray": ("Train the chest X-ray classifier (256x256 grayscale).",
              "folder with train/ and test/, one subfolder per class (flow_from_directory "
-             "layout); default: the small covid sample bundled with minicnn"),
+             "layout), such as the Covid-19 or the pneumonia X-rays (the README says where to "
+             "get them); default: the small covid sample bundled with minicnn"),
     "galaxy": ("Train the galaxy classifier (128x128 RGB, Galaxy Zoo).",
                "a galaxydata.npz (images and one-hot labels; split 80/20 stratified by the seed) "
-               "or a folder with train/ and test/ class folders, e.g. shared/data/galaxy-zoo1"),
+               "or a folder with train/ and test/ class folders, such as the Galaxy Zoo 1 "
+               "images (the README says where to get them); required"),
 }
+INSTALL_JUPYTER = "pip install jupyterlab ipykernel"
+
+
+def training_options():
+    """The options of ``minicnn train PROJECT``, shared by every project."""
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("--epochs", type=int, default=10, help="passes over the training set (default 10)")
+    options.add_argument("--batch-size", type=int, default=32, help="images per step (default 32)")
+    options.add_argument("--lr", type=float, default=1e-3, help="learning rate (default 0.001)")
+    options.add_argument("--optimizer", choices=("adam", "sgd"), default="adam",
+                         help="adam (default) or sgd (momentum 0.9, Nesterov)")
+    options.add_argument("--seed", type=int, default=0,
+                         help="seed for weights, shuffling, augmentation and splits (default 0)")
+    options.add_argument("--validation-split", type=float, default=0.2,
+                         help="fraction of the training images held out for validation curves "
+                              "(default 0.2; 0 for none)")
+    options.add_argument("--out", metavar="DIR",
+                         help="where to write the report (default runs/PROJECT)")
+    options.add_argument("--quiet", action="store_true", help="no progress bars")
+    options.add_argument("--image-size", type=int, nargs="+", metavar="N",
+                         help="resize images to N (square) or H W; default: the lesson's "
+                              "(xray 256, galaxy 128); at most 2048")
+    options.add_argument("--class-weight", metavar="W",
+                         help="'balanced' (each class weighs n_samples / (n_classes * its count), "
+                              "as scikit-learn), 'sqrt-balanced' (the square roots of those: "
+                              "softer), or weights by class name (as the data's folders are "
+                              "named) or index: 'Covid=3,Normal=1', '{\"Covid\": 3}' or "
+                              "'{\"0\": 3}' (classes not listed weigh 1); default none")
+    options.add_argument("--early-stopping", type=int, metavar="PATIENCE",
+                         help="stop when the validation loss has not improved for PATIENCE "
+                              "epochs, and keep the best epoch's weights")
+    options.add_argument("--resume", action="store_true",
+                         help="continue the interrupted run in --out from its last checkpoint "
+                              "(same settings; --epochs is the total)")
+    options.add_argument("--threads", type=int, metavar="N",
+                         help="threads for the fast ops (default: one per core)")
+    return options
 
 
 def build_parser():
@@ -24,40 +63,27 @@ def build_parser():
         prog="minicnn", description="Train and use small CNNs written from scratch in NumPy and numba.")
     parser.add_argument("--version", action="version", version=f"minicnn {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    train = commands.add_parser("train", help="train a project's model and write its report",
-                                description="Train a project's model, evaluate it on the test "
-                                            "set, and write plots, the model and metrics.json.")
+    options = training_options()
+    listing = argparse.ArgumentParser(prog="minicnn train PROJECT", parents=[options],
+                                      add_help=False).format_help()
+    listing = listing[listing.index("options:"):].replace(
+        "options:", "options (after the project's name):\n  --data PATH           the data: "
+                    "xray, a folder with train/ and test/ class\n                        "
+                    "folders (default: the bundled sample); galaxy, a\n                        "
+                    "galaxydata.npz or such a folder (required)", 1)
+    train = commands.add_parser(
+        "train", help="train a project's model and write its report",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Train a project's model, evaluate it on the test set, and write plots, "
+                    "the model and metrics.json.\n\nexamples:\n"
+                    "  minicnn train xray                       the bundled X-ray sample\n"
+                    "  minicnn train xray --data Covid19-dataset --epochs 40\n"
+                    "  minicnn train galaxy --data galaxy-zoo1 --class-weight sqrt-balanced",
+        epilog=listing)
     projects = train.add_subparsers(dest="project", required=True, metavar="PROJECT")
     for name, (summary, data_help) in PROJECT_HELP.items():
-        p = projects.add_parser(name, help=summary, description=summary)
+        p = projects.add_parser(name, help=summary, description=summary, parents=[options])
         p.add_argument("--data", metavar="PATH", help=data_help)
-        p.add_argument("--epochs", type=int, default=10, help="passes over the training set (default 10)")
-        p.add_argument("--batch-size", type=int, default=32, help="images per step (default 32)")
-        p.add_argument("--lr", type=float, default=1e-3, help="learning rate (default 0.001)")
-        p.add_argument("--optimizer", choices=("adam", "sgd"), default="adam",
-                       help="adam (default) or sgd (momentum 0.9, Nesterov)")
-        p.add_argument("--seed", type=int, default=0,
-                       help="seed for weights, shuffling, augmentation and splits (default 0)")
-        p.add_argument("--validation-split", type=float, default=0.2,
-                       help="fraction of the training images held out for validation curves "
-                            "(default 0.2; 0 for none)")
-        p.add_argument("--out", metavar="DIR",
-                       help=f"where to write the report (default runs/{name})")
-        p.add_argument("--quiet", action="store_true", help="no progress bars")
-        p.add_argument("--image-size", type=int, nargs="+", metavar="N",
-                       help="resize images to N (square) or H W; default: the lesson's")
-        p.add_argument("--class-weight", metavar="W",
-                       help="'balanced' (each class weighs n_samples / (n_classes * its count), as "
-                            "scikit-learn), 'sqrt-balanced' (the square roots of those: softer), "
-                            "or a JSON object {\"class index\": weight}; default none")
-        p.add_argument("--early-stopping", type=int, metavar="PATIENCE",
-                       help="stop when the validation loss has not improved for PATIENCE epochs, "
-                            "and keep the best epoch's weights")
-        p.add_argument("--resume", action="store_true",
-                       help="continue the interrupted run in --out from its last checkpoint "
-                            "(same settings; --epochs is the total)")
-        p.add_argument("--threads", type=int, metavar="N",
-                       help="threads for the fast ops (default: one per core)")
     predict = commands.add_parser("predict", help="print class probabilities for images",
                                   description="Print each image's class probabilities under a "
                                               "model saved by 'minicnn train'. Images of another "
@@ -68,18 +94,60 @@ def build_parser():
     notebooks = commands.add_parser("notebooks", help="copy the notebooks into a folder",
                                     description="Copy minicnn's notebooks (the internals, one "
                                                 "idea each) into DIR, to open with Jupyter: "
-                                                "pip install 'minicnn[notebooks]'; jupyter lab DIR")
+                                                f"{INSTALL_JUPYTER}; jupyter lab DIR")
     notebooks.add_argument("folder", metavar="DIR", help="where to copy them (created if needed)")
-    export = commands.add_parser("export", help="write a model as ONNX (needs minicnn[onnx])",
+    exercises = commands.add_parser(
+        "exercises", help="write the exercise notebooks into a folder",
+        description="Write minicnn's nine exercises (four notebooks: convolution; pooling, "
+                    "ReLU and dense; the loss, dropout and the optimizers; the training step) "
+                    "into DIR: you write the layers, a check after each says what is wrong, "
+                    "and the last notebook trains the X-ray model with your functions. "
+                    f"Notebooks already in DIR are kept. {INSTALL_JUPYTER}; jupyter lab DIR")
+    exercises.add_argument("folder", metavar="DIR", help="where to write them (created if needed)")
+    exercises.add_argument("--solutions", action="store_true",
+                           help="the full version, solutions in: nbgrader's source format, "
+                                "for teachers")
+    from minicnn.export import INSTALL_ONNX, OPSETS
+    export = commands.add_parser("export", help="write a model as ONNX (needs onnx and "
+                                                "onnxruntime)",
                                  description="Write a model saved by minicnn as an ONNX file, "
                                              "for ONNX Runtime, PyTorch or TensorFlow. Input "
-                                             "'input': NHWC float32 images, as predict takes.")
+                                             "'input': NHWC float32 images, as predict takes. "
+                                             f"Needs the onnx package: {INSTALL_ONNX}.")
     export.add_argument("model", metavar="MODEL", help="a model.npz written by minicnn")
     export.add_argument("out", metavar="OUT", help="the .onnx file to write")
-    export.add_argument("--opset", type=int, default=17, help="ONNX opset (default 17)")
+    export.add_argument("--opset", type=int, default=17,
+                        help=f"ONNX opset, {OPSETS[0]} to {OPSETS[-1]} (default 17)")
     predict.add_argument("images", metavar="IMAGE", nargs="+",
                          help="image files, or folders (searched recursively)")
     return parser
+
+
+def parse_class_weight(text):
+    """--class-weight's text -> "balanced", "sqrt-balanced" or {class name or index: weight}
+    (the runner maps names to the data's classes and checks every weight)."""
+    from minicnn.projects.runner import CLASS_WEIGHT_FORMS
+    if text is None or text in ("balanced", "sqrt-balanced"):
+        return text
+    wrong = ValueError(f"--class-weight {text!r}: expected {CLASS_WEIGHT_FORMS}")
+    if text.lstrip().startswith("{"):
+        try:
+            table = json.loads(text)
+        except ValueError:
+            raise wrong from None
+        if not isinstance(table, dict):
+            raise wrong
+        return table
+    table = {}
+    for part in text.split(","):
+        name, equals, weight = part.rpartition("=")
+        if not equals or not name.strip():
+            raise wrong
+        try:
+            table[name.strip()] = float(weight)
+        except ValueError:
+            raise wrong from None
+    return table
 
 
 def train(args):
@@ -89,18 +157,18 @@ def train(args):
         raise ValueError("--epochs and --batch-size must be at least 1")
     if not 0 <= args.validation_split < 1:
         raise ValueError(f"--validation-split must be in [0, 1); got {args.validation_split}")
-    class_weight = args.class_weight
-    if class_weight is not None and class_weight not in ("balanced", "sqrt-balanced"):
-        try:
-            class_weight = {int(k): float(v) for k, v in json.loads(class_weight).items()}
-        except (ValueError, AttributeError, TypeError):
-            raise ValueError(f"--class-weight must be 'balanced' or a JSON object such as "
-                             f"'{{\"0\": 1.0, \"1\": 3.0}}'; got {args.class_weight!r}") from None
+    if not (args.lr > 0 and np.isfinite(args.lr)):
+        raise ValueError(f"--lr must be a finite number > 0; got {args.lr}")
+    if args.early_stopping is not None and args.early_stopping < 0:
+        raise ValueError(f"--early-stopping takes a patience >= 0; got {args.early_stopping}")
+    if args.threads is not None and args.threads < 1:
+        raise ValueError(f"--threads must be at least 1; got {args.threads}")
+    class_weight = parse_class_weight(args.class_weight)
     image_size = args.image_size
     if image_size is not None:
-        if len(image_size) not in (1, 2) or min(image_size) < 1:
-            raise ValueError(f"--image-size takes N or H W (positive), got {image_size}")
-        image_size = tuple(image_size) * (2 if len(image_size) == 1 else 1)
+        if len(image_size) not in (1, 2):
+            raise ValueError(f"--image-size takes N or H W, got {' '.join(map(str, image_size))}")
+        image_size = runner.check_image_size(recipe, tuple(image_size) * (3 - len(image_size)))
     if args.threads is not None:
         from minicnn import set_num_threads
         set_num_threads(args.threads)
@@ -171,7 +239,18 @@ def copy_notebooks(args):
         shutil.copyfile(path, target)
         copied.append(os.path.basename(path))
     print(f"copied {len(copied)} notebooks to {args.folder}; open them with: jupyter lab "
-          f"{args.folder}   (pip install 'minicnn[notebooks]' for Jupyter)")
+          f"{args.folder}   ({INSTALL_JUPYTER} for Jupyter)")
+    return 0
+
+
+def write_exercise_notebooks(args):
+    from minicnn.exercises import write_exercises
+    written, kept = write_exercises(args.folder, solutions=args.solutions)
+    for path in kept:
+        print(f"kept {path} (it exists; remove it to get a fresh copy)")
+    print(f"wrote {len(written)} exercise notebooks{' (with solutions)' if args.solutions else ''} "
+          f"to {args.folder}; open them with: jupyter lab {args.folder}   ({INSTALL_JUPYTER} "
+          f"for Jupyter)")
     return 0
 
 
@@ -184,11 +263,29 @@ def export_onnx(args):
     return 0
 
 
+COMMANDS = {"train": train, "predict": predict, "export": export_onnx, "notebooks": copy_notebooks,
+            "exercises": write_exercise_notebooks}
+
+
+def load_what_runs(args):
+    """Import what the command will use now, with Ctrl-C held back (interrupts.py:
+    an import cut in half by Ctrl-C crashed the process at exit)."""
+    import importlib
+    if args.command == "train":
+        importlib.import_module("minicnn.projects.runner")  # matplotlib
+    if args.command in ("train", "predict"):
+        from minicnn import ops
+        if ops.get_ops() == "numba":
+            importlib.import_module("minicnn.ops.fast")  # numba and llvmlite
+
+
 def main(argv=None):
-    args = build_parser().parse_args(argv)
+    from minicnn import interrupts
     try:
-        status = {"train": train, "predict": predict, "export": export_onnx,
-                  "notebooks": copy_notebooks}[args.command](args)
+        with interrupts.held():
+            args = build_parser().parse_args(argv)
+            load_what_runs(args)
+        status = COMMANDS[args.command](args)
     except (ValueError, OSError, FloatingPointError, ImportError) as error:
         print(f"minicnn: error: {error}", file=sys.stderr)
         return 2

@@ -8,7 +8,13 @@ The graph takes what ``model.predict`` takes, an NHWC float32 batch named
 Inside, the image is transposed once to NCHW (ONNX's convolution layout) and
 back to NHWC before a Flatten, so that Dense weights keep Keras's order.
 Class names and preprocessing (``model.metadata``) become metadata properties.
-Needs the optional extra: ``pip install minicnn[onnx]``.
+
+Opsets 7 to 28 (MAX_OPSET, or the highest the installed onnx knows): the
+tests check ONNX Runtime's output against predict at every one of them. Below
+13, ONNX's Softmax flattens everything after its axis, so a softmax over
+feature maps is taken on the NHWC layout's last axis there. Other opsets are
+refused (ONNX Runtime runs nothing below 7).
+Needs the onnx package: ``pip install onnx onnxruntime``.
 """
 import json
 
@@ -18,6 +24,9 @@ from minicnn.layers import (Activation, AveragePooling2D, Conv2D, Dense, Dropout
                             GlobalAveragePooling2D, MaxPooling2D)
 
 DEFAULT_OPSET = 17
+MIN_OPSET, MAX_OPSET = 7, 28
+OPSETS = range(MIN_OPSET, MAX_OPSET + 1)
+INSTALL_ONNX = "pip install onnx onnxruntime"
 ONNX_ACTIVATIONS = {"relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh", "softmax": "Softmax"}
 
 
@@ -25,9 +34,22 @@ def _onnx():
     try:
         import onnx
     except ImportError:
-        raise ImportError("minicnn.export needs the onnx package: pip install 'minicnn[onnx]' "
-                          "(or pip install onnx onnxruntime)") from None
+        raise ImportError(f"minicnn.export needs the onnx package: {INSTALL_ONNX}") from None
     return onnx
+
+
+def check_opset(opset, onnx):
+    """The opset, if minicnn's export is tested equal to predict there and the
+    installed onnx knows it; else a ValueError naming the range."""
+    highest = min(MAX_OPSET, onnx.defs.onnx_opset_version())
+    if (isinstance(opset, bool) or not isinstance(opset, (int, np.integer))
+            or not MIN_OPSET <= opset <= highest):
+        raise ValueError(f"to_onnx: opset must be an int from {MIN_OPSET} to {highest} (the "
+                         f"opsets whose export is tested equal to predict"
+                         + (f"; onnx {onnx.__version__} knows up to "
+                            f"{onnx.defs.onnx_opset_version()}" if highest < MAX_OPSET else "")
+                         + f"), got {opset!r}")
+    return int(opset)
 
 
 class _Graph:
@@ -56,12 +78,13 @@ def to_onnx(model, path=None, opset=DEFAULT_OPSET):
     """Write ``model`` (built) as an ONNX file at ``path`` (when given); returns the
     onnx.ModelProto, checked by onnx.checker.check_model."""
     onnx = _onnx()
+    opset = check_opset(opset, onnx)
     if not model.built:
         raise ValueError(f"to_onnx: {model.name} is not built; build it or run it on data first")
     graph = _Graph(onnx)
     x, nchw = "input", False
     for layer in model.layers:
-        x, nchw = _translate(graph, layer, x, nchw)
+        x, nchw = _translate(graph, layer, x, nchw, opset)
     if nchw:  # a model that ends on feature maps returns them NHWC, as predict does
         x = graph.node("Transpose", [x], "to_nhwc", perm=[0, 2, 3, 1])
     last_activation = model.layers[-1].activation if model.layers else None
@@ -75,18 +98,18 @@ def to_onnx(model, path=None, opset=DEFAULT_OPSET):
                                          graph.initializers)
     proto = graph.helper.make_model(onnx_graph, producer_name="minicnn",
                                     opset_imports=[graph.helper.make_opsetid("", opset)])
+    from minicnn.saving import atomic_write, jsonable
     for key, value in {"minicnn_layers": [type(layer).__name__ for layer in model.layers],
-                       **model.metadata}.items():
+                       **jsonable(model.metadata, f"{model.name}: metadata")}.items():
         entry = proto.metadata_props.add()
         entry.key, entry.value = str(key), json.dumps(value)
-    onnx.checker.check_model(proto)
+    onnx.checker.check_model(proto, full_check=True)
     if path is not None:
-        from minicnn.saving import atomic_write
         atomic_write(path, lambda file: file.write(proto.SerializeToString()))
     return proto
 
 
-def _translate(graph, layer, x, nchw):
+def _translate(graph, layer, x, nchw, opset=DEFAULT_OPSET):
     """One layer's nodes; returns (the output's name, whether it is NCHW)."""
     if isinstance(layer, (Conv2D, MaxPooling2D, GlobalAveragePooling2D)) and not nchw:
         x, nchw = graph.node("Transpose", [x], "to_nchw", perm=[0, 3, 1, 2]), True
@@ -124,6 +147,10 @@ def _translate(graph, layer, x, nchw):
         return x, nchw  # the identity outside training
     elif not isinstance(layer, Activation):
         raise ValueError(f"to_onnx: no ONNX translation for {layer.name} ({type(layer).__name__})")
+    if layer.activation == "softmax" and nchw and opset < 13:
+        # before opset 13 Softmax(axis) normalises over all axes from ``axis`` on: on
+        # NHWC's last axis that is the channels alone, as minicnn's softmax
+        x, nchw = graph.node("Transpose", [x], "to_nhwc", perm=[0, 2, 3, 1]), False
     if layer.activation in ONNX_ACTIVATIONS:
         extra = {"axis": 1 if nchw else -1} if layer.activation == "softmax" else {}
         x = graph.node(ONNX_ACTIVATIONS[layer.activation], [x], f"{layer.name}_{layer.activation}",

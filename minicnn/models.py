@@ -6,7 +6,7 @@ import each other).
 """
 import copy
 
-from minicnn import optimizers, saving
+from minicnn import saving
 from minicnn.model import Sequential
 
 
@@ -15,9 +15,13 @@ def model_from_architecture(arch, dtype=None, weights=None, source="architecture
     ({"layer.key": array}), their names and shapes are checked against the
     architecture before any layer is built, so a file claiming a 60000x60000
     input allocates nothing; the model then holds those weights."""
-    layers, input_shape, dtype = saving.checked_layers(arch, dtype)
+    try:
+        layers, input_shape, dtype = saving.checked_layers(arch, dtype)
+        expected = saving.expected_weights(layers, input_shape)
+    except ValueError as error:
+        raise ValueError(f"{source}: not a valid minicnn model architecture ({error})") from None
     if weights is not None:
-        saving.check_weights(weights, saving.expected_weights(layers, input_shape), source)
+        saving.check_weights(weights, expected, source)
     model = Sequential(layers, name=str(arch.get("name", "sequential")))
     model.build(input_shape, dtype)
     model.metadata = arch.get("metadata", {})
@@ -28,22 +32,21 @@ def model_from_architecture(arch, dtype=None, weights=None, source="architecture
 
 def load_model(path):
     """A Sequential model from a file written by ``model.save``: compiled, with its
-    optimizer's state, when the file holds them."""
+    optimizer's state, when the file holds them. Everything in the file is checked
+    first (saving.read_model_file); a ValueError names the file and what is wrong.
+    A .keras or .h5 file is read as Keras's (keras_format: files Keras wrote too)."""
+    from minicnn import keras_format
+    if keras_format.is_keras_path(path):
+        return keras_format.load_model(path)
     arch, weights, optimizer_state = saving.read_model_file(path)
-    try:
-        model = model_from_architecture(arch, weights=weights, source=path)
-        if isinstance(arch.get("compile"), dict):
-            settings = arch["compile"]
-            model.compile(optimizers.from_config(settings.get("optimizer")), settings.get("loss"),
-                          [saving.METRIC_CLASSES[name]() for name in settings.get("metrics", [])
-                           if name in saving.METRIC_CLASSES])
-            if optimizer_state:
-                model.optimizer.set_state(optimizer_state)
-        return model
-    except ValueError as error:
-        message = str(error)
-        raise ValueError(message if message.startswith(str(path)) else
-                         f"{path}: not a valid minicnn model architecture ({message})") from None
+    model = model_from_architecture(arch, weights=weights, source=path)
+    settings = saving.compile_settings(arch, path)
+    if settings is not None:
+        optimizer, loss, metric_names = settings
+        model.compile(optimizer, loss, [saving.METRIC_CLASSES[name]() for name in metric_names])
+        if optimizer_state:
+            model.optimizer.set_state(optimizer_state)
+    return model
 
 
 def clone_model(model, dtype=None):

@@ -23,7 +23,7 @@ def test_early_stopping_restores_best_weights(rng):
     epochs_run = len(history.history["loss"])
     assert epochs_run < 20 and len(seen) == epochs_run
     best = int(np.argmin(history.history["val_loss"]))
-    assert model.evaluate(x, y)[0] == pytest.approx(history.history["val_loss"][best], rel=1e-5)
+    assert model.evaluate(x, y, return_dict=True)["loss"] == pytest.approx(history.history["val_loss"][best], rel=1e-5)
 
 
 
@@ -39,7 +39,7 @@ def test_restore_best_weights_also_when_training_ends_without_a_stop(rng):
     losses = history.history["val_loss"]
     best = int(np.argmin(losses))
     assert len(losses) == 4 and stopper.stopped_epoch is None and best != 3, losses
-    assert model.evaluate(x, y)[0] == pytest.approx(losses[best], rel=1e-5)
+    assert model.evaluate(x, y, return_dict=True)["loss"] == pytest.approx(losses[best], rel=1e-5)
 
 
 def test_patience_counts_epochs_as_keras_does():
@@ -68,7 +68,7 @@ def test_model_checkpoint_saves_the_best_epochs_model(rng, tmp_path):
     every = ModelCheckpoint(str(tmp_path / "epoch-{epoch:02d}.npz"))
     history = model.fit(x, y, epochs=4, verbose=0, validation_data=(x, y), callbacks=[best, every])
     losses = history.history["val_loss"]
-    assert load_model(tmp_path / "best.npz").evaluate(x, y)[0] == pytest.approx(min(losses), rel=1e-5)
+    assert load_model(tmp_path / "best.npz").evaluate(x, y, return_dict=True)["loss"] == pytest.approx(min(losses), rel=1e-5)
     assert sorted(p.name for p in tmp_path.glob("epoch-*.npz")) == [f"epoch-0{i}.npz" for i in range(1, 5)]
     assert not list(tmp_path.glob(".*partial*"))
 
@@ -100,3 +100,83 @@ def test_the_progress_bar_writes_a_line_every_interval_outside_a_terminal(monkey
     lines = stream.getvalue().splitlines()
     assert [line.split()[0] for line in lines] == ["50/100", "90/100", "100/100"]
     assert "ETA: 11s" in lines[0] and "loss: 0.5000" in lines[0] and "300ms/step" in lines[2]
+
+
+# -- round 3 --------------------------------------------------------------------------------
+@pytest.mark.parametrize("failure", [FloatingPointError, KeyboardInterrupt])
+def test_csv_logger_closes_its_file_when_fit_ends_with_an_error(rng, tmp_path, failure):
+    from minicnn.callbacks import Callback, CSVLogger
+    x, y = bars(16, rng, size=8)
+    model = Sequential([Flatten(), Dense(2, activation="softmax")], input_shape=(8, 8, 1))
+    model.compile("adam", "sparse_categorical_crossentropy", ["accuracy"])
+
+    class Fail(Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise failure("in the second epoch")
+    logger = CSVLogger(tmp_path / "log.csv")
+    with pytest.raises(failure):
+        model.fit(x, y, epochs=3, verbose=0, callbacks=[logger, Fail()])
+    assert logger.file is None  # closed, by on_train_end
+    assert len((tmp_path / "log.csv").read_text().splitlines()) == 3  # header + 2 epochs
+
+
+def test_every_callback_has_a_json_able_state_protocol():
+    import json
+    from minicnn.callbacks import Callback, CSVLogger, ModelCheckpoint
+    assert Callback().get_state() == {} and Callback().set_state({}) is None
+    assert CSVLogger("log.csv").get_state() == {}
+    checkpoint = ModelCheckpoint("m.npz", save_best_only=True)
+    checkpoint.best = np.float32(0.25)
+    state = json.loads(json.dumps(checkpoint.get_state()))
+    other = ModelCheckpoint("m.npz", save_best_only=True)
+    other.set_state(state)
+    assert other.best == 0.25
+    with pytest.raises(ValueError, match="ModelCheckpoint.set_state"):
+        other.set_state({"best": "low"})
+
+
+def test_early_stopping_resumes_from_its_state(rng):
+    """Split into two fits after epoch 7 (one epoch into its patience) through
+    get_state/set_state and JSON, EarlyStopping stops at the epoch, and restores the
+    weights, of one uninterrupted fit."""
+    import json
+    x, y = bars(32, rng, size=8)
+    validation = bars(16, rng, size=8)
+
+    def model():
+        minicnn.set_seed(1)
+        model = Sequential([Flatten(), Dense(2, activation="softmax")], input_shape=(8, 8, 1))
+        model.compile(SGD(1.0), "sparse_categorical_crossentropy")
+        return model
+
+    def stopper():
+        return EarlyStopping(monitor="val_loss", patience=2, restore_best_weights=True)
+    fit = dict(verbose=0, validation_data=validation, shuffle=False)
+    straight, whole = model(), stopper()
+    history = straight.fit(x, y, epochs=30, callbacks=[whole], **fit).history["val_loss"]
+    assert len(history) == 8 and whole.stopped_epoch == 7 and whole.best_epoch == 5, history
+    split, first = model(), stopper()
+    last = []  # the weights after epoch 7, as a checkpoint holds them (the fit's end
+    #            restores epoch 6's, the best so far)
+    split.fit(x, y, epochs=7, callbacks=[first, lambda epoch, logs: last.append(
+        split.get_weights())], **fit)
+    split.set_weights(last[-1])
+    second = stopper()
+    second.set_state(json.loads(json.dumps(first.get_state())))
+    rest = split.fit(x, y, epochs=30, initial_epoch=7, callbacks=[second], **fit)
+    assert rest.history["val_loss"] == history[7:] and second.stopped_epoch == 7
+    for a, b in zip(straight.get_weights(), split.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("state,words", [
+    ({"best": 1.0}, "expected an object"),
+    ({"best": "x", "best_epoch": 0, "wait": 0, "stopped_epoch": None, "best_weights": None},
+     "best must be"),
+    ({"best": 1.0, "best_epoch": 0, "wait": -1, "stopped_epoch": None, "best_weights": None},
+     "wait"),
+])
+def test_early_stopping_refuses_a_malformed_state(state, words):
+    with pytest.raises(ValueError, match=words):
+        EarlyStopping().set_state(state)

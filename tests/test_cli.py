@@ -12,7 +12,7 @@ from minicnn.cli import main
 from minicnn.projects import galaxy, xray
 
 OUTPUTS = ["history.png", "confusion_matrix.png", "filters.png", "feature_maps.png",
-           "saliency.png", "grad_cam.png", "model.npz", "metrics.json"]
+           "saliency.png", "grad_cam.png", "model.npz", "metrics.json", "checkpoint.npz"]
 
 
 def run_cli(*args):
@@ -35,6 +35,8 @@ def test_train_xray_on_the_bundled_sample_end_to_end(tmp_path):
     assert set(report["history"]) >= {"loss", "accuracy", "auc", "val_loss", "val_accuracy"}
     assert "Total params: 3,871" in result.stdout and "confusion matrix" in result.stdout
     assert "precision" in result.stdout and "test loss" in result.stdout
+    wrote = [line for line in result.stdout.splitlines() if line.startswith("wrote ")]
+    assert len(wrote) == 1 and all(name in wrote[0] for name in OUTPUTS), wrote
 
     image = os.path.join(xray.SAMPLE, "test", "Covid", "2.png")  # 128x128: resized, with a notice
     result = run_cli("predict", str(tmp_path / "model.npz"), image)
@@ -181,7 +183,7 @@ def test_export_without_the_extra_says_what_to_install(tmp_path, capsys, monkeyp
     model = saved_model(tmp_path)
     monkeypatch.setattr(builtins, "__import__", no_onnx)
     assert main(["export", model, str(tmp_path / "m.onnx")]) == 2
-    assert "pip install 'minicnn[onnx]'" in capsys.readouterr().err
+    assert "pip install onnx onnxruntime" in capsys.readouterr().err
 
 
 def test_notebooks_command_copies_them_out(tmp_path, capsys):
@@ -192,3 +194,136 @@ def test_notebooks_command_copies_them_out(tmp_path, capsys):
     (tmp_path / "nb" / copied[0]).write_text("my edits")
     assert main(["notebooks", str(tmp_path / "nb")]) == 0  # an existing copy is kept
     assert (tmp_path / "nb" / copied[0]).read_text() == "my edits"
+
+
+# -- round 3: the first ten minutes ---------------------------------------------------------
+def test_train_help_shows_the_options_and_galaxy_help_cites_no_private_path():
+    text = run_cli("train", "--help").stdout
+    for option in ("--data", "--epochs", "--batch-size", "--lr", "--image-size", "--class-weight",
+                   "--early-stopping", "--resume", "--out", "--quiet", "minicnn train xray"):
+        assert option in text, option
+    for args in (["train", "galaxy", "--help"], ["train", "xray", "--help"], ["train", "--help"]):
+        text = run_cli(*args).stdout
+        assert "shared/" not in text and "galaxy-zoo1/" not in text
+
+
+@pytest.mark.parametrize("size,words", [
+    (["8"], ["--image-size 8 8", "too small", "at least 26"]),
+    (["300", "20"], ["--image-size 300 20", "at least 26"]),
+    (["100000"], ["--image-size", "at most 2048"]),
+    (["0"], ["--image-size", "positive"]),
+    (["1", "2", "3"], ["--image-size takes N or H W"]),
+])
+def test_image_size_out_of_bounds_names_the_option_before_any_work(size, words, capsys,
+                                                                   monkeypatch, tmp_path):
+    monkeypatch.setattr(xray, "load_data", lambda *a, **k: pytest.fail("data was loaded"))
+    assert main(["train", "xray", "--out", str(tmp_path), "--image-size", *size]) == 2
+    err = capsys.readouterr().err
+    for word in words:
+        assert word in err, err
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("balanced", "balanced"), ("sqrt-balanced", "sqrt-balanced"),
+    ("Covid=3,Normal=1", {"Covid": 3.0, "Normal": 1.0}), ("0=2.5", {"0": 2.5}),
+    ('{"Covid": 3}', {"Covid": 3}), ('{"0": 3}', {"0": 3}),
+])
+def test_class_weight_forms(text, expected):
+    from minicnn.cli import parse_class_weight
+    assert parse_class_weight(text) == expected
+
+
+@pytest.mark.parametrize("text,words", [
+    ("heavy", "'balanced', 'sqrt-balanced'"),
+    ("Covid:3", "Covid=3,Normal=1"),
+    ("[1, 2]", "JSON object"),
+    ("Influenza=2", "Covid, Normal, Pneumonia"),
+    ("Covid=-2", "finite number >= 0"),
+    ("Covid=nan", "finite number >= 0"),
+])
+def test_bad_class_weights_list_every_accepted_form(text, words, capsys, tmp_path):
+    assert main(["train", "xray", "--out", str(tmp_path), "--class-weight", text,
+                 "--epochs", "1", "--quiet", "--image-size", "32"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("minicnn: error: --class-weight") and words in err, err
+    assert "checkpoint.npz" not in os.listdir(tmp_path)  # refused before training
+
+
+def test_class_weight_by_folder_name_trains(tmp_path):
+    result = run_cli("train", "xray", "--epochs", "1", "--quiet", "--image-size", "32",
+                     "--class-weight", "Covid=2,Pneumonia=0.5", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "metrics.json").read_text())
+    assert report["class_weight"] == {"Covid": 2.0, "Pneumonia": 0.5}
+
+
+@pytest.mark.parametrize("opset", ["1", "6", "99", "-3", "29"])
+def test_export_refuses_opsets_it_cannot_prove_equal(opset, tmp_path, capsys):
+    pytest.importorskip("onnx")
+    model = saved_model(tmp_path)
+    assert main(["export", model, str(tmp_path / "m.onnx"), "--opset", opset]) == 2
+    err = capsys.readouterr().err
+    assert "opset must be an int from 7 to 28" in err and opset in err
+    assert not (tmp_path / "m.onnx").exists()
+
+
+def test_ctrl_c_while_the_command_imports_waits_for_the_import(monkeypatch, capsys, sigint_raises):
+    """A Ctrl-C during the first second's imports (matplotlib's ft2font, a pybind11 module
+    whose initialisation, cut by KeyboardInterrupt, crashed the process at exit) is held
+    back until the imports end: the command then stops cleanly with status 130."""
+    import importlib
+    import signal
+    import sys as sys_module
+    from minicnn import cli
+    finished = []
+    real_import = importlib.import_module
+
+    def import_module(name, *args):
+        if name == "minicnn.projects.runner":
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C in the middle of the import
+            sys_module.modules.pop("minicnn.ops.windows", None)
+            real_import("minicnn.ops.windows")  # Python code runs on: the signal is not raised
+            finished.append(name)
+        return real_import(name, *args)
+
+    monkeypatch.setattr(importlib, "import_module", import_module)
+    monkeypatch.setitem(cli.COMMANDS, "train", lambda args: pytest.fail("training started"))
+    assert main(["train", "xray", "--quiet"]) == 130
+    assert finished == ["minicnn.projects.runner"]
+    assert "minicnn: interrupted" in capsys.readouterr().err
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_two_trainings_writing_to_one_out_both_finish(tmp_path):
+    """Each save has its own temporary file: neither run removes the other's."""
+    command = [sys.executable, "-m", "minicnn", "train", "xray", "--epochs", "2", "--quiet",
+               "--image-size", "48", "--out", str(tmp_path)]
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)]
+    for run in runs:
+        out, err = run.communicate(timeout=600)
+        assert run.returncode == 0, err
+    assert not [name for name in os.listdir(tmp_path) if name.startswith(".")]
+    assert json.loads((tmp_path / "metrics.json").read_text())["epochs"] == 2
+
+
+def test_held_interrupts_arrive_after_the_block_and_never_when_ignored(
+        sigint_raises):
+    import signal
+    from minicnn import interrupts
+    steps = []
+    with pytest.raises(KeyboardInterrupt):
+        with interrupts.held():
+            os.kill(os.getpid(), signal.SIGINT)
+            steps.append("the block ran on")
+    assert steps == ["the block ran on"]
+    with interrupts.held():
+        steps.append("no interrupt, nothing raised")
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # e.g. a background job: left as it is
+    try:
+        with interrupts.held():
+            os.kill(os.getpid(), signal.SIGINT)
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)

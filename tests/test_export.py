@@ -120,3 +120,43 @@ def test_export_command(tmp_path, capsys):
     x = np.random.default_rng(0).random((2, 256, 256, 1), dtype=np.float32)
     np.testing.assert_allclose(run_onnx(tmp_path / "model.onnx", x)[0], model.predict(x),
                                rtol=1e-5, atol=1e-6)
+
+
+# -- round 3: every opset minicnn claims, against ONNX Runtime ------------------------------------
+from minicnn.export import OPSETS  # noqa: E402
+
+
+def softmax_over_maps():
+    """A softmax over the channels of feature maps: before opset 13 ONNX's Softmax
+    normalised over channels, rows and columns together (off by 0.85 before the fix)."""
+    minicnn.set_seed(3)
+    return Sequential([Conv2D(4, 3, padding="same", activation="relu"), MaxPooling2D(2),
+                       Activation("softmax")], input_shape=(9, 8, 2))
+
+
+@pytest.mark.parametrize("opset", list(OPSETS))
+def test_every_claimed_opset_equals_predict(opset, tmp_path, rng):
+    models = [softmax_over_maps(), random_model(np.random.default_rng(opset))]
+    minicnn.set_seed(0)
+    models.append(galaxy.build_model(num_classes=4))
+    for model in models:
+        proto = to_onnx(model, tmp_path / "model.onnx", opset=opset)
+        assert proto.opset_import[0].version == opset
+        x = rng.standard_normal((3,) + model.input_shape).astype(np.float32)
+        got, _ = run_onnx(tmp_path / "model.onnx", x)
+        np.testing.assert_allclose(got, model.predict(x), rtol=1e-5, atol=2e-6)
+
+
+@pytest.mark.parametrize("opset", [1, 6, 29, 99, -3, 17.0, "17", True, None])
+def test_other_opsets_are_refused_clearly(opset, tmp_path):
+    with pytest.raises(ValueError, match="opset must be an int from 7 to 28"):
+        to_onnx(softmax_over_maps(), tmp_path / "model.onnx", opset=opset)
+    assert not (tmp_path / "model.onnx").exists()
+
+
+def test_metadata_with_numpy_values_exports(tmp_path):
+    model = softmax_over_maps()
+    model.metadata = {"rescale": np.float32(0.5), "class_names": ["a", "b"]}
+    proto = to_onnx(model, tmp_path / "model.onnx")
+    props = {p.key: json.loads(p.value) for p in proto.metadata_props}
+    assert props["rescale"] == 0.5

@@ -13,13 +13,14 @@ from minicnn.projects import runner, xray
 
 
 class InterruptAfter(Callback):
-    """Ctrl-C right after epoch ``epochs`` ends (its checkpoint written)."""
+    """Ctrl-C right after epoch ``epochs`` ends (its checkpoint written: the next
+    epoch begins)."""
 
     def __init__(self, epochs):
         self.epochs = epochs
 
-    def on_epoch_end(self, epoch, logs=None):
-        if epoch + 1 == self.epochs:
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.epochs:
             raise KeyboardInterrupt
 
 
@@ -64,3 +65,138 @@ def test_the_report_shows_every_class_recall(tmp_path):
     recalls = [summary["test"]["per_class"][name]["recall"] for name in summary["classes"]]
     assert summary["test"]["macro_recall"] == pytest.approx(np.mean(recalls))
     assert "macro recall" in printed.getvalue() and "Pneumonia" in printed.getvalue()
+
+
+def test_resume_with_early_stopping_ends_bit_identical(tmp_path):
+    """EarlyStopping's state (best value and epoch, epochs waited, the best weights) is in
+    the checkpoint: interrupted after epoch 8, one epoch short of its patience, the
+    resumed run stops where the straight one stops, with the same best weights."""
+    settings = dict(epochs=10, learning_rate=0.003, early_stopping=2)
+    straight, _ = quiet(out=str(tmp_path / "straight"), **settings)
+    assert len(straight["history"]["loss"]) == 9  # stopped early: patience ran out after epoch 9
+    stopped, _ = quiet(out=str(tmp_path / "stopped"), callbacks=[InterruptAfter(8)], **settings)
+    assert stopped is None
+    resumed, printed = quiet(out=str(tmp_path / "stopped"), resume=True, **settings)
+    assert "resuming after epoch 8 of 10" in printed.getvalue()
+    assert resumed["history"] == straight["history"] and resumed["test"] == straight["test"]
+    a = load_model(tmp_path / "straight" / "model.npz")
+    b = load_model(tmp_path / "stopped" / "model.npz")
+    for wa, wb in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_array_equal(wa, wb)
+    # resuming a run that had stopped early trains no more and keeps its best weights
+    again, printed = quiet(out=str(tmp_path / "straight"), resume=True, **settings)
+    assert "stopped early after epoch 9" in printed.getvalue()
+    assert again["test"] == straight["test"]
+
+
+@pytest.mark.parametrize("damage,words", [
+    (lambda state: state.pop("dropout_rng"), "dropout_rng"),
+    (lambda state: state.pop("config"), "config"),
+    (lambda state: state.update(epoch="two"), "'epoch' must be an int"),
+    (lambda state: state["dropout_rng"].update(dropout={"bit_generator": "nope"}),
+     "random state of dropout"),
+    (lambda state: state.update(history={"loss": [1.0, 2.0, 3.0]}), "history"),
+])
+def test_a_damaged_checkpoint_is_a_clear_error(tmp_path, damage, words):
+    import json as json_module
+    quiet(epochs=1, out=str(tmp_path))
+    path = tmp_path / "checkpoint.npz"
+    with np.load(path) as data:
+        arrays = {k: data[k] for k in data.files}
+    arch = json_module.loads(str(arrays["architecture"]))
+    damage(arch["metadata"]["training_state"])
+    arrays["architecture"] = np.array(json_module.dumps(arch))
+    np.savez(path, **arrays)
+    with pytest.raises(ValueError, match=words) as error:
+        quiet(epochs=2, out=str(tmp_path), resume=True)
+    assert "checkpoint.npz" in str(error.value)
+
+
+def test_a_checkpoint_without_compile_or_of_another_model_is_refused(tmp_path):
+    quiet(epochs=1, out=str(tmp_path / "run"))
+    model = load_model(tmp_path / "run" / "checkpoint.npz")
+    model.save(tmp_path / "run" / "checkpoint.npz", include_optimizer=False)
+    with pytest.raises(ValueError, match="checkpoint.npz: holds no optimizer"):
+        quiet(epochs=2, out=str(tmp_path / "run"), resume=True)
+    # a checkpoint of a 3-class model, resumed on data whose model differs (image size)
+    quiet(epochs=1, out=str(tmp_path / "other"))
+    with pytest.raises(ValueError, match="another architecture|other settings"):
+        with contextlib.redirect_stdout(io.StringIO()):
+            runner.run(xray, verbose=0, image_size=(64, 64), batch_size=16, epochs=2,
+                       out=str(tmp_path / "other"), resume=True)
+
+
+def test_image_size_class_weight_and_out_are_checked_before_any_data(tmp_path, monkeypatch):
+    monkeypatch.setattr(xray, "load_data", lambda *a, **k: pytest.fail("data was loaded"))
+    for size, words in [((8, 8), "too small for the xray recipe"), ((25, 300), "at least 26"),
+                        ((5000, 5000), "at most 2048"), ((0, 9), "positive")]:
+        with pytest.raises(ValueError, match=words) as error:
+            runner.run(xray, image_size=size, out=str(tmp_path / "a"))
+        assert "--image-size" in str(error.value)
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "model.npz").write_bytes(b"an earlier run's model")
+    (tmp_path / "b" / "model.npz").chmod(0o444)
+    with pytest.raises(ValueError, match="model.npz there is read-only"):
+        runner.run(xray, out=str(tmp_path / "b"))
+
+
+@pytest.mark.parametrize("weights,words", [
+    ({"Covid": -1.0}, "finite number >= 0"),
+    ({"Covid": float("nan")}, "finite number >= 0"),
+    ({"Influenza": 2.0}, "Covid, Normal, Pneumonia"),
+    ({"7": 2.0}, "indices 0 to 2"),
+    ({"Covid": 0.0, "Normal": 0, "Pneumonia": 0}, "every class weighs 0"),
+    ("heavy", "'balanced', 'sqrt-balanced'"),
+])
+def test_class_weights_by_name_and_bad_ones(weights, words):
+    with pytest.raises(ValueError, match=words):
+        runner.class_weight_by_index(weights, {"Covid": 0, "Normal": 1, "Pneumonia": 2})
+
+
+def test_class_weights_by_name_reach_fit(tmp_path):
+    by_name, _ = quiet(epochs=1, out=str(tmp_path / "names"),
+                       class_weight={"Covid": 3.0, "Pneumonia": 0.5})
+    by_index, _ = quiet(epochs=1, out=str(tmp_path / "indices"), class_weight={0: 3.0, 2: 0.5})
+    plain, _ = quiet(epochs=1, out=str(tmp_path / "plain"))
+    assert by_name["history"] == by_index["history"] != plain["history"]
+
+
+def test_a_damaged_callback_state_is_a_clear_error(tmp_path):
+    import json as json_module
+    quiet(epochs=1, out=str(tmp_path), early_stopping=2)
+    path = tmp_path / "checkpoint.npz"
+    with np.load(path) as data:
+        arrays = {k: data[k] for k in data.files}
+    arch = json_module.loads(str(arrays["architecture"]))
+    arch["metadata"]["training_state"]["callbacks"]["EarlyStopping"]["wait"] = -1
+    arrays["architecture"] = np.array(json_module.dumps(arch))
+    np.savez(path, **arrays)
+    with pytest.raises(ValueError, match="checkpoint.npz: the state of EarlyStopping is damaged"):
+        quiet(epochs=2, out=str(tmp_path), resume=True, early_stopping=2)
+    with pytest.raises(ValueError, match="early_stopping 2 .now None"):
+        quiet(epochs=2, out=str(tmp_path), resume=True)
+
+
+def test_resume_keeps_a_learning_rate_lowered_by_a_callback(tmp_path):
+    """ReduceLROnPlateau (callbacks with the get_state/set_state protocol) and the
+    optimizer's lowered rate come back from the checkpoint."""
+    import minicnn.callbacks as callbacks
+    if not hasattr(callbacks, "ReduceLROnPlateau"):
+        pytest.skip("this minicnn has no ReduceLROnPlateau")
+
+    def plateau():
+        return callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1,
+                                           min_delta=0.01)
+    straight, _ = quiet(epochs=5, out=str(tmp_path / "straight"), learning_rate=0.003,
+                        callbacks=[plateau()])
+    rates = straight["history"]["learning_rate"]
+    assert rates[3] < rates[0], rates  # lowered before the interruption below
+    quiet(epochs=5, out=str(tmp_path / "stopped"), learning_rate=0.003,
+          callbacks=[plateau(), InterruptAfter(4)])
+    resumed, _ = quiet(epochs=5, out=str(tmp_path / "stopped"), learning_rate=0.003, resume=True,
+                       callbacks=[plateau()])
+    assert resumed["history"] == straight["history"]
+    a = load_model(tmp_path / "straight" / "model.npz")
+    b = load_model(tmp_path / "stopped" / "model.npz")
+    for wa, wb in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_array_equal(wa, wb)

@@ -1,4 +1,7 @@
 """The Callback base class (Keras's hooks), History, and plain functions as callbacks."""
+import base64
+
+import numpy as np
 
 
 class Callback:
@@ -7,12 +10,29 @@ class Callback:
     on_train_batch_end(step, logs) (logs: the running loss and accuracy), then
     on_epoch_end(epoch, logs); finally on_train_end, also when training ends
     with an error or an interrupt. Setting model.stop_training ends fit after
-    the current epoch."""
+    the current epoch.
+
+    Resuming. A callback that keeps something from one epoch to the next (the
+    best value so far, a count of epochs without improvement, a learning-rate
+    schedule's position) returns it from ``get_state()``, a JSON-able dict
+    (arrays through ``encode_array``), and takes it back in ``set_state(state)``.
+    A resumed fit calls set_state after every callback's on_train_begin and
+    before the first epoch (``minicnn train`` saves each callback's state in its
+    checkpoint after every epoch, and its --resume does so), so on_train_begin
+    may reset freely. A callback that keeps nothing across epochs keeps the
+    defaults: {} and nothing to restore."""
 
     model = None
 
     def set_model(self, model):
         self.model = model
+
+    def get_state(self):
+        """What this callback carries from one epoch to the next, JSON-able; {} if nothing."""
+        return {}
+
+    def set_state(self, state):
+        """Take back what get_state returned (after on_train_begin, before the first epoch)."""
 
     def on_train_begin(self, logs=None):
         pass
@@ -64,3 +84,23 @@ def monitor_mode(monitor, mode):
         return "max" if ("acc" in monitor or "auc" in monitor or "precision" in monitor
                          or "recall" in monitor) else "min"
     return mode
+
+
+def encode_array(array):
+    """A JSON-able form of an array that decodes bit for bit (decode_array)."""
+    array = np.ascontiguousarray(array)
+    return {"dtype": array.dtype.str, "shape": list(array.shape),
+            "data": base64.b64encode(array.tobytes()).decode("ascii")}
+
+
+def decode_array(spec, owner="callback state"):
+    """The array encode_array gave; a ValueError naming ``owner`` for anything else."""
+    try:
+        dtype = np.dtype(spec["dtype"])
+        shape = tuple(int(d) for d in spec["shape"])
+        if dtype.kind != "f" or any(d < 0 for d in shape):
+            raise ValueError(f"dtype {dtype}, shape {shape}")
+        data = base64.b64decode(spec["data"], validate=True)
+        return np.frombuffer(data, dtype=dtype).reshape(shape).copy()
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"{owner}: not an encoded float array ({error})") from None

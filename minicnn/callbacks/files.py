@@ -9,7 +9,8 @@ class ModelCheckpoint(Callback):
     save_best_only), atomically: a crash never leaves half a file. filepath may
     hold Keras's placeholders, e.g. "model-{epoch:02d}-{val_loss:.3f}.npz"
     (epoch counts from 1). save_weights_only writes the weights alone; otherwise
-    the file holds the architecture, the weights and the optimizer's state."""
+    the file holds the architecture, the weights and the optimizer's state.
+    Resumable: get_state() holds the best value so far (save_best_only)."""
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
                  save_weights_only=False, mode="auto"):
@@ -17,6 +18,17 @@ class ModelCheckpoint(Callback):
         self.save_best_only, self.save_weights_only = save_best_only, save_weights_only
         self.mode = monitor_mode(monitor, mode)
         self.best = None
+
+    def get_state(self):
+        return {"best": None if self.best is None else float(self.best)}
+
+    def set_state(self, state):
+        best = state.get("best") if isinstance(state, dict) else state
+        if not isinstance(state, dict) or (best is not None and (
+                isinstance(best, bool) or not isinstance(best, (int, float)))):
+            raise ValueError(f"ModelCheckpoint.set_state: expected {{'best': a number or null}}, "
+                             f"got {state!r:.80}")
+        self.best = best
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
@@ -46,6 +58,8 @@ class CSVLogger(Callback):
     def __init__(self, filename, separator=",", append=False):
         self.filename, self.separator, self.append = str(filename), separator, append
 
+    file = None
+
     def on_train_begin(self, logs=None):
         self.keys = None
         exists = self.append and os.path.exists(self.filename) and os.path.getsize(self.filename)
@@ -63,4 +77,6 @@ class CSVLogger(Callback):
         self.file.flush()
 
     def on_train_end(self, logs=None):
-        self.file.close()
+        if self.file is not None:
+            self.file.close()
+            self.file = None

@@ -1,6 +1,7 @@
 """Finding class folders and image files, and decoding images with Pillow,
 as Keras's ``flow_from_directory`` and ``load_img`` do."""
 import os
+import stat
 import warnings
 
 import numpy as np
@@ -30,6 +31,19 @@ def color_mode_of(channels):
     raise ValueError(f"no image color mode has {channels} channels (grayscale 1, rgb 3, rgba 4)")
 
 
+def color_mode_advice(want_channels, have_channels):
+    """For images of ``have_channels`` channels given to a model that takes
+    ``want_channels``: how to load them as it takes them ("" when either count is
+    no image color mode's)."""
+    modes = {count: name for name, (_, count) in COLOR_MODES.items()}
+    want, have = modes.get(want_channels), modes.get(have_channels)
+    if want is None or have is None or want == have:
+        return ""
+    return (f"the model takes {want} images ({want_channels} channel"
+            f"{'s' if want_channels > 1 else ''}) and got {have} ones; load them with "
+            f"color_mode=\"{want}\"")
+
+
 def find_classes(directory, classes=None):
     """The class names: those given, or the sorted subfolder names (so, as in
     Keras, "10" sorts before "2"). Hidden folders (".cache", ".ipynb_checkpoints")
@@ -51,28 +65,69 @@ def find_classes(directory, classes=None):
     return list(classes)
 
 
-def list_images(class_dir, follow_links=False):
+def list_images(class_dir, follow_links=False, directory=None):
     """Image files under ``class_dir``, searched recursively: folders in sorted
     order, files sorted within each folder; extensions matched in any case.
-    With follow_links, each real folder is visited once (a link loop ends).
-    A folder that cannot be read raises its OSError, naming it."""
+    Only regular files (or links to them): a pipe or a device named x.png is left
+    out with a warning, since reading it could wait forever.
+    With follow_links, each real folder is visited once (a link loop ends), and a
+    link back up the tree (to a folder holding ``class_dir``) or into another
+    class folder of ``directory`` is not followed, with a warning: its images
+    would be counted again under this class. A folder that cannot be read raises
+    its OSError, naming it."""
     def fail(error):
         raise error
 
-    folders, seen = [], set()
+    home = os.path.realpath(class_dir)
+    top = os.path.realpath(directory) if directory is not None else None
+    if top is not None:
+        own = os.path.basename(os.path.normpath(class_dir))
+        if _inside(home, top) or (_inside(top, home) and
+                                  os.path.relpath(home, top).split(os.sep)[0] != own):
+            raise ValueError(f"{class_dir}: is a link to {home}, which is {directory} itself, "
+                             f"a folder holding it, or another class's folder; its images would "
+                             f"be counted under this class too. Make {own} a real folder")
+    folders, seen, refused = [], set(), []
     for root, dirs, files in os.walk(class_dir, followlinks=follow_links, onerror=fail):
         seen.add(os.path.realpath(root))
         unseen = []
         for d in sorted(dirs):
             real = os.path.realpath(os.path.join(root, d))
-            if real not in seen:
-                seen.add(real)
-                unseen.append(d)
+            if real in seen:
+                continue
+            if follow_links and (_inside(real, home) or top is not None and _inside(top, real)
+                                 and not _inside(home, real)):
+                refused.append(os.path.join(root, d))
+                continue
+            seen.add(real)
+            unseen.append(d)
         dirs[:] = unseen
         folders.append((root, files))
+    if refused:
+        warnings.warn(f"{class_dir}: not following {', '.join(refused)}: a link up the tree or "
+                      f"into another class folder would count other classes' images as this "
+                      f"one's", stacklevel=3)
     extensions = tuple("." + ext for ext in IMAGE_EXTENSIONS)
-    return [os.path.join(root, name) for root, files in sorted(folders, key=lambda w: w[0])
-            for name in sorted(files) if name.lower().endswith(extensions)]
+    paths = [os.path.join(root, name) for root, files in sorted(folders, key=lambda w: w[0])
+             for name in sorted(files) if name.lower().endswith(extensions)]
+    irregular = [path for path in paths if not _is_regular(path)]
+    if irregular:
+        warnings.warn(f"{class_dir}: left out {len(irregular)} files that are not regular files "
+                      f"(pipes, devices, broken links): {', '.join(irregular[:5])}", stacklevel=3)
+        paths = [path for path in paths if path not in set(irregular)]
+    return paths
+
+
+def _inside(folder, path):
+    """Whether ``path`` is ``folder`` or lies within it (both real paths)."""
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _is_regular(path):
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
 def load_image(path, color_mode="rgb", target_size=None, interpolation="nearest"):
@@ -82,8 +137,12 @@ def load_image(path, color_mode="rgb", target_size=None, interpolation="nearest"
     target_size (height, width) with the named filter if the size differs.
     Beyond Keras: EXIF orientation is applied (photos come out upright), and
     16-bit images are scaled to 0..255 (value / 257) so that rescale=1/255
-    means the same for every file.
+    means the same for every file. A path that is not a regular file (a pipe, a
+    device, a folder) is a ValueError, never a read that waits.
     """
+    if not _is_regular(path):
+        reason = "no such file" if not os.path.lexists(path) else "not a regular file"
+        raise ValueError(f"{path}: cannot decode this image ({reason})")
     try:
         with Image.open(path) as image:
             image.load()

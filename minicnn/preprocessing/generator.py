@@ -1,7 +1,7 @@
 """ImageDataGenerator: Keras's augmentation settings, and the iterators it makes."""
 import numpy as np
 
-from minicnn.arguments import check_choice
+from minicnn.arguments import check_choice, check_pair, check_positive_int
 from minicnn.preprocessing import transforms
 from minicnn.preprocessing.files import COLOR_MODES, INTERPOLATIONS
 from minicnn.preprocessing.iterators import DirectoryIterator, NumpyArrayIterator
@@ -185,6 +185,8 @@ class ImageDataGenerator:
         check_choice(owner, "interpolation", interpolation, tuple(INTERPOLATIONS))
         check_choice(owner, "subset", subset, ("training", "validation", None))
         check_choice(owner, "on_error", on_error, ("raise", "skip"))
+        target_size = check_pair(owner, "target_size", target_size)
+        batch_size = check_positive_int(owner, "batch_size", batch_size)
         return DirectoryIterator(directory, self, target_size, color_mode, classes, class_mode,
                                  batch_size, shuffle, seed, subset, interpolation, follow_links,
                                  on_error, cache, verbose)
@@ -194,6 +196,7 @@ class ImageDataGenerator:
         """A NumpyArrayIterator over in-memory images x (N, H, W, C), labels y
         and optional per-sample weights (then batches are (x, y, w))."""
         check_choice("flow", "subset", subset, ("training", "validation", None))
+        batch_size = check_positive_int("flow", "batch_size", batch_size)
         if np.ndim(x) != 4:
             raise ValueError(f"flow: x must be images (N, height, width, channels); "
                              f"got shape {np.shape(x)}")

@@ -106,7 +106,7 @@ class DirectoryIterator(Iterator):
         self._cache = {} if cache else None
         self.filepaths, labels = [], []
         for name in class_names:
-            files = list_images(os.path.join(self.directory, name), follow_links)
+            files = list_images(os.path.join(self.directory, name), follow_links, self.directory)
             if on_error == "skip":
                 files = [path for path in files if self._decodes(path)]
             if not files:

@@ -23,6 +23,7 @@ def directory_iterators(data, image_size, color_mode, augmentation, batch_size, 
     kw = dict(target_size=image_size, color_mode=color_mode, batch_size=batch_size, seed=seed,
               cache=True)
     train_dir = os.path.join(data, "train")
+    check_class_folder_names(train_dir)
     train = ImageDataGenerator(**augmentation, validation_split=validation_split).flow_from_directory(
         train_dir, subset="training" if validation_split else None, **kw)
     validation = None
@@ -36,3 +37,18 @@ def directory_iterators(data, image_size, color_mode, augmentation, batch_size, 
             if iterator is not None:
                 iterator.preload(name)
     return train, validation, test
+
+
+def check_class_folder_names(directory):
+    """Class folder names become the report's labels, the model file's class names and
+    printed text: each must be valid text (UTF-8), checked before any image is read."""
+    for name in sorted(os.listdir(directory)):
+        if not os.path.isdir(os.path.join(directory, name)):
+            continue
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = os.fsencode(name).decode("utf-8", "backslashreplace")
+            raise ValueError(f"{os.path.join(directory, shown)}: this class folder's name is not "
+                             f"valid UTF-8 text, so it cannot label the report or the model's "
+                             f"classes; rename the folder (e.g. mv with its name typed anew)") from None

@@ -40,7 +40,8 @@ def build_model(num_classes=4, input_shape=IMAGE_SIZE + (3,)):
 
 
 def read_npz(path):
-    """(images uint8 (N, H, W, 3), one-hot labels (N, K)) from a galaxydata.npz."""
+    """(images uint8 (N, H, W, 3), one-hot labels (N, K)) from a galaxydata.npz; the
+    labels may also be class indices (N,). Anything else is a ValueError naming the file."""
     try:
         with np.load(path, allow_pickle=False) as data:
             names = set(data.files)
@@ -56,13 +57,44 @@ def read_npz(path):
         raise ValueError(f"{path}: cannot read it as .npz ({error})") from None
     except ValueError as error:
         raise ValueError(f"{path}: {error}") from None
-    if images.ndim != 4 or images.shape[-1] not in (1, 3):
-        raise ValueError(f"{path}: images should be (N, height, width, 3); got {images.shape}")
+    if images.ndim != 4 or images.shape[-1] not in (1, 3) or images.dtype.kind not in "uif":
+        raise ValueError(f"{path}: images should be numbers of shape (N, height, width, 3); got "
+                         f"{images.dtype} {images.shape}")
+    if images.dtype.kind == "f" and not np.all(np.isfinite(images)):
+        raise ValueError(f"{path}: its images hold NaN or infinite pixel values")
+    labels = checked_labels(np.asarray(labels), len(images), path)
+    return images, labels
+
+
+def checked_labels(labels, n, path):
+    """One-hot rows (n, K) from labels given as one-hot (or probability) rows or as
+    class indices 0..K-1; a ValueError naming the file and the first bad label."""
+    if labels.dtype.kind not in "uifb":
+        raise ValueError(f"{path}: labels must be numbers, got dtype {labels.dtype}")
+    if len(labels) != n:
+        raise ValueError(f"{path}: {n} images but {len(labels)} labels")
+    labels = labels.astype(np.float64)
+    bad = ~np.isfinite(labels)
     if labels.ndim == 1:
-        labels = np.eye(int(labels.max()) + 1)[labels.astype(int)]
-    if len(labels) != len(images):
-        raise ValueError(f"{path}: {len(images)} images but {len(labels)} labels")
-    return images, labels.astype(np.float32)
+        bad |= (labels < 0) | (labels != np.round(labels)) | (labels >= n)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            value = labels[i]
+            shown = int(value) if np.isfinite(value) and value == round(value) else float(value)
+            raise ValueError(f"{path}: label {i} is {shown}; class-index labels must be "
+                             f"whole numbers from 0 to the number of classes - 1 (and fewer "
+                             f"classes than the {n} images)")
+        return np.eye(int(labels.max()) + 1, dtype=np.float32)[labels.astype(np.int64)]
+    if labels.ndim != 2 or not 2 <= labels.shape[1] <= n:
+        raise ValueError(f"{path}: labels should be one-hot rows (N, classes) or class indices "
+                         f"(N,); got shape {labels.shape}")
+    bad = bad.any(axis=1) | (labels < 0).any(axis=1) | (labels > 1).any(axis=1)
+    bad |= np.abs(labels.sum(axis=1) - 1) > 1e-3
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"{path}: label row {i} is {labels[i].tolist()}; one-hot labels must "
+                         f"be rows of values in [0, 1] summing to 1")
+    return labels.astype(np.float32)
 
 
 def stratified_split(labels, test_fraction, seed):
@@ -81,8 +113,9 @@ def stratified_split(labels, test_fraction, seed):
 def load_data(data, batch_size=32, seed=0, validation_split=0.2, image_size=None, verbose=1):
     """(train, validation or None, test) iterators, from an .npz file or a directory."""
     if data is None:
-        raise ValueError("the galaxy project needs --data: a galaxydata.npz file or a directory "
-                         "with train/ and test/ class folders (e.g. shared/data/galaxy-zoo1)")
+        raise ValueError("the galaxy project needs --data: a galaxydata.npz file (images and "
+                         "labels) or a folder with train/ and test/ class folders, such as the "
+                         "Galaxy Zoo 1 images (the README says where to get them)")
     if os.path.isdir(data):
         return directory_iterators(data, tuple(image_size or IMAGE_SIZE), COLOR_MODE,
                                    AUGMENTATION, batch_size, seed, validation_split, verbose)

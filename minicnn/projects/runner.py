@@ -1,10 +1,13 @@
 """Train a recipe, evaluate it on the test set, and write the report.
 
 Outputs in ``out``: history.png, confusion_matrix.png, filters.png,
-feature_maps.png, saliency.png, grad_cam.png, model.npz and metrics.json.
+feature_maps.png, saliency.png, grad_cam.png, model.npz, checkpoint.npz and
+metrics.json. Everything a run is given (the image size, the class weights,
+the data's class names) is checked before any image is decoded.
 """
 import json
 import os
+import stat
 import tempfile
 import time
 
@@ -15,13 +18,20 @@ from minicnn import losses, metrics, plots, set_seed
 from minicnn.callbacks import Callback, EarlyStopping
 from minicnn.optimizers import SGD, Adam
 from minicnn.models import load_model
-from minicnn.saving import atomic_write
+from minicnn.preprocessing.files import color_mode_of
+from minicnn.saving import architecture, atomic_write
 
 OUTPUTS = ("history.png", "confusion_matrix.png", "filters.png", "feature_maps.png",
            "saliency.png", "grad_cam.png", "model.npz", "metrics.json", "checkpoint.npz")
 
 
 CHECKPOINT = "checkpoint.npz"
+# The largest --image-size: 8 times the lessons' 256 pixels a side. Beyond it the decoded
+# images alone (kept in memory) would need tens of gigabytes for a few thousand images.
+MAX_IMAGE_SIZE = 2048
+CLASS_WEIGHT_FORMS = ("'balanced', 'sqrt-balanced', or weights by class name or index: "
+                      "'Covid=3,Normal=1' or a JSON object such as '{\"Covid\": 3}' or "
+                      "'{\"0\": 3}' (classes not listed weigh 1)")
 
 
 def run(recipe, data=None, epochs=10, batch_size=32, learning_rate=1e-3, optimizer="adam",
@@ -32,12 +42,14 @@ def run(recipe, data=None, epochs=10, batch_size=32, learning_rate=1e-3, optimiz
     run whose checkpoint is in ``out``: it ends with the same weights as a run
     that was never interrupted. Returns the summary written to metrics.json."""
     out = out or os.path.join("runs", recipe.NAME)
+    image_size = check_image_size(recipe, image_size)
     config = {"project": recipe.NAME, "data": os.path.abspath(data or getattr(recipe, "SAMPLE", "")),
               "batch_size": batch_size, "learning_rate": learning_rate, "optimizer": optimizer,
               "seed": seed, "validation_split": validation_split,
               "class_weight": (class_weight if class_weight is None or isinstance(class_weight, str)
                                else {str(k): float(v) for k, v in class_weight.items()}),
-              "image_size": list(image_size or recipe.IMAGE_SIZE)}
+              "image_size": list(image_size or recipe.IMAGE_SIZE),
+              "early_stopping": early_stopping}
     replacing = prepare_output_folder(out)
     print(f"minicnn train {recipe.NAME}: writing to {out}" +
           (" (resuming the run there)" if resume else
@@ -47,39 +59,47 @@ def run(recipe, data=None, epochs=10, batch_size=32, learning_rate=1e-3, optimiz
     train, validation, test = recipe.load_data(data, batch_size, seed, validation_split,
                                                image_size=image_size, verbose=verbose)
     class_names = list(train.class_indices)
-    model = recipe.build_model(num_classes=len(class_names),
-                               input_shape=tuple(config["image_size"]) + (recipe.CHANNELS,))
+    input_shape = _image_shape(train)
+    model = recipe.build_model(num_classes=len(class_names), input_shape=input_shape)
+    class_weight = class_weight_by_index(class_weight, train.class_indices)
     model.summary()
     optimizer_object = (Adam(learning_rate) if optimizer == "adam"
                         else SGD(learning_rate, momentum=0.9, nesterov=True))
     model.compile(optimizer_object, "categorical_crossentropy", ["accuracy", "auc"])
     model.metadata = {"class_names": class_names, "rescale": recipe.RESCALE,
-                      "color_mode": recipe.COLOR_MODE, "project": recipe.NAME}
+                      "color_mode": color_mode_of(input_shape[-1]), "project": recipe.NAME}
     if class_weight == "sqrt-balanced":  # a softer weighting: the square roots of "balanced"
         class_weight = {k: float(np.sqrt(w)) for k, w in
                         losses.balanced_class_weight(train.classes).items()}
-    done, earlier = 0, {}
-    if checkpoint_state is not None:
-        done, earlier = _restore(model, train, *checkpoint_state)
-        print(f"resuming after epoch {done} of {epochs}")
     extra = list(callbacks)
     if early_stopping is not None:
         extra.append(EarlyStopping(monitor="val_loss" if validation is not None else "loss",
                                    patience=early_stopping, restore_best_weights=True, verbose=1))
-    checkpoint = Checkpoint(os.path.join(out, CHECKPOINT), config, train, earlier)
+    done, earlier, last_epoch, callback_states = 0, {}, epochs, {}
+    if checkpoint_state is not None:
+        done, earlier, stopped, callback_states = _restore(model, train, *checkpoint_state,
+                                                           callbacks=extra)
+        if stopped:  # it had stopped early: no more epochs, only what ends training
+            last_epoch = done
+            print(f"the run in {out} stopped early after epoch {done}; writing its report")
+        else:
+            print(f"resuming after epoch {done} of {epochs}")
+    restore = RestoreStates(extra, callback_states)
+    # last: it saves the other callbacks' states once they have seen the epoch
+    checkpoint = Checkpoint(os.path.join(out, CHECKPOINT), config, train, earlier, extra)
     start = time.perf_counter()
     interrupted = False
     try:
-        model.fit(train, epochs=epochs, initial_epoch=done, validation_data=validation,
-                  verbose=verbose, seed=seed, class_weight=class_weight,
-                  callbacks=[checkpoint] + extra)
+        model.fit(train, epochs=max(last_epoch, done), initial_epoch=done,
+                  validation_data=validation, verbose=verbose, seed=seed,
+                  class_weight=class_weight, callbacks=extra + [restore, checkpoint])
     except KeyboardInterrupt:
         interrupted = True
         if checkpoint.epochs_done == 0:
             raise
         print(f"\ninterrupted: the report below is from epoch {checkpoint.epochs_done}, the last "
               f"one completed; continue with --resume")
-        _restore(model, train, *_read_checkpoint(out, config))
+        _restore(model, train, *_read_checkpoint(out, config), callbacks=extra)
     history = checkpoint.history
     seconds = time.perf_counter() - start
     summary = report(model, test, class_names, history, out, config)
@@ -92,15 +112,31 @@ def run(recipe, data=None, epochs=10, batch_size=32, learning_rate=1e-3, optimiz
     return summary
 
 
+class RestoreStates(Callback):
+    """Hands each callback its saved state ({callback: state}) once every callback's
+    on_train_begin has run, before the first epoch: the resume protocol of
+    callbacks/base.py."""
+
+    def __init__(self, callbacks, states):
+        self.states = [(c, states[key]) for key, c in zip(_callback_keys(callbacks), callbacks)
+                       if key in states]
+
+    def on_train_begin(self, logs=None):
+        for callback, state in self.states:
+            callback.set_state(state)
+
+
 class Checkpoint(Callback):
     """After every epoch, the model with its optimizer, and what a resumed run
-    needs (epoch, history, Dropout's random states, the run's settings), in one
-    file written atomically."""
+    needs (epoch, history, Dropout's random states, the run's settings, the
+    state of every other callback: ``callbacks``, get_state), in one file
+    written atomically."""
 
-    def __init__(self, path, config, train, earlier_history):
+    def __init__(self, path, config, train, earlier_history, callbacks=()):
         self.path, self.config, self.train = path, config, train
         self.history = {k: list(v) for k, v in earlier_history.items()}
         self.epochs_done = len(self.history.get("loss", []))
+        self.callbacks = list(callbacks)
 
     def on_epoch_end(self, epoch, logs=None):
         for name, value in (logs or {}).items():
@@ -111,14 +147,37 @@ class Checkpoint(Callback):
             "epoch": epoch + 1, "history": self.history, "config": self.config,
             "loader_epoch": int(getattr(self.train, "epoch", 0)),
             "dropout_rng": {layer.name: layer.rng.bit_generator.state
-                            for layer in self.model.layers if hasattr(layer, "rng")}}}
+                            for layer in self.model.layers if hasattr(layer, "rng")},
+            "stopped": bool(self.model.stop_training),
+            "callbacks": {key: c.get_state() for key, c in
+                          zip(_callback_keys(self.callbacks), self.callbacks) if _keeps_state(c)}}}
         try:
             self.model.save(self.path)
         finally:
             self.model.metadata = metadata
 
 
+def _callback_keys(callbacks):
+    """A name per callback: its class's, numbered from the second of a class on."""
+    keys, seen = [], {}
+    for callback in callbacks:
+        name = type(callback).__name__
+        seen[name] = seen.get(name, 0) + 1
+        keys.append(name if seen[name] == 1 else f"{name}#{seen[name]}")
+    return keys
+
+
+def _keeps_state(callback):
+    return type(callback).get_state is not Callback.get_state
+
+
+TRAINING_STATE = {"epoch": int, "history": dict, "config": dict, "loader_epoch": int,
+                  "dropout_rng": dict}
+
+
 def _read_checkpoint(out, config):
+    """(the checkpoint's model, its training state), every part a resumed run reads
+    checked; a ValueError naming the file and the part otherwise."""
     path = os.path.join(out, CHECKPOINT)
     if not os.path.exists(path):
         raise ValueError(f"--resume: no {CHECKPOINT} in {out}; nothing to resume")
@@ -126,6 +185,21 @@ def _read_checkpoint(out, config):
     state = saved.metadata.get("training_state")
     if not isinstance(state, dict):
         raise ValueError(f"{path}: holds no training state to resume from")
+    for key, kind in TRAINING_STATE.items():
+        value = state.get(key)
+        if not isinstance(value, kind) or isinstance(value, bool) or (kind is int and value < 0):
+            raise ValueError(f"{path}: its training state's {key!r} must be "
+                             f"{'an int >= 0' if kind is int else 'an object'}, got {value!r:.80}"
+                             f"; the checkpoint is damaged or from another program")
+    if saved.optimizer is None:
+        raise ValueError(f"{path}: holds no optimizer (compile settings and state) to resume "
+                         f"from; the checkpoint is damaged")
+    history = state["history"]
+    if not all(isinstance(v, list) and len(v) == state["epoch"]
+               and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)
+               for v in history.values()):
+        raise ValueError(f"{path}: its history must hold one number per epoch done "
+                         f"({state['epoch']}) for each value logged")
     differing = sorted(k for k in config if state["config"].get(k) != config[k])
     if differing:
         raise ValueError(f"--resume: the run in {out} was started with other settings: "
@@ -134,19 +208,144 @@ def _read_checkpoint(out, config):
     return saved, state
 
 
-def _restore(model, train, saved, state):
-    """Weights, optimizer state, Dropout's random states and the loader's epoch from
-    the checkpoint (``saved``, its model; ``state``, its training state); returns
-    (epochs done, history so far)."""
+def _restore(model, train, saved, state, callbacks=()):
+    """Weights, optimizer state, Dropout's random states, the loader's epoch and the
+    callbacks' states from the checkpoint (``saved``, its model; ``state``, its
+    training state); returns (epochs done, history so far, whether it had stopped
+    early, {callback key: state} for RestoreStates). Everything is checked before
+    anything is changed."""
+    path = CHECKPOINT
+    mine, theirs = architecture(model), architecture(saved)
+    for key in ("input_shape", "layers"):
+        if mine[key] != theirs[key]:
+            raise ValueError(f"--resume: {path} holds a model of another architecture "
+                             f"({key}: {theirs[key]!r:.200}; this run builds {mine[key]!r:.200}); "
+                             f"resume with the data and settings of that run, or train anew in "
+                             f"another --out")
+    names = saved.metadata.get("class_names")
+    if names != model.metadata.get("class_names"):
+        raise ValueError(f"--resume: {path} was trained on the classes {names}, this data has "
+                         f"{model.metadata.get('class_names')}")
+    rngs = {layer.name: layer.rng for layer in model.layers if hasattr(layer, "rng")}
+    if set(state["dropout_rng"]) != set(rngs):
+        raise ValueError(f"--resume: {path} holds random states for {sorted(state['dropout_rng'])}"
+                         f", the model has Dropout layers {sorted(rngs)}")
+    saved_callbacks = state.get("callbacks", {})
+    keys = [key for key, c in zip(_callback_keys(callbacks), callbacks) if _keeps_state(c)]
+    if not isinstance(saved_callbacks, dict) or sorted(saved_callbacks) != sorted(keys):
+        raise ValueError(f"--resume: {path} holds the state of the callbacks "
+                         f"{sorted(saved_callbacks) if isinstance(saved_callbacks, dict) else saved_callbacks!r:.80}"
+                         f", this run has callbacks that keep state {keys}: resume with the same "
+                         f"callbacks (and --early-stopping) as the interrupted run")
+    for key, callback in zip(_callback_keys(callbacks), callbacks):
+        if key in saved_callbacks:  # checked now; RestoreStates hands it over again in fit
+            try:
+                callback.set_state(saved_callbacks[key])
+            except (ValueError, TypeError, KeyError) as error:
+                raise ValueError(f"--resume: {path}: the state of {key} is damaged "
+                                 f"({error})") from None
+    for name, rng in rngs.items():
+        spare = type(rng.bit_generator)()
+        try:
+            spare.state = state["dropout_rng"][name]
+        except (TypeError, ValueError, KeyError) as error:
+            raise ValueError(f"--resume: {path}: the random state of {name} is not one "
+                             f"{type(spare).__name__} takes ({error})") from None
     model.set_weights(saved.get_weights())
     model.optimizer.set_state(saved.optimizer.get_state())
-    for layer in model.layers:
-        if hasattr(layer, "rng") and layer.name in state["dropout_rng"]:
-            layer.rng.bit_generator.state = state["dropout_rng"][layer.name]
+    if getattr(saved.optimizer, "schedule", None) is None:  # ReduceLROnPlateau may have lowered it
+        model.optimizer.learning_rate = saved.optimizer.learning_rate
+    for name, rng in rngs.items():
+        rng.bit_generator.state = state["dropout_rng"][name]
     if hasattr(train, "epoch"):
         train.epoch, train.batch_index = state["loader_epoch"], 0
         train._set_index_array()
-    return state["epoch"], state["history"]
+    return state["epoch"], state["history"], bool(state.get("stopped", False)), saved_callbacks
+
+
+def check_image_size(recipe, image_size):
+    """(height, width) or None; refused (naming --image-size) when the recipe's model
+    cannot take it (too small for its windows) or it is over MAX_IMAGE_SIZE."""
+    if image_size is None:
+        return None
+    try:
+        height, width = (int(v) for v in image_size)
+        if (height, width) != tuple(image_size) or min(height, width) < 1:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ValueError(f"--image-size takes N or H W (positive ints), got {image_size!r}") from None
+    if max(height, width) > MAX_IMAGE_SIZE:
+        raise ValueError(f"--image-size {height} {width}: at most {MAX_IMAGE_SIZE} pixels a side "
+                         f"(the {recipe.NAME} recipe's default is "
+                         f"{' '.join(map(str, recipe.IMAGE_SIZE))})")
+    smallest = smallest_image_size(recipe)
+    if height < smallest or width < smallest:
+        raise ValueError(f"--image-size {height} {width}: too small for the {recipe.NAME} "
+                         f"recipe's model, whose windows need at least {smallest} pixels a side "
+                         f"(its default is {' '.join(map(str, recipe.IMAGE_SIZE))})")
+    return height, width
+
+
+def smallest_image_size(recipe):
+    """The smallest square image the recipe's model takes (every layer's output non-empty)."""
+    layers = _recipe_layers(recipe)
+    for size in range(1, MAX_IMAGE_SIZE + 1):
+        shape = (size, size, recipe.CHANNELS)
+        try:
+            for layer in layers:
+                shape = tuple(layer.compute_output_shape(shape))
+                if min(shape) < 1:
+                    raise ValueError
+            return size
+        except ValueError:
+            continue
+    return MAX_IMAGE_SIZE + 1
+
+
+def _recipe_layers(recipe):
+    """The recipe's layers (built on its default size); only their geometry is read."""
+    return recipe.build_model(num_classes=2).layers
+
+
+def _image_shape(iterator):
+    """The per-image shape (height, width, channels) a loader gives."""
+    if hasattr(iterator, "image_shape"):
+        return tuple(iterator.image_shape)
+    return tuple(iterator.x.shape[1:])
+
+
+def class_weight_by_index(class_weight, class_indices):
+    """class_weight as fit takes it: "balanced" and "sqrt-balanced" as they are;
+    {class name or index: weight} -> {index: weight}, every key a class of the
+    data and every weight a finite number >= 0."""
+    if class_weight is None or isinstance(class_weight, str):
+        if class_weight not in (None, "balanced", "sqrt-balanced"):
+            raise ValueError(f"--class-weight {class_weight!r}: expected {CLASS_WEIGHT_FORMS}")
+        return class_weight
+    names = list(class_indices)
+    table = {}
+    for key, weight in class_weight.items():
+        if isinstance(key, str) and key in class_indices:
+            index = class_indices[key]
+        else:
+            try:
+                index = int(key)
+                if str(index) != str(key).strip() or not 0 <= index < len(names):
+                    raise ValueError
+            except (TypeError, ValueError):
+                raise ValueError(f"--class-weight: {key!r} is not a class of this data; its "
+                                 f"classes are {', '.join(names)} (or their indices 0 to "
+                                 f"{len(names) - 1}); accepted forms: {CLASS_WEIGHT_FORMS}") from None
+        if (isinstance(weight, bool) or not isinstance(weight, (int, float))
+                or not np.isfinite(weight) or weight < 0):
+            raise ValueError(f"--class-weight: the weight of {key!r} must be a finite number "
+                             f">= 0, got {weight!r}")
+        if index in table:
+            raise ValueError(f"--class-weight: class {names[index]!r} is given twice")
+        table[index] = float(weight)
+    if table and not any(table.get(i, 1.0) > 0 for i in range(len(names))):
+        raise ValueError("--class-weight: every class weighs 0; nothing would be learnt")
+    return table
 
 
 def report(model, test, class_names, history, out, config):
@@ -155,7 +354,7 @@ def report(model, test, class_names, history, out, config):
     probabilities = model.predict(test)
     y_true = np.asarray(test.classes)
     y_pred = probabilities.argmax(axis=1)
-    test_loss = model.evaluate(test)[0]
+    test_loss = model.evaluate(test, return_dict=True)["loss"]
     k = len(class_names)
     confusion = metrics.confusion_matrix(y_true, y_pred, num_classes=k)
     precision, recall, f1, support = metrics.precision_recall_f1(y_true, y_pred, k)
@@ -200,7 +399,10 @@ def report(model, test, class_names, history, out, config):
     for name, figure in figures.items():
         atomic_write(os.path.join(out, name), lambda file: figure.savefig(file, format="png", dpi=100))
         plt.close(figure)
-    print(f"\nwrote {', '.join(list(figures) + ['model.npz', 'metrics.json'])} to {out}")
+    written = list(figures) + ["model.npz", "metrics.json"]
+    if os.path.exists(os.path.join(out, CHECKPOINT)):
+        written.append(CHECKPOINT)
+    print(f"\nwrote {', '.join(written)} to {out}")
     return summary
 
 
@@ -231,6 +433,16 @@ def prepare_output_folder(out):
             pass
     except OSError as error:
         raise ValueError(f"--out {out}: cannot write there ({error.strerror or error})") from None
+    for name in OUTPUTS:  # a file the run would have to replace at the end: checked now
+        target = os.path.realpath(os.path.join(out, name))
+        try:
+            mode = os.stat(target).st_mode
+        except FileNotFoundError:
+            continue
+        if not stat.S_ISREG(mode) or not mode & 0o222 or not os.access(target, os.W_OK):
+            raise ValueError(f"--out {out}: {name} there is read-only or not a regular file; "
+                             f"this run would have to replace it (remove it, or choose another "
+                             f"--out)")
     return any(os.path.exists(os.path.join(out, name)) for name in OUTPUTS)
 
 
