@@ -1,6 +1,8 @@
-"""train_test_split with scikit-learn's semantics and, for the same random_state,
-its very split (the same draws of NumPy's RandomState, in the same order)."""
+"""train_test_split, KFold and StratifiedKFold with scikit-learn's semantics and, for
+the same random_state, its very splits (the same draws of NumPy's RandomState, in
+the same order)."""
 import math
+import warnings
 
 import numpy as np
 
@@ -116,6 +118,113 @@ def _approximate_mode(counts, draws, rng):
             if need == 0:
                 break
     return floored.astype(int)
+
+
+class KFold:
+    """scikit-learn's KFold: n_splits consecutive folds (the first n % n_splits one
+    sample larger), each the test set once; with shuffle, the indices are shuffled
+    first (by NumPy's RandomState(random_state), as scikit-learn).
+
+        for train_index, test_index in KFold(5, shuffle=True, random_state=1).split(x):
+            model.fit(x[train_index], y[train_index]) ...
+
+    split yields (train indices, test indices), each sorted.
+    """
+
+    def __init__(self, n_splits=5, *, shuffle=False, random_state=None):
+        self.n_splits = _check_folds(type(self).__name__, n_splits, shuffle, random_state)
+        self.shuffle, self.random_state = shuffle, random_state
+
+    def get_n_splits(self, X=None, y=None, groups=None):
+        return self.n_splits
+
+    def split(self, X, y=None, groups=None):
+        n = _check_samples(type(self).__name__, self.n_splits, X)
+        indices = np.arange(n)
+        if self.shuffle:
+            _random_state(self.random_state).shuffle(indices)
+        sizes = np.full(self.n_splits, n // self.n_splits)
+        sizes[:n % self.n_splits] += 1
+        for start, stop in zip(np.cumsum(sizes) - sizes, np.cumsum(sizes)):
+            test = np.zeros(n, dtype=bool)
+            test[indices[start:stop]] = True
+            yield np.flatnonzero(~test), np.flatnonzero(test)
+
+    def __repr__(self):
+        return (f"{type(self).__name__}(n_splits={self.n_splits}, random_state="
+                f"{self.random_state!r}, shuffle={self.shuffle})")
+
+
+class StratifiedKFold(KFold):
+    """scikit-learn's StratifiedKFold: folds that keep each class's share of y.
+
+    The classes, in order of first appearance in y, are dealt round-robin over
+    the sorted labels to decide how many of each go to each fold; each class's
+    samples then take their folds in order (shuffled per class with shuffle,
+    by NumPy's RandomState(random_state), as scikit-learn does).
+    """
+
+    def split(self, X, y, groups=None):
+        n = _check_samples(type(self).__name__, self.n_splits, X)
+        folds = self._test_folds(np.asarray(y), n)
+        for k in range(self.n_splits):
+            yield np.flatnonzero(folds != k), np.flatnonzero(folds == k)
+
+    def _test_folds(self, y, n):
+        owner = type(self).__name__
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
+        if y.ndim != 1:
+            raise ValueError(f"{owner}: y must be class labels, one per sample (shape (n,)); got "
+                             f"shape {y.shape} (for one-hot rows, pass y.argmax(axis=1))")
+        if len(y) != n:
+            raise ValueError(f"{owner}: X has {n} samples but y has {len(y)}")
+        if y.dtype.kind == "f" and np.any(y != np.round(y)):
+            raise ValueError(f"{owner}: y holds continuous values; stratified folds need class "
+                             f"labels")
+        rng = _random_state(self.random_state)
+        _, first, inverse = np.unique(y, return_index=True, return_inverse=True)
+        by_appearance = np.argsort(np.argsort(first))  # class rank by first appearance
+        labels = by_appearance[inverse.reshape(-1)]
+        counts = np.bincount(labels)
+        if np.all(self.n_splits > counts):
+            raise ValueError(f"{owner}: n_splits={self.n_splits} cannot be greater than the "
+                             f"number of members in each class (largest class: {counts.max()})")
+        if self.n_splits > counts.min():
+            warnings.warn(f"{owner}: the least populated class in y has only {counts.min()} "
+                          f"members, which is less than n_splits={self.n_splits}", stacklevel=3)
+        ordered = np.sort(labels)
+        allocation = np.array([np.bincount(ordered[i::self.n_splits], minlength=len(counts))
+                               for i in range(self.n_splits)])
+        folds = np.empty(len(y), dtype=np.int64)
+        for k in range(len(counts)):
+            for_class = np.arange(self.n_splits).repeat(allocation[:, k])
+            if self.shuffle:
+                rng.shuffle(for_class)
+            folds[labels == k] = for_class
+        return folds
+
+
+def _check_folds(owner, n_splits, shuffle, random_state):
+    if isinstance(n_splits, bool) or not isinstance(n_splits, (int, np.integer)):
+        raise ValueError(f"{owner}: the number of folds must be an int, got {n_splits!r}")
+    if n_splits <= 1:
+        raise ValueError(f"{owner}: k-fold cross-validation needs n_splits=2 or more, got "
+                         f"n_splits={n_splits}")
+    if not isinstance(shuffle, bool):
+        raise TypeError(f"{owner}: shuffle must be True or False; got {shuffle!r}")
+    if not shuffle and random_state is not None:
+        raise ValueError(f"{owner}: setting a random_state has no effect since shuffle is "
+                         f"False; leave random_state to its default (None), or set shuffle=True")
+    return int(n_splits)
+
+
+def _check_samples(owner, n_splits, X):
+    n = len(X)
+    if n_splits > n:
+        raise ValueError(f"{owner}: cannot have n_splits={n_splits} greater than the number of "
+                         f"samples: n_samples={n}")
+    return n
 
 
 def _take(array, index):

@@ -6,6 +6,8 @@ Labels may be class indices (N,) or one-hot / probability rows (N, K);
 roc_auc is the exact (rank-based) one-vs-rest AUC per class; the AUC Keras
 reports during training is metrics.AUC (streaming.py), which thresholds.
 """
+import warnings
+
 import numpy as np
 
 
@@ -16,6 +18,8 @@ def as_labels(y):
     if y.ndim == 2 and y.shape[1] > 1:
         return y.argmax(axis=1)
     y = y.reshape(len(y))
+    if y.dtype.kind not in "biuf":
+        return y  # labels as strings (scikit-learn's functions take them)
     if np.issubdtype(y.dtype, np.floating) and np.any((y > 0) & (y < 1)):
         return (y > 0.5).astype(np.int64)
     return y.astype(np.int64)
@@ -39,7 +43,8 @@ def confusion_matrix(y_true, y_pred, *, labels=None, sample_weight=None, normali
     if labels is None:
         labels = (np.arange(num_classes) if num_classes is not None
                   else np.union1d(y_true, y_pred))
-    labels = np.asarray(labels, dtype=np.int64)
+    labels = np.asarray(labels)
+    labels = labels.astype(np.int64) if labels.dtype.kind in "biuf" else labels
     row, column = (_positions(labels, y) for y in (y_true, y_pred))
     listed = (row >= 0) & (column >= 0)  # samples of unlisted classes are left out
     matrix = np.zeros((len(labels), len(labels)), dtype=np.int64 if sample_weight is None
@@ -124,32 +129,90 @@ def roc_auc(y_true, y_score, average="macro"):
     return float(defined.mean()) if len(defined) else float("nan")
 
 
-def classification_report(y_true, y_pred, *, labels=None, target_names=None, digits=2,
-                          output_dict=False):
+class UndefinedMetricWarning(UserWarning):
+    """A precision, recall or F1 with a zero denominator, set by zero_division (scikit-learn's)."""
+
+
+def accuracy_score(y_true, y_pred, *, normalize=True, sample_weight=None):
+    """scikit-learn's accuracy_score: the fraction (normalize=False: the number, or the
+    summed sample weights) of samples whose predicted label equals the true one.
+    Labels may be numbers or strings; for rows (N, K) a sample counts when its
+    whole row matches (scikit-learn's subset accuracy)."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if len(y_true) != len(y_pred):
+        raise ValueError(f"accuracy_score: y_true has {len(y_true)} samples, y_pred "
+                         f"{len(y_pred)}")
+    correct = (y_true == y_pred) if y_true.ndim == 1 else np.all(
+        y_true.reshape(len(y_true), -1) == y_pred.reshape(len(y_pred), -1), axis=1)
+    weights = np.ones(len(correct)) if sample_weight is None else np.asarray(sample_weight, float)
+    if not normalize:
+        return float(np.dot(correct, weights))
+    return float(np.average(correct, weights=weights)) if len(correct) else 0.0
+
+
+def _report_labels(y):
+    """Labels as scikit-learn reads them; one-hot or probability rows (minicnn's
+    predictions) become class indices."""
+    y = np.asarray(y)
+    return as_labels(y) if y.ndim == 2 and y.shape[1] > 1 else y.reshape(len(y))
+
+
+def _ratio(numerator, denominator, zero_division, metric, condition):
+    """numerator / denominator; where the denominator is 0, zero_division (0, 1 or
+    nan; "warn": 0 and a warning naming the metric, as scikit-learn)."""
+    empty = denominator == 0
+    fill = 0.0 if isinstance(zero_division, str) else float(zero_division)
+    if isinstance(zero_division, str) and zero_division != "warn":
+        raise ValueError(f"zero_division must be 'warn', 0, 1 or np.nan, got {zero_division!r}")
+    if zero_division == "warn" and np.any(empty):
+        warnings.warn(f"{metric} is ill-defined and being set to 0.0 in labels with no "
+                      f"{condition} samples. Use `zero_division` parameter to control this "
+                      f"behavior.", UndefinedMetricWarning, stacklevel=3)
+    return np.where(empty, fill, numerator / np.where(empty, 1, denominator))
+
+
+def _nan_average(values, weights=None):
+    """The (weighted) mean leaving out NaN, as scikit-learn averages with zero_division=nan."""
+    keep = ~np.isnan(values)
+    if not keep.any():
+        return float("nan")
+    w = np.ones_like(values) if weights is None else np.asarray(weights, float)
+    return float(np.average(values[keep], weights=w[keep])) if w[keep].sum() else 0.0
+
+
+def classification_report(y_true, y_pred, *, labels=None, target_names=None,
+                          sample_weight=None, digits=2, output_dict=False, zero_division="warn"):
     """scikit-learn's report: per class precision, recall, F1 and support, then
-    the accuracy and the macro and weighted averages, in its layout (a
-    precision with a zero denominator is 0, as zero_division=0)."""
-    y_true, y_pred = as_labels(y_true), as_labels(y_pred)
+    the accuracy and the macro and weighted averages, in its layout.
+
+    zero_division: what a ratio with a zero denominator becomes (a class never
+    predicted has no precision, one absent from y_true no recall): 0, 1, np.nan,
+    or "warn" (0, with an UndefinedMetricWarning), as scikit-learn."""
+    y_true, y_pred = _report_labels(y_true), _report_labels(y_pred)
     seen = np.union1d(y_true, y_pred)
     labels = seen if labels is None else np.asarray(labels)
     covers_all = set(labels.tolist()) >= set(seen.tolist())
+    weights = np.ones(len(y_true)) if sample_weight is None else np.asarray(sample_weight, float)
     # per-label counts over all samples: a sample of an unlisted class still counts
     # as a false positive (or negative) of a listed one
-    tp = np.array([np.sum((y_true == k) & (y_pred == k)) for k in labels], dtype=np.float64)
-    predicted = np.array([np.sum(y_pred == k) for k in labels])
-    support = np.array([np.sum(y_true == k) for k in labels])
-    p = np.divide(tp, predicted, out=np.zeros_like(tp), where=predicted > 0)
-    r = np.divide(tp, support, out=np.zeros_like(tp), where=support > 0)
-    f1 = np.divide(2 * p * r, p + r, out=np.zeros_like(tp), where=(p + r) > 0)
+    tp = np.array([weights[(y_true == k) & (y_pred == k)].sum() for k in labels])
+    predicted = np.array([weights[y_pred == k].sum() for k in labels])
+    support = np.array([weights[y_true == k].sum() for k in labels])
+    if sample_weight is None:
+        support = support.astype(np.int64)
+    p = _ratio(tp, predicted, zero_division, "Precision", "predicted")
+    r = _ratio(tp, support, zero_division, "Recall", "true")
+    f1 = _ratio(2 * tp, support + predicted, zero_division, "F-score", "true nor predicted")
     names = ([str(label) for label in labels] if target_names is None
              else [str(name) for name in target_names])
     if len(names) != len(labels):
         raise ValueError(f"classification_report: {len(names)} target_names for "
                          f"{len(labels)} classes")
-    n = int(support.sum())
-    weights = support / n if n else np.zeros_like(tp)
-    averages = {"macro avg": (p.mean(), r.mean(), f1.mean(), n),
-                "weighted avg": (p @ weights, r @ weights, f1 @ weights, n)}
+    n = support.sum()
+    averages = {"macro avg": tuple(_nan_average(v) for v in (p, r, f1)) + (n,),
+                "weighted avg": tuple(_nan_average(v, support) if n else float(
+                    0.0 if isinstance(zero_division, str) else zero_division)
+                    for v in (p, r, f1)) + (n,)}
     accuracy_value = float(tp.sum() / n) if n else 0.0
     if output_dict:
         report = {name: {"precision": float(a), "recall": float(b), "f1-score": float(c),
@@ -165,7 +228,7 @@ def classification_report(y_true, y_pred, *, labels=None, target_names=None, dig
     text = ("{:>{width}s} " + " {:>9}" * 4).format("", *headers, width=width) + "\n\n"
     row = "{:>{width}s} " + " {:>9.{digits}f}" * 3 + " {:>9}\n"
     for name, a, b, c, d in zip(names, p, r, f1, support):
-        text += row.format(name, a, b, c, int(d), width=width, digits=digits)
+        text += row.format(name, a, b, c, d, width=width, digits=digits)
     text += "\n"
     if covers_all:
         text += ("{:>{width}s} " + " {:>9.{digits}}" * 2 + " {:>9.{digits}f} {:>9}\n").format(
