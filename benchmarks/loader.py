@@ -5,7 +5,7 @@
 Measures images/s for one epoch of flow_from_directory with the X-ray
 script's augmentation (decode + grayscale + resize 256x256 + zoom, rotation,
 shifts + rescale), cold (decoding every epoch) and with cache=True, and with
-each kernel twin; then the images/s of train_on_batch on the same batches
+the fast and the textbook ops; then the images/s of train_on_batch on the same batches
 with the X-ray model. Medians over passes; one thread.
 """
 import os
@@ -45,16 +45,16 @@ def main():
 
     generator = ImageDataGenerator(**xray.AUGMENTATION)
     results = {}
-    for kernels in ("numba", "numpy"):
-        minicnn.set_kernels(kernels)
+    for ops in ("numba", "numpy"):
+        minicnn.set_ops(ops)
         for cache in (False, True):
             it = generator.flow_from_directory(train_dir, target_size=(256, 256),
                                                color_mode="grayscale", batch_size=32, seed=0,
                                                cache=cache, verbose=False)
             epoch_seconds(it)  # warm-up: JIT, and filling the cache
             times = [epoch_seconds(it) for _ in range(args.passes)]
-            results[(kernels, cache)] = it.samples / statistics.median(times)
-    minicnn.set_kernels("numba")
+            results[(ops, cache)] = it.samples / statistics.median(times)
+    minicnn.set_ops("numba")
     it = generator.flow_from_directory(train_dir, target_size=(256, 256), color_mode="grayscale",
                                        batch_size=32, seed=0, cache=True, verbose=False)
     batches = [it[i] for i in range(len(it))]
@@ -76,8 +76,8 @@ def main():
              "\"x training\" is the loader's images/s over train_on_batch's on the same batches: "
              "above 1, loading an epoch takes less time than training on it.", "",
              "| loader | images/s | x training |", "| --- | --- | --- |"]
-    for (kernels, cache), rate in results.items():
-        label = f"{kernels} kernels, {'cached (cache=True)' if cache else 'decoding every epoch'}"
+    for (ops, cache), rate in results.items():
+        label = f"{ops} ops, {'cached (cache=True)' if cache else 'decoding every epoch'}"
         lines.append(f"| {label} | {rate:.0f} | {rate / train_rate:.2f} |")
     lines.append(f"| training (train_on_batch, X-ray model) | {train_rate:.0f} | 1.00 |")
     append_section(lines, args.out)

@@ -1,5 +1,5 @@
 """Time one training step (forward + backward + SGD update) of small CNNs: minicnn's
-numba kernels, its NumPy twins and PyTorch CPU; one thread and default threads;
+fast ops (numba), its textbook ops (NumPy) and PyTorch CPU; one thread and default threads;
 on a quiet machine and with two CPU-bound processes running.
 
     python benchmarks/train_step.py [--passes 7] [--steps 10] [--busy-passes 5] [--out FILE]
@@ -29,6 +29,7 @@ import numpy as np
 
 import minicnn
 from minicnn.layers import Conv2D, Dense, Flatten, MaxPool2D
+from minicnn.ops.fast import by_image_blocks
 from results_file import RESULTS, append_section
 
 try:
@@ -103,22 +104,22 @@ def flops_per_step(model, batch):
                for i, layer in enumerate(model.layers))
 
 
-def implementations(name, threads, numpy_twins=True):
+def implementations(name, threads, textbook=True):
     """{label: (step, model or None)} for the workload; each step sets its thread count."""
     batch, shape, spec = WORKLOADS[name]
     rng = np.random.default_rng(0)
     x = rng.standard_normal((batch,) + shape).astype(np.float32)
     y = rng.integers(0, spec[-1][1], batch)
     impls = {}
-    for kernels in ("numba", "numpy") if numpy_twins else ("numba",):
+    for ops in ("numba", "numpy") if textbook else ("numba",):
         minicnn.set_seed(0)
         model = minicnn_model(spec, shape)
         for n in threads:
-            def step(model=model, kernels=kernels, n=n):
-                minicnn.set_kernels(kernels)
+            def step(model=model, ops=ops, n=n):
+                minicnn.set_ops(ops)
                 minicnn.set_num_threads(n)
                 model.train_on_batch(x, y)
-            impls[f"minicnn-{kernels}, {n} thr"] = (step, model)
+            impls[f"minicnn-{ops}, {n} thr"] = (step, model)
     if torch is not None:
         torch.manual_seed(0)
         torch_step = torch_model(spec, shape)
@@ -146,13 +147,13 @@ def time_impls(impls, passes, steps):
             for _ in range(steps):
                 step()
             samples[key].append((time.perf_counter() - start) / steps)
-    minicnn.set_kernels("numba")
+    minicnn.set_ops("numba")
     minicnn.set_num_threads(DEFAULT_THREADS)
     return {key: statistics.median(v) for key, v in samples.items()}
 
 
 def breakdown(name, passes):
-    """Per-layer forward and backward ms, one thread, numba and NumPy twins (model.trace)."""
+    """Per-layer forward and backward ms, one thread, fast and textbook ops (model.trace)."""
     batch, shape, spec = WORKLOADS[name]
     rng = np.random.default_rng(0)
     x = rng.standard_normal((batch,) + shape).astype(np.float32)
@@ -160,17 +161,17 @@ def breakdown(name, passes):
     model = minicnn_model(spec, shape)
     minicnn.set_num_threads(1)
     rows = {}
-    for kernels in ("numba", "numpy"):
-        minicnn.set_kernels(kernels)
+    for ops in ("numba", "numpy"):
+        minicnn.set_ops(ops)
         traces = [model.trace(x, y, print_fn=lambda s: None) for _ in range(passes * 3)]
-        rows[kernels] = [
+        rows[ops] = [
             (row["layer"], statistics.median(t[i]["forward_ms"] for t in traces),
              statistics.median(t[i]["backward_ms"] for t in traces))
             for i, row in enumerate(traces[0])]
-    minicnn.set_kernels("numba")
+    minicnn.set_ops("numba")
     minicnn.set_num_threads(DEFAULT_THREADS)
-    paths = {layer.name: ("blocks" if layer.by_blocks else "im2col")
-             for layer in model.layers if isinstance(layer, Conv2D)}
+    paths = {layer.name: ("image blocks" if by_image_blocks(layer.filters, layer.output_shape[1])
+                          else "im2col") for layer in model.layers if isinstance(layer, Conv2D)}
     return rows, paths
 
 
@@ -223,7 +224,7 @@ def first_step_seconds(name, cache_dir):
 
 def memory_profile(name, steps=30):
     """Peak traced memory of one step, page faults per step, growth over many steps."""
-    _, impls, _ = implementations(name, (DEFAULT_THREADS,), numpy_twins=False)
+    _, impls, _ = implementations(name, (DEFAULT_THREADS,), textbook=False)
     step, model = next(iter(impls.values()))
     for _ in range(3):
         step()
@@ -286,7 +287,7 @@ def main():
              f"above 1 slower.", ""]
     summary = []
     for name in args.workloads:
-        batch, impls, _ = implementations(name, (1, DEFAULT_THREADS), numpy_twins=True)
+        batch, impls, _ = implementations(name, (1, DEFAULT_THREADS), textbook=True)
         model = impls[one][1]
         flops = flops_per_step(model, batch)
         quiet = time_impls(impls, args.passes, args.steps)

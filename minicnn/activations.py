@@ -52,10 +52,11 @@ def sigmoid(z):
     return np.where(z >= 0, 1 / (1 + e), e / (1 + e)).astype(z.dtype, copy=False)
 
 
-def softmax(z):
-    """Row-wise softmax, the row maximum subtracted first so exp never overflows."""
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
+def softmax(z, axis=-1):
+    """Softmax along ``axis`` (the last: per row), the maximum subtracted first so
+    exp never overflows."""
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
 
 
 def log_softmax(z):
@@ -63,6 +64,6 @@ def log_softmax(z):
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
-def softmax_backward(grad_y, y):
-    """Jacobian-vector product of softmax: dL/dz = y * (g - sum(g * y))."""
-    return y * (grad_y - (grad_y * y).sum(axis=-1, keepdims=True))
+def softmax_backward(grad_y, y, axis=-1):
+    """Jacobian-vector product of softmax: dL/dz = y * (g - sum(g * y)), summed along ``axis``."""
+    return y * (grad_y - (grad_y * y).sum(axis=axis, keepdims=True))

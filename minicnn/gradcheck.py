@@ -48,12 +48,15 @@ def numerical_gradient(f, x, h=1e-4):
     return grad
 
 
-def check_layer(layer, input_shape, batch_size=2, x=None, seed=0, h=1e-4, verbose=True):
+def check_layer(layer, input_shape, batch_size=2, x=None, seed=0, h=1e-4, verbose=True,
+                training=False):
     """Check a layer's backward against numerical gradients, in float64.
 
     layer: an unbuilt layer (it is built here in float64 for ``input_shape``,
     the per-sample shape). x: the input batch (N, *input_shape); random normal
-    when None. Returns {"x": err, "W": err, ...}: the max relative error of the
+    when None. training: the forward's mode (BatchNormalization differs; its
+    running statistics are not written, so every forward computes the same).
+    Returns {"x": err, "W": err, ...}: the max relative error of the
     input gradient and of each parameter's gradient; prints them when verbose.
     """
     rng = np.random.default_rng(seed)
@@ -64,7 +67,7 @@ def check_layer(layer, input_shape, batch_size=2, x=None, seed=0, h=1e-4, verbos
     upstream = rng.standard_normal((len(x),) + layer.output_shape)
 
     def loss():
-        return float(np.sum(layer.forward(x) * upstream))
+        return float(np.sum(layer.forward(x, training) * upstream))
 
     loss()
     grad_x = layer.backward(upstream.copy())

@@ -14,9 +14,12 @@ def summary_text(model):
     for name, layer in zip(names, model.layers):
         shape = "(None, " + ", ".join(map(str, layer.output_shape)) + ")"
         lines.append(f" {name:<{width}}{shape:<26}{layer.count_params():<10,}")
+    # trainable: the parameters; non-trainable: the state (BatchNormalization's
+    # running statistics), which Keras counts in the total too
+    trainable = sum(array.size for layer in model.layers for array in layer.params.values())
     total = model.count_params()
-    lines += ["=" * len(rule), f"Total params: {total:,}", f"Trainable params: {total:,}",
-              "Non-trainable params: 0", rule]
+    lines += ["=" * len(rule), f"Total params: {total:,}", f"Trainable params: {trainable:,}",
+              f"Non-trainable params: {total - trainable:,}", rule]
     return "\n".join(lines)
 
 
@@ -35,7 +38,7 @@ def layer_output(model, x, layer):
 def trace(model, x, y, print_fn=print):
     """One forward and backward on a batch, timing every layer; see Sequential.trace."""
     x = model.prepare_input(x)
-    forward_ms, backward_ms = [], []
+    forward_ms = []
     output = x
     for layer in model.layers:  # model.forward, one layer at a time, timed
         start = time.perf_counter()
@@ -43,13 +46,17 @@ def trace(model, x, y, print_fn=print):
         forward_ms.append(1000 * (time.perf_counter() - start))
     loss = model.loss_value(output, y)
     grad, last = model.loss.backward(), len(model.layers) - 1
-    for i in reversed(range(len(model.layers))):  # model.backward_loss, timed
+    lowest = model.first_with_parameters()  # below it nothing learns: fit's backward stops there
+    backward_ms = [0.0] * len(model.layers)
+    for i in reversed(range(lowest, len(model.layers))):  # model.backward_loss, timed
         start = time.perf_counter()
         if i == last and model.loss_is_fused():
-            grad = model.layers[i].backward_from_pre_activation(grad)
+            grad = model.layers[i].backward_from_pre_activation(grad, input_grad=i > lowest)
         else:
-            grad = model.layers[i].backward(grad)
-        backward_ms.insert(0, 1000 * (time.perf_counter() - start))
+            grad = model.layers[i].backward(grad, input_grad=i > lowest)
+        backward_ms[i] = 1000 * (time.perf_counter() - start)
+    for layer, key, penalty in model.regularized():
+        layer.grads[key] = layer.grads[key] + penalty.gradient(layer.params[key])
     rows = []
     for layer, t_forward, t_backward in zip(model.layers, forward_ms, backward_ms):
         norms = {k: (float(np.linalg.norm(p)), float(np.linalg.norm(layer.grads[k])))

@@ -2,16 +2,23 @@
 stable for any logits: softmax cross-entropy (categorical) and sigmoid
 cross-entropy (binary).
 
-Which the loss receives: when the model's last layer ends in the loss's
-``fused_activation``, the model hands over that layer's pre-activation (the
-logits); otherwise the last layer's output itself is taken as the logits.
-(Keras, with from_logits=False, would take such an output as probabilities;
-minicnn keeps one rule, and ``from_logits`` is accepted for compatibility.)
+What the loss reads, as Keras reads it:
+- when the model's last layer ends in the loss's ``fused_activation``, the model
+  hands over that layer's pre-activation (the logits): exact for any logits;
+- otherwise, with ``from_logits=True``, the last layer's output, as logits;
+- otherwise (``from_logits=False``, Keras's default) the output, as probabilities:
+  softmax cross-entropy divides each row by its sum, and both clip to
+  [1e-7, 1 - 1e-7], exactly as Keras (then a layer without softmax trains badly,
+  as it does in Keras; compile warns).
 """
+import copy
+
 import numpy as np
 
 from minicnn.activations import log_softmax, sigmoid, softmax
 from minicnn.arguments import by_name
+
+EPSILON = 1e-7  # Keras's clip for outputs read as probabilities
 
 
 class SoftmaxCrossEntropy:
@@ -23,39 +30,82 @@ class SoftmaxCrossEntropy:
     log_softmax subtracts the row maximum first, so logits of size 1e4 stay finite.
     backward() -> dL/dlogits = w[n] * (softmax(logits) * sum_k t[n, k] - t) / N,
     which is (p - onehot) / N for one-hot rows: the p(1 - p) chain never appears.
+
+    forward(outputs, ..., from_logits=False) reads outputs as probabilities instead:
+    q = outputs / (row sum), p = clip(q, 1e-7, 1 - 1e-7), l[n] = -sum_k t log p;
+    backward then gives dL/doutputs = (g - sum_k g q) / (row sum) * w[n] / N with
+    g = -t / p where q was not clipped (0 where it was). (The sparse loss clips
+    first, then divides: see clip_first.)
     """
 
     name = "softmax_cross_entropy"
-
-    def __init__(self, from_logits=False, name=None):
-        self.from_logits = bool(from_logits)
-        self.name = name or self.name
     # The activation this loss absorbs: when the model's last layer ends in a
     # softmax, the model passes that layer's pre-activation (the logits) to
     # forward and this loss's gradient to the layer's backward_from_pre_activation.
     fused_activation = "softmax"
 
-    def forward(self, logits, targets, sample_weight=None):
-        logits = np.asarray(logits)
-        if not np.issubdtype(logits.dtype, np.floating):
-            logits = logits.astype(np.float64)
-        if logits.ndim != 2:
-            raise ValueError(f"SoftmaxCrossEntropy: expected logits of shape (N, K), "
-                             f"got {logits.shape}")
-        self.targets = self.as_rows(targets, logits.shape, logits.dtype)
-        self.weights = as_sample_weight(sample_weight, len(logits), logits.dtype)
-        self.log_probs = log_softmax(logits)
-        per_sample = -(self.targets * self.log_probs).sum(axis=1)
-        return float((per_sample * self.weights).sum() / len(logits))
+    def __init__(self, from_logits=False, name=None):
+        self.from_logits = bool(from_logits)
+        self.name = name or self.name
 
-    @staticmethod
-    def probabilities(logits):
-        return softmax(logits)
+    def forward(self, values, targets, sample_weight=None, from_logits=True):
+        """The loss of values (N, K): logits, or with from_logits=False probabilities."""
+        values = np.asarray(values)
+        if not np.issubdtype(values.dtype, np.floating):
+            values = values.astype(np.float64)
+        if values.ndim != 2:
+            raise ValueError(f"{type(self).__name__}: expected outputs of shape (N, K), "
+                             f"got {values.shape}")
+        self.targets = self.as_rows(targets, values.shape, values.dtype)
+        self.weights = as_sample_weight(sample_weight, len(values), values.dtype)
+        self.read_logits = from_logits
+        if from_logits:
+            self.log_probs = log_p = log_softmax(values)
+        elif self.clip_first:
+            self.values = values
+            self.clipped = np.clip(values, EPSILON, 1 - EPSILON)
+            self.total = self.clipped.sum(axis=1, keepdims=True)
+            log_p = np.log(self.clipped / self.total)
+        else:
+            self.total = values.sum(axis=1, keepdims=True)
+            self.q = values / self.total
+            self.p = np.clip(self.q, EPSILON, 1 - EPSILON)
+            log_p = np.log(self.p)
+        per_sample = -(self.targets * log_p).sum(axis=1)
+        return float((per_sample * self.weights).sum() / len(values))
+
+    # Keras reads probabilities in two orders: categorical cross-entropy divides each
+    # row by its sum, then clips; the sparse one clips, then divides.
+    clip_first = False
 
     def backward(self):
-        probs = np.exp(self.log_probs)
-        mass = self.targets.sum(axis=1, keepdims=True)
-        return (probs * mass - self.targets) * (self.weights[:, None] / len(probs))
+        """dL/d(what the last forward read): the logits, or the probabilities."""
+        scale = self.weights[:, None] / len(self.targets)
+        if self.read_logits:
+            probs = np.exp(self.log_probs)
+            mass = self.targets.sum(axis=1, keepdims=True)
+            return (probs * mass - self.targets) * scale
+        if self.clip_first:  # L = -sum t log c + (sum t) log (sum c),  c = clip(values)
+            inside = (self.values >= EPSILON) & (self.values <= 1 - EPSILON)
+            grad = -self.targets / self.clipped + self.targets.sum(axis=1, keepdims=True) / self.total
+            return np.where(inside, grad, 0) * scale
+        inside = (self.q >= EPSILON) & (self.q <= 1 - EPSILON)  # clip passes no gradient
+        g = np.where(inside, -self.targets / self.p, 0)
+        return (g - (g * self.q).sum(axis=1, keepdims=True)) / self.total * scale
+
+    @staticmethod
+    def probabilities(values, from_logits=True):
+        """What the metrics see: softmax(logits), or the rows read as probabilities."""
+        if from_logits:
+            return softmax(values)
+        return np.clip(values / values.sum(axis=-1, keepdims=True), EPSILON, 1 - EPSILON)
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        """The loss of predictions y_pred (N, K), as Keras's ``loss_fn(y_true, y_pred)``:
+        logits with from_logits=True, otherwise probabilities. A copy computes it,
+        so it changes nothing a training step reads."""
+        return copy.copy(self).forward(np.asarray(y_pred, np.float64), y_true, sample_weight,
+                                       self.from_logits)
 
     @staticmethod
     def as_rows(targets, shape, dtype=np.float64):
@@ -69,24 +119,34 @@ class SoftmaxCrossEntropy:
                 raise ValueError(f"SoftmaxCrossEntropy: {len(targets)} targets for {n} samples")
             index = targets.astype(np.int64)
             if np.any(index != targets) or np.any(index < 0) or np.any(index >= k):
-                raise ValueError(f"SoftmaxCrossEntropy: class-index targets must be integers "
-                                 f"in [0, {k}), got values from {targets.min()} to {targets.max()}")
+                raise ValueError(f"the model's last layer gives {k} outputs per sample (one per "
+                                 f"class), so class-index targets must be whole numbers from 0 "
+                                 f"to {k - 1}; got values from {targets.min()} to "
+                                 f"{targets.max()}")
             rows = np.zeros(shape, dtype=dtype)
             rows[np.arange(n), index] = 1
             return rows
         if targets.shape != tuple(shape):
-            raise ValueError(f"SoftmaxCrossEntropy: expected targets of shape ({n},) or "
-                             f"({n}, {k}), got {targets.shape}")
+            raise ValueError(f"the model's last layer gives {k} outputs per sample (one per "
+                             f"class), so the targets must be class indices ({n},) or one-hot "
+                             f"rows ({n}, {k}); got shape {targets.shape}"
+                             + (f": {targets.shape[1]} classes, so give the last layer "
+                                f"{targets.shape[1]} units" if targets.ndim == 2
+                                and len(targets) == n else ""))
         return targets.astype(dtype, copy=False)
 
 
 def as_sample_weight(sample_weight, n, dtype=np.float64):
-    """Per-sample weights (n,) of the given dtype; ones when None."""
+    """Per-sample weights (n,) of the given dtype; ones when None. Weights must be
+    finite and >= 0 (a negative weight would train the model away from its targets)."""
     if sample_weight is None:
         return np.ones(n, dtype=dtype)
     weights = np.asarray(sample_weight, dtype=dtype).reshape(-1)
     if len(weights) != n:
         raise ValueError(f"sample_weight has {len(weights)} values for {n} samples")
+    if not np.all(np.isfinite(weights)) or np.any(weights < 0):
+        raise ValueError(f"sample_weight must be finite and >= 0, got values from "
+                         f"{weights.min()} to {weights.max()}")
     return weights
 
 
@@ -96,11 +156,22 @@ def class_weight_to_sample_weights(y, class_weight):
     if not hasattr(class_weight, "items"):
         raise ValueError(f"class_weight must be a dict {{class index: weight}} or 'balanced', "
                          f"got {class_weight!r}")
-    try:
-        table = {int(k): float(v) for k, v in class_weight.items()}
-    except (TypeError, ValueError):
-        raise ValueError(f"class_weight must map class indices (ints) to weights, "
-                         f"got {class_weight!r}") from None
+    table = {}
+    for key, weight in class_weight.items():
+        try:
+            index = int(key)
+            if index != key and str(index) != str(key).strip():
+                raise ValueError
+        except (TypeError, ValueError):
+            raise ValueError(f"class_weight must map class indices (ints >= 0) to weights; "
+                             f"{key!r} is not a class index (class names work with a loader "
+                             f"that has class_indices)") from None
+        if (isinstance(weight, (bool, np.bool_)) or not isinstance(weight, (int, float, np.integer,
+                                                                             np.floating))
+                or not np.isfinite(weight) or weight < 0 or index < 0):
+            raise ValueError(f"class_weight: class {key!r} has weight {weight!r}; class indices "
+                             f"are ints >= 0 and weights finite numbers >= 0")
+        table[index] = float(weight)
     return np.array([table.get(int(k), 1.0) for k in _class_indices(y)], dtype=np.float64)
 
 
@@ -128,8 +199,11 @@ class CategoricalCrossentropy(SoftmaxCrossEntropy):
 
 
 class SparseCategoricalCrossentropy(SoftmaxCrossEntropy):
-    """Keras's name: targets as class indices (one-hot rows work too)."""
+    """Keras's name: targets as class indices (one-hot rows work too). Outputs read
+    as probabilities (from_logits=False) are clipped first, then divided by the
+    row's sum, as Keras's sparse loss does."""
     name = "sparse_categorical_crossentropy"
+    clip_first = True
 
 
 class BinaryCrossentropy:
@@ -139,6 +213,10 @@ class BinaryCrossentropy:
         l = max(z, 0) - z * t + log(1 + exp(-|z|))      (= -t log p - (1 - t) log(1 - p))
         loss = sum_n w[n] * mean_k l[n, k] / N
     backward() -> dL/dz = w[n] * (sigmoid(z) - t) / (N * K): no p(1 - p) chain.
+
+    forward(outputs, ..., from_logits=False) reads outputs as probabilities:
+    p = clip(outputs, 1e-7, 1 - 1e-7), l = -t log p - (1 - t) log(1 - p), and
+    dL/doutputs = (p - t) / (p (1 - p)) * w[n] / (N * K) where not clipped.
     """
 
     name = "binary_crossentropy"
@@ -149,11 +227,18 @@ class BinaryCrossentropy:
         self.name = name or self.name
 
     @staticmethod
-    def probabilities(logits):
-        return sigmoid(logits)
+    def probabilities(values, from_logits=True):
+        return sigmoid(values) if from_logits else np.clip(values, EPSILON, 1 - EPSILON)
 
-    def forward(self, logits, targets, sample_weight=None):
-        z = np.asarray(logits)
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        """The loss of predictions y_pred, as Keras's ``loss_fn(y_true, y_pred)``: logits
+        with from_logits=True, otherwise probabilities. A copy computes it."""
+        return copy.copy(self).forward(np.asarray(y_pred, np.float64), y_true, sample_weight,
+                                       self.from_logits)
+
+    def forward(self, values, targets, sample_weight=None, from_logits=True):
+        """The loss of values (N, K) or (N,): logits, or with from_logits=False probabilities."""
+        z = np.asarray(values)
         if not np.issubdtype(z.dtype, np.floating):
             z = z.astype(np.float64)
         if z.ndim == 1:
@@ -164,12 +249,23 @@ class BinaryCrossentropy:
                              f"shape {z.shape}, got shape {targets.shape}")
         self.z, self.targets = z, targets.reshape(z.shape)
         self.weights = as_sample_weight(sample_weight, len(z), z.dtype)
-        per_element = np.maximum(z, 0) - z * self.targets + np.log1p(np.exp(-np.abs(z)))
+        self.read_logits = from_logits
+        if from_logits:
+            per_element = np.maximum(z, 0) - z * self.targets + np.log1p(np.exp(-np.abs(z)))
+        else:
+            p = np.clip(z, EPSILON, 1 - EPSILON)
+            per_element = -(self.targets * np.log(p) + (1 - self.targets) * np.log(1 - p))
         return float((per_element.mean(axis=1) * self.weights).sum() / len(z))
 
     def backward(self):
+        """dL/d(what the last forward read): the logits, or the probabilities."""
         n, k = self.z.shape
-        return (sigmoid(self.z) - self.targets) * (self.weights[:, None] / (n * k))
+        scale = self.weights[:, None] / (n * k)
+        if self.read_logits:
+            return (sigmoid(self.z) - self.targets) * scale
+        p = np.clip(self.z, EPSILON, 1 - EPSILON)
+        inside = (self.z >= EPSILON) & (self.z <= 1 - EPSILON)
+        return np.where(inside, (p - self.targets) / (p * (1 - p)), 0) * scale
 
 
 LOSSES = {

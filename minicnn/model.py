@@ -8,7 +8,12 @@
 One training step (``train_step``) is forward through every layer, the loss,
 backward through every layer in reverse (each layer fills its ``grads``), then
 one optimizer update. The model talks to layers only through the Layer
-contract (layers/base.py).
+contract (layers/base.py); it keeps that contract itself, so a model can be a
+layer of another (``Sequential([base_model, Dense(1)])``, as in Keras).
+
+The loss includes the weight penalties of layers with a ``kernel_regularizer``
+(regularizers.py): ``loss_value`` adds them and ``backward_loss`` adds their
+gradients, so fit logs, and evaluate returns, the penalised loss, as Keras.
 
 fit and train_on_batch run that step, or, with the fast ops on, the same step
 on two halves of the batch (``parallel.train_step_for`` chooses; the split lives
@@ -22,19 +27,27 @@ logits) and hands its gradient, (p - onehot) / N, to the layer's
 """
 import contextlib
 import threading
+import warnings
 
 import numpy as np
 
 from minicnn import batches, losses, metrics as metrics_module, optimizers, parallel, saving
+from minicnn.arguments import check_layer_name
 from minicnn.callbacks import Callback, FunctionCallback, History, ProgressBar
 from minicnn.inspection import layer_output, summary_text, trace
-from minicnn.layers.base import Input, Layer
+from minicnn.layers.base import KerasTensor, Layer, refuse_several_inputs
+from minicnn.layers.input import InputLayer
+from minicnn.preprocessing.files import color_mode_advice
 from minicnn.submodel import ChainEnds
 
 
-class Sequential(ChainEnds):
+class Sequential(ChainEnds, Layer):
+    # As a layer of another model, a model is computed whole: its layers keep
+    # one cache each, and the two-half step copies the outer model's layers only.
+    independent_samples = False
+
     def __init__(self, layers=None, input_shape=None, name=None):
-        self.name = name or "sequential"
+        self.name = "sequential" if name is None else check_layer_name(name, "Sequential")
         self.layers = []
         self.input_shape = None
         self.dtype = np.dtype(np.float32)
@@ -44,6 +57,7 @@ class Sequential(ChainEnds):
         self.metadata = {}  # saved with the model: e.g. class names and preprocessing
         self.history = None  # the History of the last fit
         self.class_weight = None
+        self.container = None  # the model this one is a layer of, if any
         self._training_lock = threading.RLock()
         for layer in layers or []:
             self.add(layer)
@@ -52,15 +66,28 @@ class Sequential(ChainEnds):
 
     # -- construction ------------------------------------------------------
     def add(self, layer):
-        """Append a layer (or an ``Input`` declaring the input shape)."""
-        if isinstance(layer, Input):
-            self.build(layer.shape, layer.dtype)
+        """Append a layer (a model too), or declare the input shape with a
+        ``keras.Input(shape=...)`` or an ``InputLayer``."""
+        if isinstance(layer, KerasTensor):
+            if layer.layers:
+                raise ValueError(f"{self.name}.add: got the output of {layer.name} (a symbolic "
+                                 f"tensor); add layers, or build a functional model with "
+                                 f"keras.Model(inputs, outputs)")
+            layer = layer.input_layer
+        if isinstance(layer, InputLayer):
+            self.build(layer.shape, layer.input_dtype)
             return
         if not isinstance(layer, Layer):
             raise TypeError(f"{self.name}.add: expected a minicnn layer, got {type(layer).__name__}")
+        if layer is self:
+            raise ValueError(f"{self.name}.add: a model cannot be a layer of itself")
+        self._append(layer)
+
+    def _append(self, layer):
         if any(layer is other for other in self.layers):
             raise ValueError(f"{self.name}.add: {layer.name} is already in the model; a layer "
                              f"holds one set of weights and one cache, so add a new layer instead")
+        check_layer_name(layer.name, f"{self.name}.add: {type(layer).__name__}")
         taken = {other.name for other in self.layers}
         if layer.name in taken:
             base, i = layer.name, 1
@@ -100,20 +127,148 @@ class Sequential(ChainEnds):
     def parameters(self):
         """(name, param, grad) for every parameter, named "layer.key": the names
         the optimizer keys its state by and model files store the weights under."""
-        return [(f"{layer.name}.{key}", param, layer.grads[key])
-                for layer in self.layers for key, param in layer.params.items()]
+        items = []
+        for layer in self.layers:
+            grads = layer.grads
+            items += [(f"{layer.name}.{key}", param, grads[key])
+                      for key, param in layer.params.items()]
+        return items
+
+    def get_layer(self, name=None, index=None):
+        """A layer by name or by index in ``layers``, as Keras's get_layer."""
+        names = [layer.name for layer in self.layers]
+        if (name is None) == (index is None):
+            raise ValueError(f"{self.name}.get_layer: give a layer's name or its index (one of "
+                             f"the two); the layers are {names}")
+        if index is not None:
+            if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not (
+                    -len(names) <= index < len(names)):
+                raise ValueError(f"{self.name}.get_layer: index {index!r} is out of range: the "
+                                 f"model has {len(names)} layers ({names})")
+            return self.layers[index]
+        if name not in names:
+            raise ValueError(f"No such layer: {name}. Existing layers are: {names}.")
+        return self.layers[names.index(name)]
+
+    # -- as a layer of another model (the Layer contract, layers/base.py) ----
+    def _each(self, kind):
+        return {f"{layer.name}.{key}": value for layer in self.layers
+                for key, value in getattr(layer, kind).items()}
+
+    @property
+    def params(self):
+        return self._each("params")
+
+    @property
+    def grads(self):
+        return self._each("grads")
+
+    @property
+    def state(self):
+        return self._each("state")
+
+    @property
+    def regularizers(self):
+        return self._each("regularizers")
+
+    def state_updates(self):
+        return {f"{layer.name}.{key}": value for layer in self.layers
+                for key, value in layer.state_updates().items()}
+
+    def arrays(self):
+        """Every layer's arrays, layer by layer (parameters, then state, of each): Keras's order."""
+        return {f"{layer.name}.{key}": value for layer in self.layers
+                for key, value in layer.arrays().items()}
+
+    @property
+    def declared_input_shape(self):
+        if self.input_shape is not None:
+            return self.input_shape
+        return self.layers[0].declared_input_shape if self.layers else None
+
+    @property
+    def activation(self):
+        return self.layers[-1].activation if self.layers else None
+
+    def compute_output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        for layer in self.layers:
+            shape = tuple(layer.compute_output_shape(shape))
+        return shape
+
+    def _shapes(self, input_shape, kind):
+        shapes, shape = {}, tuple(input_shape)
+        for layer in self.layers:
+            shapes.update({f"{layer.name}.{key}": value
+                           for key, value in getattr(layer, kind)(shape).items()})
+            shape = tuple(layer.compute_output_shape(shape))
+        return shapes
+
+    def param_shapes(self, input_shape):
+        return self._shapes(input_shape, "param_shapes")
+
+    def state_shapes(self, input_shape):
+        return self._shapes(input_shape, "state_shapes")
+
+    def multiply_adds(self):
+        return sum(layer.multiply_adds() for layer in self.layers)
+
+    def pre_activation(self):
+        return self.layers[-1].pre_activation()
+
+    def backward_from_pre_activation(self, grad_z, input_grad=True):
+        return self.backward(grad_z, from_pre_activation=True, input_grad=input_grad)
+
+    def get_config(self):
+        return {"name": self.name, "layers": [{"class_name": type(layer).__name__,
+                                               "config": layer.get_config()}
+                                              for layer in self.layers]}
+
+    def __repr__(self):
+        return f"<{type(self).__name__} {self.name!r}: {len(self.layers)} layers>"
 
     def summary(self, print_fn=print):
         """Print a Keras-style table: layer (type), output shape, parameter count."""
         self._require_built("summary")
         print_fn(summary_text(self))
 
-    def compile(self, optimizer="adam", loss="categorical_crossentropy", metrics=("accuracy",)):
-        """Choose the optimizer (object or "sgd"/"adam"), the loss (object or a
-        Keras name) and the metrics (Keras names, "auc", or functions)."""
+    def compile(self, optimizer="rmsprop", loss="categorical_crossentropy", metrics=None,
+                run_eagerly=None, jit_compile=None, **unsupported):
+        """Choose the optimizer (object or "sgd"/"adam"/"rmsprop"; Keras's default
+        "rmsprop"), the loss (object or a Keras name) and the metrics (Keras names,
+        "auc", or functions; none by default, as Keras: then evaluate returns the
+        loss alone). run_eagerly and jit_compile mean nothing here and are ignored."""
+        if unsupported:
+            raise ValueError(f"{self.name}.compile: minicnn has no "
+                             f"{', '.join(sorted(unsupported))} (one loss, one output, one step "
+                             f"at a time)")
         self.optimizer = optimizers.get(optimizer)
         self.loss = losses.get(loss)
         self.metrics = metrics_module.compile_metrics(metrics)
+        self._warn_if_keras_reads_the_output_differently()
+
+    def output_layer(self):
+        """The layer that makes the model's output (inside a nested model, its last)."""
+        layer = self.layers[-1]
+        return layer.output_layer() if isinstance(layer, Sequential) and layer.layers else layer
+
+    def _warn_if_keras_reads_the_output_differently(self):
+        """A cross-entropy with from_logits=False on a last layer that does not end
+        in its activation reads the outputs as probabilities, as Keras does: a
+        classic slip (a Dense without softmax). Say so, naming the layer."""
+        fused = getattr(self.loss, "fused_activation", None)
+        if fused is None or not self.layers or getattr(self.loss, "from_logits", False):
+            return
+        last = self.output_layer()
+        if last.activation == fused:
+            return
+        rows = "each row divided by its sum, then " if fused == "softmax" else ""
+        warnings.warn(
+            f"{self.name}.compile: the last layer {last.name} ({type(last).__name__}) has no "
+            f"{fused}, and {self.loss.name} has from_logits=False, so its outputs are read as "
+            f"probabilities ({rows}clipped to [1e-7, 1 - 1e-7]), as Keras reads them. If they "
+            f"are scores (logits), give the loss from_logits=True, or activation=\"{fused}\" "
+            f"to {last.name}.", UserWarning, stacklevel=3)
 
     # -- forward, loss, backward ---------------------------------------------
     def prepare_input(self, x):
@@ -133,7 +288,17 @@ class Sequential(ChainEnds):
             x = layer.forward(x, training)
         return x
 
-    __call__ = forward
+    def __call__(self, x, training=None):
+        """model(x), as Keras: the output for an array (built from it on first use;
+        ``training`` None lets each layer use its default), or, on a symbolic
+        tensor, the next link of a functional chain (a model used as a layer)."""
+        if isinstance(x, KerasTensor):
+            return x.then(self)
+        refuse_several_inputs(self.name, x)
+        y = self.forward(self.prepare_input(x), training)
+        if training:
+            self.write_state(self.state_updates())
+        return y
 
     def loss_is_fused(self):
         """True when the loss absorbs the last layer's activation (softmax cross-entropy)."""
@@ -141,37 +306,68 @@ class Sequential(ChainEnds):
         return fused is not None and self.layers[-1].activation == fused
 
     def loss_value(self, output, y, sample_weight=None):
-        """The loss of the last forward's output against y (the logits, when fused)."""
-        return self.loss.forward(self.layers[-1].pre_activation() if self.loss_is_fused()
-                                 else output, y, sample_weight)
+        """The loss of the last forward's output against y, plus the weight penalties.
+        The loss reads the logits when it absorbs the last layer's activation
+        (softmax cross-entropy); else the output, as logits or (from_logits=False,
+        as Keras) as probabilities."""
+        batches.check_targets(self, y, self.name)  # names the last layer, not the loss
+        if self.loss_is_fused():
+            loss = self.loss.forward(self.layers[-1].pre_activation(), y, sample_weight)
+        else:
+            loss = self.loss.forward(output, y, sample_weight, from_logits=self.loss.from_logits)
+        return loss + self.penalty()
+
+    def penalty(self):
+        """The sum of the weight penalties (kernel_regularizer, ...): part of the loss."""
+        return sum((penalty.penalty(layer.params[key])
+                    for layer, key, penalty in self.regularized()), 0.0)
+
+    def regularized(self):
+        """(layer, key, penalty) for every penalised parameter, nested models' included."""
+        for layer in self.layers:
+            if isinstance(layer, Sequential):
+                yield from layer.regularized()
+            else:
+                for key, penalty in layer.regularizers.items():
+                    yield layer, key, penalty
 
     def backward(self, grad, from_pre_activation=False, input_grad=True, down_to=0):
         """Backward through every layer from dL/d(output) (or, with
         from_pre_activation, from dL/dz of the last layer's pre-activation).
         Returns dL/dx for the input batch; fills every layer's grads.
-        input_grad=False lets the first layer skip dL/dx (fit does; returns None).
+        input_grad=False (fit) returns None and stops at the first layer with
+        parameters: nothing below it learns, so no gradient goes there.
         down_to=k stops after layer k: the result is dL/d(input of layer k), the
         gradient with respect to layer k-1's output (Grad-CAM reads it)."""
-        for i in reversed(range(down_to, len(self.layers))):
+        lowest = down_to if input_grad else max(down_to, self.first_with_parameters())
+        for i in reversed(range(lowest, len(self.layers))):
             layer = self.layers[i]
-            wants_input_grad = input_grad or i > 0
+            wants_input_grad = input_grad or i > lowest
             if i == len(self.layers) - 1 and from_pre_activation:
-                grad = layer.backward_from_pre_activation(grad, wants_input_grad)
+                grad = layer.backward_from_pre_activation(grad, input_grad=wants_input_grad)
             else:
-                grad = layer.backward(grad, wants_input_grad)
-        return grad
+                grad = layer.backward(grad, input_grad=wants_input_grad)
+        return grad if input_grad else None
+
+    def first_with_parameters(self):
+        """The index of the first layer with parameters (len(layers) if none has any)."""
+        return next((i for i, layer in enumerate(self.layers) if layer.params), len(self.layers))
 
     def backward_loss(self, input_grad=True):
-        """Backward from the gradient of the loss computed by the last loss_value."""
-        return self.backward(self.loss.backward(), self.loss_is_fused(), input_grad)
+        """Backward from the gradient of the loss computed by the last loss_value;
+        each penalised parameter's gradient then gets its penalty's gradient."""
+        grad = self.backward(self.loss.backward(), self.loss_is_fused(), input_grad)
+        for layer, key, penalty in self.regularized():
+            layer.grads[key] = layer.grads[key] + penalty.gradient(layer.params[key])
+        return grad
 
     def probabilities(self, output):
         """What the metrics see: the output, when the last layer ends in the loss's
-        activation; else the loss takes the output as logits, so its activation
-        (softmax, sigmoid) turns them into probabilities."""
+        activation; else the output as the loss reads it: logits through its
+        activation (softmax, sigmoid), or probabilities (from_logits=False)."""
         if self.loss is None or self.layers[-1].activation == self.loss.fused_activation:
             return output
-        return self.loss.probabilities(output)
+        return self.loss.probabilities(output, self.loss.from_logits)
 
     def compute_loss(self, x, y, training=False):
         """The loss on (x, y), forward only."""
@@ -214,7 +410,11 @@ class Sequential(ChainEnds):
         if not np.isfinite(loss):
             raise FloatingPointError(f"the loss is {loss}; the weights were not updated "
                                      f"(lower the learning rate, or check the inputs for NaN)")
-        self.optimizer.apply_gradients(self.parameters())
+        # the running statistics the training forward computed (BatchNormalization's)
+        # are written with the weights: a refused or interrupted step changes neither
+        new_state = [(f"{layer.name}.{key}", layer.state[key], value) for layer in self.layers
+                     for key, value in layer.state_updates().items()]
+        self.optimizer.apply_gradients(self.parameters(), new_state)
 
     def train_on_batch(self, x, y, sample_weight=None, class_weight=None):
         """One forward, backward and optimizer update on a batch (the step fit
@@ -231,7 +431,7 @@ class Sequential(ChainEnds):
         return self.loss_value(self.forward(self.prepare_input(x)), y, sample_weight)
 
     # -- loops over data -----------------------------------------------------
-    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose=1, callbacks=None,
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
             validation_batch_size=None, seed=None):
@@ -244,16 +444,23 @@ class Sequential(ChainEnds):
         the weights of the last good step are kept; Ctrl-C stops after a whole
         step, with ``model.history`` holding the epochs completed so far.
         class_weight: {class: weight} or "balanced"; seed: the shuffling order.
+        verbose: "auto" (Keras's default, as 1), 0, 1 or 2 (one line per epoch).
         """
         self._require_compiled("fit")
         self._require_layers("fit")
         train, validation, self.class_weight = batches.fit_batches(
             x, y, batch_size, validation_split, validation_data, shuffle, class_weight,
             sample_weight, initial_epoch, epochs, steps_per_epoch, validation_steps,
-            validation_batch_size, seed)
+            validation_batch_size, seed, model=self)
         self.history = History()
-        callbacks = [self.history] + [c if isinstance(c, Callback) else FunctionCallback(c)
-                                      for c in (callbacks or [])]
+        # Keras's order: the user's callbacks, then History, so that it records what
+        # they add to the logs (the learning rate)
+        callbacks = [c if isinstance(c, Callback) else FunctionCallback(c)
+                     for c in (callbacks or [])] + [self.history]
+        params = {"verbose": verbose, "epochs": epochs, "steps": len(train)}
+        for callback in callbacks:
+            callback.params = dict(params)  # Keras's Callback.params
+        verbose = 1 if verbose == "auto" else verbose
         self.stop_training = False
         train_step = parallel.train_step_for(self)  # train_step, or it on two halves
         with self._training("fit"):
@@ -296,11 +503,11 @@ class Sequential(ChainEnds):
         logs = tally.result()
         if validation is not None:
             logs.update({f"val_{k}": v for k, v in self._evaluate_logs(validation).items()})
-        if bar:
-            bar.update(len(train), logs, final=True)
         train.end_epoch()
         for callback in callbacks:
             callback.on_epoch_end(epoch, logs)
+        if bar:  # after the callbacks, as Keras's progress bar: it shows what they logged
+            bar.update(len(train), logs, final=True)
 
     def _evaluate_logs(self, data):
         tally = metrics_module.EpochTally(self.metrics)
@@ -311,8 +518,9 @@ class Sequential(ChainEnds):
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose=0, sample_weight=None,
                  steps=None, return_dict=False):
-        """Loss and metrics on arrays or a loader, in inference mode:
-        [loss, metric, ...] (a dict with return_dict=True)."""
+        """Loss and metrics on arrays or a loader, in inference mode, as Keras
+        returns them: [loss, metric, ...], the loss alone (a float) when compiled
+        without metrics, a dict with return_dict=True."""
         self._require_compiled("evaluate")
         self._require_layers("evaluate")
         if batches.is_arrays(x) and y is None:
@@ -322,7 +530,10 @@ class Sequential(ChainEnds):
         logs = self._evaluate_logs(data)
         if verbose:
             print(" - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
-        return logs if return_dict else list(logs.values())
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
 
     def predict(self, x, batch_size=None, verbose=0, steps=None):
         """The last layer's output for arrays or a loader (its images only), in
@@ -368,19 +579,36 @@ class Sequential(ChainEnds):
     def save(self, path, include_optimizer=True):
         """Write the architecture (JSON, with ``self.metadata``), the weights and
         (include_optimizer) the optimizer's settings and state into one .npz
-        file, atomically. minicnn.load_model gives back a compiled model then."""
+        file, atomically. minicnn.load_model gives back a compiled model then.
+        A path ending in .keras or .h5 gets a Keras file instead (keras_format.py,
+        which Keras 3 reads too; it needs h5py)."""
         self._require_built("save")
+        from minicnn.keras_format import writing  # h5py only when a Keras file is asked for
+        if writing.is_keras_path(path):  # .keras, .h5, .hdf5
+            return writing.save_model(self, path, include_optimizer)
+        nested = [layer.name for layer in self.layers if isinstance(layer, Sequential)]
+        if nested:
+            raise ValueError(f"{self.name}.save: {', '.join(nested)} is a model inside this model, "
+                             f"which minicnn's .npz files cannot hold yet; save to a .keras file, "
+                             f"or save_weights and rebuild the model in code")
         saving.save_model(self, path, include_optimizer)
 
     def save_weights(self, path):
-        """Write the weights only, atomically, as .npz."""
+        """Write the weights only, atomically, as .npz (a path ending in .weights.h5:
+        Keras's weights file)."""
         self._require_built("save_weights")
+        from minicnn.keras_format import writing
+        if writing.is_keras_weights_path(path):
+            return writing.save_weights(self, path)
         saving.save_arrays(path, saving.weight_arrays(self))
 
     def load_weights(self, path):
-        """Load weights saved by save or save_weights into this (built) model;
-        every array must match a parameter by name and shape."""
+        """Load weights saved by save or save_weights (or Keras's .weights.h5 and
+        .keras files) into this (built) model; every array must match by name and shape."""
         self._require_built("load_weights")
+        if str(path).endswith((".weights.h5", ".keras")):
+            from minicnn.keras_format import weights_only
+            return weights_only.load_weights(self, path)
         saving.load_weights(self, path)
 
     @contextlib.contextmanager
@@ -416,10 +644,6 @@ def wrong_input_message(name, input_shape, got):
     message = (f"{name}: expected input of shape (batch, {', '.join(map(str, input_shape))}), "
                f"got {tuple(got)}")
     if len(input_shape) == 3 and len(got) == 4 and tuple(got[1:3]) == tuple(input_shape[:2]):
-        modes = {1: "grayscale", 3: "rgb", 4: "rgba"}
-        want, have = modes.get(input_shape[2]), modes.get(got[3])
-        if want and have:
-            message += (f": the model takes {want} images ({input_shape[2]} channel"
-                        f"{'s' if input_shape[2] > 1 else ''}) and got {have} ones; load them "
-                        f"with color_mode=\"{want}\"")
+        advice = color_mode_advice(input_shape[2], got[3])
+        message += f": {advice}" if advice else ""
     return message

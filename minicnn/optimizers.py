@@ -4,43 +4,72 @@ An optimizer sees only (key, param, grad) triples; it never runs inside a
 backward pass, so gradients stay inspectable after a step. State (velocities,
 moments) is kept per key. Defaults are Keras's.
 
+The learning rate is a number, or a schedule (schedules.py) that gives the
+rate of each step from the number of steps taken before it, as Keras's.
+``optimizer.learning_rate`` reads the rate of the next step and, without a
+schedule, sets it (ReduceLROnPlateau and LearningRateScheduler do).
+
 A step is all or nothing. ``apply_gradients`` first computes every new
 parameter and state array; if any is not finite it changes nothing and raises
 FloatingPointError; otherwise it writes them all, with Ctrl-C held back until
 the last one is written, so an interrupt never leaves half a step behind.
 """
-import contextlib
-import signal
-import threading
+import warnings
 
 import numpy as np
 
-from minicnn.arguments import by_name
+from minicnn import interrupts
+from minicnn.arguments import by_name, check_number
+from minicnn.schedules import LearningRateSchedule
 
 
 class Optimizer:
-    def __init__(self, learning_rate):
-        if not learning_rate > 0:
-            raise ValueError(f"{type(self).__name__}: learning_rate must be > 0, got {learning_rate!r}")
-        self.learning_rate = float(learning_rate)
+    def __init__(self, learning_rate, **keras_only):
+        refuse_keras_only(type(self).__name__, keras_only)
+        self.schedule = None  # a LearningRateSchedule, or None for a fixed rate
         self.iterations = 0
+        self.learning_rate = learning_rate
         self.state = {}  # (key, slot name) -> array
 
-    def apply_gradients(self, items):
-        """items: iterable of (key, param, grad); each param is updated in place."""
+    @property
+    def learning_rate(self):
+        """The rate of the next step: the schedule's at ``iterations``, or the number."""
+        if self.schedule is not None:
+            return float(self.schedule(self.iterations))
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        owner = type(self).__name__
+        if isinstance(value, LearningRateSchedule):
+            self.schedule = value
+            return
+        if self.schedule is not None:
+            raise TypeError(f"{owner}: the learning rate follows {type(self.schedule).__name__}, "
+                            f"so it cannot be set (as in Keras); create the optimizer with a "
+                            f"number as learning_rate to change it")
+        self._learning_rate = check_number(owner, "learning_rate", value, low=0, low_open=True)
+
+    def apply_gradients(self, items, new_state=()):
+        """items: iterable of (key, param, grad); each param is updated in place.
+        new_state: (key, array, new value) of arrays the step also writes (the
+        layers' running statistics), checked and written with the parameters."""
         t = self.iterations + 1
         with np.errstate(over="ignore", invalid="ignore"):  # checked just below
             updates = [(key, param, *self.update(key, param, grad, t)) for key, param, grad in items]
-        for key, _, new_param, slots in updates:
-            for name, value in [("value", new_param), *slots.items()]:
-                if not np.all(np.isfinite(value)):
-                    raise FloatingPointError(f"the update made {key} ({name}) non-finite; the "
-                                             f"weights were not updated (lower the learning rate)")
-        with interrupts_held():
+        checks = [(key, name, value) for key, _, new_param, slots in updates
+                  for name, value in [("value", new_param), *slots.items()]]
+        for key, name, value in checks + [(key, "value", value) for key, _, value in new_state]:
+            if not np.all(np.isfinite(value)):
+                raise FloatingPointError(f"the update made {key} ({name}) non-finite; the "
+                                         f"weights were not updated (lower the learning rate)")
+        with interrupts.held():
             for key, param, new_param, slots in updates:
                 param[...] = new_param
                 for name, value in slots.items():
                     self.state[(key, name)] = value
+            for _, array, value in new_state:
+                array[...] = value
             self.iterations = t
 
     def update(self, key, param, grad, t):
@@ -56,20 +85,15 @@ class Optimizer:
                 **{f"{key}/{name}": value for (key, name), value in self.state.items()}}
 
     def get_config(self):
-        return dict(self.config)
+        """The constructor's arguments; a schedule as {"class_name", "config"}."""
+        rate = (self._learning_rate if self.schedule is None else
+                {"class_name": type(self.schedule).__name__, "config": self.schedule.get_config()})
+        return {"learning_rate": rate, **self.config}
 
     def set_state(self, arrays):
         self.iterations = int(arrays["iterations"])
         self.state = {tuple(k.rsplit("/", 1)): np.array(v) for k, v in arrays.items()
                       if k != "iterations"}
-
-
-def from_config(spec):
-    """An optimizer from {"class_name": "Adam", "config": {...}} (what saving stores)."""
-    classes = {"SGD": SGD, "Adam": Adam}
-    if not isinstance(spec, dict) or spec.get("class_name") not in classes:
-        raise ValueError(f"unknown optimizer {spec!r}; minicnn has {sorted(classes)}")
-    return classes[spec["class_name"]](**spec.get("config", {}))
 
 
 class SGD(Optimizer):
@@ -81,13 +105,14 @@ class SGD(Optimizer):
     weight_decay is decoupled (as Keras 3): p = p - lr * weight_decay * p first.
     """
 
-    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=0.0):
-        super().__init__(learning_rate)
-        if not 0 <= momentum < 1:
-            raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum!r}")
-        self.momentum, self.nesterov, self.weight_decay = float(momentum), bool(nesterov), float(weight_decay)
-        self.config = {"learning_rate": self.learning_rate, "momentum": self.momentum,
-                       "nesterov": self.nesterov, "weight_decay": self.weight_decay}
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=0.0,
+                 **keras_only):
+        super().__init__(learning_rate, **keras_only)
+        self.momentum = check_number("SGD", "momentum", momentum, low=0, high=1, high_open=True)
+        self.nesterov = check_bool("SGD", "nesterov", nesterov)
+        self.weight_decay = check_number("SGD", "weight_decay", weight_decay, low=0)
+        self.config = {"momentum": self.momentum, "nesterov": self.nesterov,
+                       "weight_decay": self.weight_decay}
 
     def update(self, key, param, grad, t):
         lr = self.learning_rate
@@ -109,11 +134,12 @@ class Adam(Optimizer):
         p = p - lr * sqrt(1 - beta_2**t) / (1 - beta_1**t) * m / (sqrt(v) + epsilon)
     """
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
-        super().__init__(learning_rate)
-        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
-        self.config = {"learning_rate": self.learning_rate, "beta_1": self.beta_1,
-                       "beta_2": self.beta_2, "epsilon": self.epsilon}
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **keras_only):
+        super().__init__(learning_rate, **keras_only)
+        self.beta_1 = check_number("Adam", "beta_1", beta_1, low=0, high=1, high_open=True)
+        self.beta_2 = check_number("Adam", "beta_2", beta_2, low=0, high=1, high_open=True)
+        self.epsilon = check_number("Adam", "epsilon", epsilon, low=0)
+        self.config = {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
 
     def update(self, key, param, grad, t):
         m = self._slot(key, "m", param)
@@ -125,27 +151,78 @@ class Adam(Optimizer):
         return new, {"m": m, "v": v}
 
 
-OPTIMIZERS = {"sgd": SGD, "adam": Adam}
+class RMSprop(Optimizer):
+    """RMSprop, in Keras's form: each weight's step divided by the root of a running
+    mean of its squared gradients (epsilon inside the root).
+
+        v = rho * v + (1 - rho) * g**2                      ("velocity")
+        centered:  a = rho * a + (1 - rho) * g;  d = v - a**2 + epsilon
+        else:      d = v + epsilon
+        step = lr * g / sqrt(d)
+        momentum > 0:  m = momentum * m + step;  p = p - m
+        else:          p = p - step
+    """
+
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
+                 **keras_only):
+        super().__init__(learning_rate, **keras_only)
+        self.rho = check_number("RMSprop", "rho", rho, low=0, high=1)
+        self.momentum = check_number("RMSprop", "momentum", momentum, low=0, high=1,
+                                     high_open=True)
+        self.epsilon = check_number("RMSprop", "epsilon", epsilon, low=0)
+        self.centered = check_bool("RMSprop", "centered", centered)
+        self.config = {"rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
+                       "centered": self.centered}
+
+    def update(self, key, param, grad, t):
+        slots = {"velocity": self._slot(key, "velocity", param)}
+        slots["velocity"] = self.rho * slots["velocity"] + (1 - self.rho) * grad * grad
+        if self.centered:
+            average = self._slot(key, "average_gradient", param)
+            slots["average_gradient"] = self.rho * average + (1 - self.rho) * grad
+            denominator = slots["velocity"] - slots["average_gradient"] ** 2 + self.epsilon
+        else:
+            denominator = slots["velocity"] + self.epsilon
+        step = self.learning_rate * grad / np.sqrt(denominator)
+        if self.momentum > 0:
+            slots["momentum"] = self.momentum * self._slot(key, "momentum", param) + step
+            step = slots["momentum"]
+        return param - step.astype(param.dtype, copy=False), slots
+
+
+OPTIMIZERS = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop}
 
 
 def get(optimizer):
-    """An optimizer from an object or a name ("sgd", "adam"), with default settings."""
+    """An optimizer from an object or a name ("sgd", "adam", "rmsprop"), with default settings."""
+    if isinstance(optimizer, type) and issubclass(optimizer, Optimizer):
+        return optimizer()
+    if not isinstance(optimizer, (str, Optimizer)):
+        raise ValueError(f"optimizer must be a name ({', '.join(sorted(OPTIMIZERS))}) or an "
+                         f"optimizer object such as minicnn.optimizers.Adam(1e-3), got "
+                         f"{optimizer!r:.80}")
     return by_name("optimizer", optimizer, OPTIMIZERS)
 
 
-@contextlib.contextmanager
-def interrupts_held():
-    """Hold back SIGINT (Ctrl-C) inside the block and raise KeyboardInterrupt
-    after it, so the block runs whole. Only the main thread receives signals;
-    elsewhere this does nothing."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    received = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler if previous is None else previous)
-    if received and previous is not signal.SIG_IGN:
-        raise KeyboardInterrupt
+def check_bool(owner, arg, value):
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{owner}: {arg} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def refuse_keras_only(owner, arguments):
+    """Keras's optimizer arguments minicnn lacks. name= is accepted; decay= is
+    ignored with a warning, as Keras 3 ignores it; lr= is refused, as Keras 3
+    refuses it; the rest (clipnorm, use_ema, ...) are refused unless None."""
+    for arg, value in arguments.items():
+        if arg == "name" or value is None:
+            continue
+        if arg == "decay":
+            warnings.warn(f"{owner}: decay= (Keras 2's per-step decay) is ignored, as Keras 3 "
+                          f"ignores it; give learning_rate=optimizers.schedules."
+                          f"ExponentialDecay(...) for a decaying rate", UserWarning, stacklevel=4)
+            continue
+        hint = ("lr is Keras 2's name: write learning_rate=" if arg == "lr" else
+                f"minicnn's {owner} has no {arg} argument (Keras's gradient clipping, moving "
+                f"averages of the weights and loss scaling are not part of minicnn)")
+        raise ValueError(f"{owner}({arg}={value!r}): {hint}")

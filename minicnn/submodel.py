@@ -28,6 +28,10 @@ class ChainPoint:
         where = "input" if self.index < 0 else f"output of {self.model.layers[self.index].name}"
         return f"<{where} of {self.model.name}, shape {self.shape}>"
 
+    @property
+    def name(self):
+        return self.model.name if self.index < 0 else self.model.layers[self.index].name
+
 
 class ChainEnds:
     """What Sequential offers for sub-models, as Keras names it: model.input(s),
@@ -57,11 +61,11 @@ class ChainEnds:
         return ChainPoint(self, next(i for i, other in enumerate(self.layers) if other is layer))
 
 
-class Model:
-    """Keras's functional Model, for sub-graphs of one Sequential chain: from its
-    input to the outputs of any of its layers. Called on an array, or with
-    predict, it returns one array per requested output (a list when outputs
-    was a list)."""
+class SubModel:
+    """What keras.Model(inputs=model.inputs, outputs=[layer.output, ...]) gives
+    (functional.py): a sub-graph of one Sequential chain, from its input to the
+    outputs of any of its layers. Called on an array, or with predict, it
+    returns one array per requested output (a list when outputs was a list)."""
 
     def __init__(self, inputs, outputs, name=None):
         inputs = inputs[0] if isinstance(inputs, (list, tuple)) and len(inputs) == 1 else inputs
@@ -80,7 +84,7 @@ class Model:
     def layers(self):
         return self.source.layers[:max(o.index for o in self.outputs) + 1]
 
-    def __call__(self, x, training=False):
+    def __call__(self, x, training=None):
         x = self.source.prepare_input(x)
         wanted = {o.index for o in self.outputs}
         found = {-1: x} if -1 in wanted else {}
@@ -93,8 +97,8 @@ class Model:
 
     def predict(self, x, batch_size=None, verbose=0, steps=None):
         batch_size = batches.batch_size_or_default("predict", batch_size)
-        parts = [self(xb) for xb, _, _ in batches.Batches(x, None, None, batch_size, steps=steps,
-                                                          owner="predict")]
+        data = batches.Batches(x, None, None, batch_size, steps=steps, owner="predict")
+        parts = [self(xb, training=False) for xb, _, _ in data]
         if self.single:
             return np.concatenate(parts)
         return [np.concatenate([part[k] for part in parts]) for k in range(len(self.outputs))]

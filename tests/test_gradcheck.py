@@ -126,3 +126,37 @@ def test_rel_error_known_answers():
     assert rel_error([3.0, -1.0], [3.0, -1.0]) == 0
     assert rel_error([0.0], [0.0]) == 0
     assert rel_error([1.0, 2.0], [1.0, 2.2]) == pytest.approx(0.2 / 4.2)
+
+
+# (input (H, W, C), filters, kernel, strides, padding, depth_multiplier, activation, use_bias)
+SEPARABLE_CASES = [
+    ((5, 5, 1), 2, 3, 1, "valid", 1, None, True),
+    ((6, 7, 3), 4, 3, 2, "same", 2, None, True),
+    ((7, 6, 2), 3, (3, 2), (2, 1), "valid", 3, "relu", True),
+    ((6, 6, 2), 2, 2, 1, "same", 1, "tanh", False),   # even kernel: pad after
+    ((8, 8, 3), 5, 5, 3, "same", 2, "sigmoid", True),
+]
+
+
+@pytest.mark.parametrize("case", SEPARABLE_CASES, ids=str)
+def test_separable_conv2d_gradients(case, conv_ops, rng):
+    shape, filters, kernel, strides, padding, multiplier, activation, use_bias = case
+    from minicnn.layers import SeparableConv2D
+    layer = SeparableConv2D(filters, kernel, strides, padding, depth_multiplier=multiplier,
+                            activation=activation, use_bias=use_bias, seed=0)
+    errors = check_layer(layer, shape, batch_size=2, seed=1)
+    assert set(errors) == {"x", "depthwise_kernel", "pointwise_kernel"} | (
+        {"b"} if use_bias else set())
+    assert max(errors.values()) < TOLERANCE, errors
+
+
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("shape,batch", [((4, 5, 3), 3), ((6,), 8)])
+def test_batch_normalization_gradients(shape, batch, training, ops_mode):
+    """Training mode: every output depends on the whole batch (the mean and variance),
+    so dx has three terms; inference: a fixed affine map per channel."""
+    from minicnn.layers import BatchNormalization
+    errors = check_layer(BatchNormalization(momentum=0.9), shape, batch_size=batch, seed=2,
+                         training=training)
+    assert set(errors) == {"x", "gamma", "beta"}
+    assert max(errors.values()) < 1e-6, errors  # dx's three terms nearly cancel: 1e-7 is too tight

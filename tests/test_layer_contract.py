@@ -2,7 +2,9 @@
 import numpy as np
 import pytest
 
-from minicnn.layers import Activation, Conv2D, Dense, Dropout, Flatten, Layer, MaxPool2D, ReLU
+from minicnn.layers import (Activation, BatchNormalization, Conv2D, Dense, Dropout, Flatten,
+                            InputLayer, Layer, MaxPool2D, RandomFlip, ReLU, Rescaling,
+                            SeparableConv2D, Softmax)
 
 
 # -- the contract ---------------------------------------------------------------
@@ -17,6 +19,14 @@ LAYERS = [
     (lambda: ReLU(), (6, 6, 2), set()),
     (lambda: Activation("sigmoid"), (6, 6, 2), set()),
     (lambda: Dropout(0.3), (6, 6, 2), set()),
+    (lambda: SeparableConv2D(3, 3, depth_multiplier=2, activation="relu"), (6, 6, 2),
+     {"depthwise_kernel", "pointwise_kernel", "b"}),
+    (lambda: BatchNormalization(), (6, 6, 2), {"gamma", "beta"}),
+    (lambda: BatchNormalization(), (7,), {"gamma", "beta"}),
+    (lambda: Softmax(axis=2), (6, 6, 2), set()),
+    (lambda: Rescaling(1 / 255), (6, 6, 2), set()),
+    (lambda: RandomFlip(), (6, 6, 2), set()),
+    (lambda: InputLayer(shape=(6, 6, 2)), (6, 6, 2), set()),
 ]
 
 
@@ -68,7 +78,8 @@ def test_compute_output_shape_has_no_side_effects(make, expected):
 
 @pytest.mark.parametrize("make", [lambda: Conv2D(2, 3, activation="softmax"),
                                   lambda: Dense(3, activation="softmax"),
-                                  lambda: Activation("softmax")])
+                                  lambda: Activation("softmax"), lambda: Softmax(),
+                                  lambda: SeparableConv2D(2, 3, activation="softmax")])
 def test_backward_from_pre_activation_skips_the_activation(make, rng):
     """backward(g) == backward_from_pre_activation(softmax'(g)): the two entries
     into a layer's backward agree, for every layer that ends in an activation."""
@@ -98,6 +109,12 @@ def test_backward_from_pre_activation_skips_the_activation(make, rng):
     (lambda: Dense(-1), ["units", "-1"]),
     (lambda: Dropout(1.0), ["rate", "1.0"]),
     (lambda: Dropout(-0.1), ["rate", "-0.1"]),
+    (lambda: SeparableConv2D(4, 3, depth_multiplier=0), ["depth_multiplier", "0"]),
+    (lambda: Conv2D(4, 3, dilation_rate=2), ["dilation_rate", "2", "only"]),
+    (lambda: Dense(4, kernel_constraint="max_norm"), ["kernel_constraint", "max_norm"]),
+    (lambda: Softmax(axis=0), ["axis", "batch"]),
+    (lambda: Rescaling("1/255"), ["scale", "1/255"]),
+    (lambda: RandomFlip("diagonal"), ["mode", "diagonal"]),
 ])
 def test_bad_constructor_arguments(make, words):
     with pytest.raises(ValueError) as error:

@@ -2,11 +2,14 @@
 
 Each program in tests/lessons/ is Keras code (TensorFlow and scikit-learn imports).
 The test rewrites `tensorflow` -> `minicnn` and `sklearn` -> `minicnn` on import
-lines, checks that nothing else changed, and runs the result in a fresh Python
-on the bundled samples. The README's Keras program is run the same way.
+lines (and Keras 3's `import keras` -> `from minicnn import keras`, `from keras` ->
+`from minicnn.keras`), checks that nothing else changed, and runs the result in a
+fresh Python on the bundled samples. The README's Keras program is run the same way;
+tests/test_tutorials.py runs the tutorial corpus with the same rule.
 """
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -17,14 +20,18 @@ LESSONS = os.path.join(HERE, "lessons")
 ROOT = os.path.dirname(HERE)
 SAMPLES = os.path.join(ROOT, "minicnn", "samples")
 PROGRAMS = ["generator_snippets.py", "sequential_snippets.py", "covid_xray.py", "galaxy.py"]
-IMPORT = re.compile(r"^(\s*)(import|from)\s+(tensorflow|sklearn)\b")
+IMPORT = re.compile(r"^(\s*)(import|from)\s+(tensorflow|sklearn|keras)\b")
+KERAS_HOME = os.path.join(HERE, "fixtures", "keras_home")
 
 
 def rewrite_imports(source):
-    """The rule: on import lines only, tensorflow -> minicnn and sklearn -> minicnn."""
+    """The rule: on import lines only, tensorflow -> minicnn, sklearn -> minicnn,
+    `import keras` -> `from minicnn import keras`, `from keras` -> `from minicnn.keras`."""
     lines = []
     for line in source.splitlines(keepends=True):
         if IMPORT.match(line):
+            line = re.sub(r"^(\s*)import keras\b", r"\1from minicnn import keras", line)
+            line = re.sub(r"^(\s*)from keras\b", r"\1from minicnn.keras", line)
             line = re.sub(r"\b(tensorflow|sklearn)\b", "minicnn", line)
         lines.append(line)
     return "".join(lines)
@@ -37,21 +44,29 @@ def only_imports_changed(before, after):
 
 
 def run_program(source, tmp_path, name="program.py"):
+    """Run a rewritten program in tmp_path as a student would: the covid sample as
+    Covid19-dataset/, the galaxy sample, Keras's dataset cache (a copy of the fixture)."""
     (tmp_path / "Covid19-dataset").symlink_to(os.path.join(SAMPLES, "covid-xray"))
     for helper in ("utils.py", "visualize.py"):
         with open(os.path.join(LESSONS, helper)) as file:
             (tmp_path / helper).write_text(rewrite_imports(file.read()))
+    shutil.copytree(KERAS_HOME, tmp_path / ".keras")
     (tmp_path / name).write_text(source)
     env = dict(os.environ, MPLBACKEND="Agg", GALAXY_SAMPLE=os.path.join(SAMPLES, "galaxy"),
+               KERAS_HOME=str(tmp_path / ".keras"),
                PYTHONPATH=os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]))
     return subprocess.run([sys.executable, name], cwd=tmp_path, capture_output=True, text=True,
                           env=env, timeout=600)
 
 
 def test_rewriting_touches_import_lines_only():
-    source = "import tensorflow as tf\nx = 'tensorflow'\nfrom sklearn.metrics import f1\n"
+    source = ("import tensorflow as tf\nx = 'tensorflow'\nfrom sklearn.metrics import f1\n"
+              "import keras\nfrom keras import layers\nfrom keras.utils import to_categorical\n"
+              "import kerastuner\n")
     rewritten = rewrite_imports(source)
-    assert rewritten == "import minicnn as tf\nx = 'tensorflow'\nfrom minicnn.metrics import f1\n"
+    assert rewritten == ("import minicnn as tf\nx = 'tensorflow'\nfrom minicnn.metrics import f1\n"
+                         "from minicnn import keras\nfrom minicnn.keras import layers\n"
+                         "from minicnn.keras.utils import to_categorical\nimport kerastuner\n")
     assert only_imports_changed(source, rewritten)
 
 

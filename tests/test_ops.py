@@ -230,7 +230,7 @@ def test_set_ops_rejects_unknown_names():
                                          ("numba", fast)])
 def test_set_ops_really_switches_every_layer(name, module, monkeypatch, rng):
     """The layers call the chosen rung's functions, and no other rung's."""
-    from minicnn.layers import Conv2D, MaxPool2D
+    from minicnn.layers import Conv2D, MaxPool2D, SeparableConv2D
     calls = []
     for each in (naive, reference, fast):
         for op in ops.OPS:
@@ -245,6 +245,8 @@ def test_set_ops_really_switches_every_layer(name, module, monkeypatch, rng):
         y = pool.forward(conv.forward(x))
         conv.backward(pool.backward(np.ones_like(y)))
         conv.pre_activation()
+        separable = SeparableConv2D(2, 3, seed=0)  # the depthwise ops
+        separable.backward(np.ones_like(separable.forward(x)))
         assert {m for m, _ in calls} == {module}, calls
         assert {op for _, op in calls} == set(ops.OPS)
     finally:

@@ -1,8 +1,15 @@
-"""SGD (momentum, Nesterov) and Adam: steps equal the update equations computed by hand."""
+"""SGD (momentum, Nesterov) and Adam: steps equal the update equations computed by hand;
+RMSprop and ExponentialDecay equal Keras's (tests/fixtures/keras_round3)."""
+import json
+import os
+
 import numpy as np
 import pytest
 
-from minicnn.optimizers import SGD, Adam
+from minicnn import Sequential
+from minicnn.layers import Dense
+from minicnn.optimizers import SGD, Adam, RMSprop
+from minicnn.schedules import ExponentialDecay
 from conftest import dense_model
 
 
@@ -69,10 +76,10 @@ def test_a_non_finite_update_changes_nothing(rng):
 
 def test_interrupts_are_held_until_the_step_is_written(sigint_raises):
     import signal
-    from minicnn.optimizers import interrupts_held
+    from minicnn.interrupts import held
     written = []
     with pytest.raises(KeyboardInterrupt):
-        with interrupts_held():
+        with held():
             signal.raise_signal(signal.SIGINT)
             written.append("after the signal")  # still runs: the block is whole
     assert written == ["after the signal"]
@@ -94,3 +101,101 @@ def test_sgd_weight_decay_shrinks_the_weights_as_keras_does():
     # step 1: 1 - 0.02 = 0.98, v = -0.05 -> 0.93; step 2: 0.93 - 0.0186 = 0.9114,
     # v = 0.5 * -0.05 - 0.05 = -0.075 -> 0.8364
     np.testing.assert_allclose(param, [0.8364], rtol=1e-12)
+
+
+# -- RMSprop, learning-rate schedules, argument checks (issue 23) ---------------------------------
+ROUND3 = os.path.join(os.path.dirname(__file__), "fixtures", "keras_round3")
+
+
+def rmsprop_cases():
+    with np.load(os.path.join(ROUND3, "rmsprop.npz")) as data:
+        arrays = {k: data[k] for k in data.files}
+    return arrays, json.loads(str(arrays["config_json"]))
+
+
+@pytest.mark.parametrize("case", sorted(rmsprop_cases()[1]))
+def test_rmsprop_steps_equal_keras(case):
+    """Five steps on fixed gradients (one of them 10x larger), in float64, against
+    Keras 3.15's parameters after each step (epsilon inside the root, momentum, centered)."""
+    arrays, configs = rmsprop_cases()
+    optimizer = RMSprop(**configs[case])
+    param = arrays["rmsprop/p0"].copy()
+    for step, grad in enumerate(arrays["rmsprop/grads"]):
+        optimizer.apply_gradients([("p", param, grad)])
+        np.testing.assert_allclose(param, arrays[f"{case}/params"][step], rtol=1e-12, atol=1e-15)
+
+
+def test_rmsprop_by_name_and_its_slots():
+    model = Sequential([Dense(2)], input_shape=(3,))
+    model.compile("rmsprop", "sparse_categorical_crossentropy")
+    assert type(model.optimizer) is RMSprop and model.optimizer.learning_rate == 0.001
+    model.train_on_batch(np.ones((2, 3)), [0, 1])
+    assert {slot for _, slot in model.optimizer.state} == {"velocity"}
+    centered = RMSprop(momentum=0.5, centered=True)
+    centered.apply_gradients([("p", np.zeros(2), np.ones(2))])
+    assert {slot for _, slot in centered.state} == {"velocity", "momentum", "average_gradient"}
+
+
+def schedules():
+    with open(os.path.join(ROUND3, "schedules.json")) as file:
+        return json.load(file)
+
+
+@pytest.mark.parametrize("staircase", ["staircase=False", "staircase=True"])
+def test_exponential_decay_equals_keras(staircase):
+    case = schedules()["exponential_decay"][staircase]
+    schedule = ExponentialDecay(case["initial_learning_rate"], case["decay_steps"],
+                                case["decay_rate"], staircase=case["staircase"])
+    values = [schedule(step) for step in case["steps"]]
+    np.testing.assert_allclose(values, case["exact_float64"], rtol=1e-14)
+    np.testing.assert_allclose(values, case["keras_values"], rtol=1e-6)  # Keras's are float32
+
+
+def test_an_optimizer_asks_its_schedule_with_the_steps_taken_before():
+    """SGD with gradient 1 moves by the rate of each step: schedule(0) first, as Keras."""
+    case = schedules()["exponential_decay"]["sgd_steps"]
+    optimizer = SGD(ExponentialDecay(case["initial_learning_rate"], case["decay_steps"],
+                                     case["decay_rate"], staircase=case["staircase"]))
+    param, moves = np.zeros(1), []
+    for _ in range(5):
+        before = param.copy()
+        optimizer.apply_gradients([("p", param, np.ones(1))])
+        moves.append(float(before[0] - param[0]))
+    np.testing.assert_allclose(moves, case["lr_used_by_step_1_to_5"], rtol=1e-12)
+    assert optimizer.learning_rate == pytest.approx(case["initial_learning_rate"] * 0.5 ** 2)
+    with pytest.raises(TypeError, match="cannot be set"):
+        optimizer.learning_rate = 0.1  # as Keras: a scheduled rate is not settable
+
+
+def test_the_learning_rate_is_settable():
+    optimizer = Adam(0.01)
+    optimizer.learning_rate = 0.5
+    param = np.zeros(2)
+    optimizer.apply_gradients([("p", param, np.ones(2))])
+    np.testing.assert_allclose(param, -0.5, rtol=1e-5)  # Adam's first step: about lr * sign(g)
+    with pytest.raises(ValueError, match="learning_rate"):
+        optimizer.learning_rate = -1
+
+
+@pytest.mark.parametrize("make,words", [
+    (lambda: Adam("0.001"), ["Adam", "learning_rate", "'0.001'", "without quotes"]),
+    (lambda: SGD(momentum="0.9"), ["SGD", "momentum", "'0.9'"]),
+    (lambda: SGD(0.1, nesterov="yes"), ["SGD", "nesterov", "'yes'"]),
+    (lambda: RMSprop(rho=None), ["RMSprop", "rho", "None"]),
+    (lambda: Adam(beta_1=1.5), ["Adam", "beta_1", "1.5"]),
+    (lambda: RMSprop(centered=1), ["RMSprop", "centered"]),
+    (lambda: SGD(lr=0.1), ["lr", "learning_rate="]),
+    (lambda: Adam(clipnorm=1.0), ["clipnorm", "Adam"]),
+    (lambda: SGD(learning_rate=[0.1]), ["SGD", "learning_rate"]),
+])
+def test_hyperparameters_of_the_wrong_type_are_refused_by_name(make, words):
+    with pytest.raises(ValueError) as error:
+        make()
+    for word in words:
+        assert word in str(error.value)
+
+
+def test_keras_2s_decay_is_ignored_with_a_warning_as_keras_3_ignores_it():
+    with pytest.warns(UserWarning, match="decay"):
+        optimizer = SGD(0.1, decay=1e-6)
+    assert optimizer.learning_rate == 0.1

@@ -31,9 +31,12 @@ def fit_watched(model, train, ops_name):
         if frame.f_code.co_name in ("backward", "backward_from_pre_activation") \
                 and frame.f_code.co_filename.startswith(os.path.join(PACKAGE, "layers")):
             stack = traceback.extract_stack(frame)
-            first = max(i for i, entry in enumerate(stack) if entry.name == "fit")
+            calls = [i for i, entry in enumerate(stack) if entry.name == "fit"]
+            if not calls:  # a half of the batch on a helper thread (fast ops): its own stack
+                stacks.setdefault("on other threads", []).append(relative(stack[0].filename))
+                return
             stacks[type(frame.f_locals["self"]).__name__] = [
-                (relative(entry.filename), entry.name) for entry in stack[first:]]
+                (relative(entry.filename), entry.name) for entry in stack[calls[-1]:]]
     minicnn.set_ops(ops_name)
     sys.setprofile(watch)
     threading.setprofile(watch)

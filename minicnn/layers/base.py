@@ -9,11 +9,23 @@ The model knows a layer only through the members of ``Layer`` below.
 ``params`` and ``grads`` are dicts with the same keys and shapes. ``backward``
 overwrites ``grads`` (nothing accumulates), never modifies ``grad_y``, and
 returns dL/dx, for the first layer of a model too; only a caller that passes
-``input_grad=False`` (fit, which has no use for the gradient of the images)
-lets a layer skip that work and return None. Forward and backward assign
-what they keep (``self.cache = ...``) rather than changing arrays in place.
-Shapes given to ``build`` and stored in ``input_shape``/``output_shape`` are
-per sample, without the batch axis.
+``input_grad=False`` (by keyword; fit, which has no use for the gradient of
+the images) lets a layer skip that work and return None. Forward and backward
+assign what they keep (``self.cache = ...``) rather than changing arrays in
+place. Shapes given to ``build`` and stored in ``input_shape``/``output_shape``
+are per sample, without the batch axis.
+
+``training`` is True in fit's steps, False in predict and evaluate, and None
+when a layer or model is called directly (``layer(x)``, ``model(x)``, as in
+Keras): each layer's default then, which is inference for all but the random
+augmentation layers.
+
+``state`` holds arrays kept across batches but not trained (BatchNormalization's
+running statistics). A training forward does not write them: it returns the
+new values from ``state_updates()``, and the training step writes them together
+with the optimizer's update (all or nothing), or ``layer(x, training=True)`` at once.
+``regularizers`` maps parameter keys to weight penalties (regularizers.py),
+which the model adds to the loss and to those parameters' gradients.
 
 Two members tell a caller running a batch in pieces (the two-half training
 step, parallel/halves.py) whether it may: ``independent_samples`` and
@@ -23,6 +35,8 @@ import re
 
 import numpy as np
 
+from minicnn import initializers, regularizers
+from minicnn.arguments import check_layer_name
 
 
 class Layer:
@@ -42,9 +56,12 @@ class Layer:
     randomness = None
 
     def __init__(self, name=None, input_shape=None):
-        self.name = name or _snake_case(type(self).__name__)
+        # a layer's name names its arrays in model files: nothing that could leave a folder
+        self.name = _snake_case(type(self).__name__) if name is None else check_layer_name(
+            name, type(self).__name__)
         self.params, self.grads = {}, {}
         self.state = {}  # arrays kept across batches but not trained: running statistics
+        self.regularizers = {}  # {parameter key: weight penalty}, added to the loss
         self.input_shape = self.output_shape = None
         self.dtype = None
         # Keras 2's style, Conv2D(..., input_shape=(h, w, c)) on a model's first
@@ -73,7 +90,7 @@ class Layer:
     # -- what every layer provides --------------------------------------------
     def forward(self, x, training=False):
         """x: (N, *input_shape) -> y: (N, *output_shape). ``training`` switches
-        on what differs in training (Dropout's mask)."""
+        on what differs in training (Dropout's mask); None: the layer's default."""
         raise NotImplementedError(f"{type(self).__name__}.forward")
 
     def backward(self, grad_y, input_grad=True):
@@ -101,6 +118,28 @@ class Layer:
     def init_state(self, input_shape):
         """{key: initial array}, of the shapes state_shapes gives."""
         return {}
+
+    def state_updates(self):
+        """{state key: new array} computed by the last training forward, for the
+        training step to write (see the module's docstring); {} for most layers."""
+        return {}
+
+    def write_state(self, updates):
+        """Write state_updates() into the state arrays, in place."""
+        for key, value in updates.items():
+            self.state[key][...] = value
+
+    def __call__(self, x, training=None):
+        """Keras's call: on an array, the output (a training call also writes the
+        state it updates); on a symbolic tensor (keras.Input and what layers made
+        of it), the symbolic output, one more link of a functional chain."""
+        if isinstance(x, KerasTensor):
+            return x.then(self)
+        refuse_several_inputs(self.name, x)
+        y = self.forward(np.asarray(x), training)
+        if training:
+            self.write_state(self.state_updates())
+        return y
 
     def arrays(self):
         """Everything the layer keeps across batches, {key: array}: its parameters,
@@ -176,34 +215,127 @@ class Layer:
         return 0
 
     def count_params(self):
-        return sum(p.size for p in self.params.values())
+        """Every array's size, parameters and state, as Keras counts a layer's weights."""
+        return sum(array.size for array in self.arrays().values())
 
     @property
     def output(self):
         """Keras's symbolic output of this layer in its model, to build a
-        sub-model (minicnn.submodel.Model) that returns it."""
-        if getattr(self, "container", None) is None:
-            raise ValueError(f"{self.name}.output: the layer is in no model yet")
-        return self.container.point_after(self)
+        sub-model (minicnn.submodel.Model) that returns it; before the layer is
+        in a model, the output of its call on a symbolic tensor."""
+        if getattr(self, "container", None) is not None:
+            return self.container.point_after(self)
+        if getattr(self, "symbolic_output", None) is not None:
+            return self.symbolic_output
+        raise ValueError(f"{self.name}.output: the layer is in no model yet")
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
         return f"{type(self).__name__}({args})"
 
 
+class KerasTensor:
+    """A placeholder for the batches a functional model will see: ``shape``
+    (None, ...), ``dtype``, and the chain of layers (``layers``) from its
+    ``input_layer`` to here. ``layer(tensor)`` gives the next one (``then``)."""
+
+    def __init__(self, input_layer, layers=(), per_sample=None):
+        self.input_layer, self.layers = input_layer, tuple(layers)
+        self.per_sample = input_layer.shape if per_sample is None else tuple(per_sample)
+
+    @property
+    def shape(self):
+        return (None,) + self.per_sample
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def dtype(self):
+        return self.input_layer.input_dtype.name
+
+    @property
+    def name(self):
+        return (self.layers[-1] if self.layers else self.input_layer).name
+
+    def then(self, layer):
+        """The symbolic output of ``layer`` applied to this tensor (what
+        ``layer(tensor)`` returns); the layer's output shape is worked out now,
+        so a wrong shape is reported at this line, as Keras reports it."""
+        if layer in self.layers:
+            raise ValueError(f"{layer.name} ({type(layer).__name__}) is applied twice in one "
+                             f"chain; minicnn's Functional API uses each layer once (to share "
+                             f"weights between two places, Keras's shared layers, is not "
+                             f"supported): create a second layer")
+        try:
+            per_sample = tuple(layer.compute_output_shape(self.per_sample))
+        except ValueError as error:
+            raise ValueError(f"{layer.name} ({type(layer).__name__}) called on a tensor of "
+                             f"shape {self.shape}: {error}") from None
+        out = KerasTensor(self.input_layer, self.layers + (layer,), per_sample)
+        layer.symbolic_output = out
+        return out
+
+    def __array__(self, *args, **kwargs):
+        raise TypeError(f"{self!r} is a symbolic placeholder of a functional model, not an "
+                        f"array: it holds no numbers. Build the model with keras.Model(inputs, "
+                        f"outputs) and call it (or predict) on arrays")
+
+    def _arithmetic(self, *args, **kwargs):
+        raise TypeError(f"{self!r}: minicnn's Functional API builds chains of layers; "
+                        f"arithmetic on symbolic tensors (x + y, x * 2, ...) is not supported. "
+                        f"Use a layer (Rescaling for x * scale + offset)")
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _arithmetic
+    __truediv__ = __rtruediv__ = __matmul__ = __neg__ = __getitem__ = _arithmetic
+
+    def __repr__(self):
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+
+
+def refuse_several_inputs(owner, x):
+    """A layer given a list of symbolic tensors is a merge (Add, Concatenate, ...),
+    which needs a graph: say so instead of failing on a list."""
+    if isinstance(x, (list, tuple)) and any(isinstance(t, KerasTensor) for t in x):
+        raise ValueError(f"{owner}: called on {len(x)} symbolic tensors; minicnn's Functional "
+                         f"API builds chains (one input per layer): branches that merge and "
+                         f"models with several inputs are not supported")
+
+
 def _snake_case(name):
     return re.sub(r"(?<=[a-z])(?=[A-Z])", "_", name).lower()
 
 
-def glorot_uniform(rng, shape, fan_in, fan_out):
-    """Keras's default kernel initialiser: U(-limit, limit), limit = sqrt(6 / (fan_in + fan_out))."""
-    limit = np.sqrt(6.0 / (fan_in + fan_out))
-    return rng.uniform(-limit, limit, size=shape)
+def initializer_argument(layer, arg, value):
+    """A layer's ``*_initializer`` argument (a name, an object or a config) as an object."""
+    return initializers.get(value, f"{layer.name}: {arg}")
 
 
-class Input:
-    """Declares the per-sample input shape, as ``tf.keras.Input(shape=...)`` in
-    a Sequential model: ``model.add(Input(shape=(256, 256, 1)))``. Not a layer."""
+def regularizer_argument(layer, arg, value):
+    """A layer's ``*_regularizer`` argument (None, an object, a name or a config)."""
+    return regularizers.get(value, f"{layer.name}: {arg}")
 
-    def __init__(self, shape, dtype=np.float32):
-        self.shape, self.dtype = tuple(int(d) for d in shape), np.dtype(dtype)
+
+def options_config(layer, defaults):
+    """The config entries of a layer's initializers and regularizers that differ
+    from Keras's defaults ({argument: default as get_config writes it})."""
+    config = {}
+    for arg, default in defaults.items():
+        value = getattr(layer, arg)
+        if isinstance(value, initializers.Initializer):
+            value = initializers.serialize(value)
+        elif value is not None:
+            value = regularizers.serialize(value)
+        if value != default:
+            config[arg] = value
+    return config
+
+
+def keras_default_only(layer, **given):
+    """Refuse Keras arguments minicnn computes with one value only: each keyword is
+    (the value given, the values meaning Keras's default, that default first)."""
+    for arg, (value, allowed) in given.items():
+        if not any(value == option for option in allowed):
+            raise ValueError(f"{layer.name} ({type(layer).__name__}): minicnn computes "
+                             f"{arg}={allowed[0]!r} only (Keras's default), got {value!r}")

@@ -1,11 +1,18 @@
-"""Conv2D: a window of weights slid over the image; im2col + one matrix product."""
+"""Conv2D: a window of weights slid over the image; im2col + one matrix product.
+SeparableConv2D: the same in two steps, a window per channel, then a 1x1 convolution."""
 import numpy as np
 
 from minicnn import activations, ops
 from minicnn.arguments import as_pair, check_choice, check_positive_int
-from minicnn.layers.base import Layer, glorot_uniform
+from minicnn.layers.base import (Layer, initializer_argument, keras_default_only, options_config,
+                                 regularizer_argument)
 from minicnn.ops.windows import sliding_window_shape
 from minicnn.seeding import make_rng
+
+# Keras's defaults for the weights' options, as get_config writes them
+WEIGHT_OPTIONS = {"kernel_initializer": "glorot_uniform", "bias_initializer": "zeros",
+                  "kernel_regularizer": None, "bias_regularizer": None}
+ONE = (1, (1, 1), [1, 1])  # dilation_rate and groups: Keras's default, the only value minicnn has
 
 
 class Conv2D(Layer):
@@ -26,10 +33,16 @@ class Conv2D(Layer):
     Both run as one op each (``ops.conv2d_forward``, ``ops.conv2d_backward``):
     in textbook mode (``minicnn.set_ops("numpy")``) exactly the lines above
     (ops/reference.py); the fast ops compute the same numbers their own way.
+
+    kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer:
+    as in Dense (initializers.py, regularizers.py).
     """
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", activation=None,
-                 use_bias=True, name=None, seed=None, input_shape=None):
+                 use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, name=None, seed=None,
+                 input_shape=None, data_format=None, dilation_rate=1, groups=1,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None):
         super().__init__(name, input_shape)
         self.filters = check_positive_int(self.name, "filters", filters)
         self.kernel_size = as_pair(self.name, "kernel_size", kernel_size)
@@ -38,11 +51,26 @@ class Conv2D(Layer):
         self.activation = check_choice(self.name, "activation", activation, activations.ACTIVATIONS)
         self.use_bias = bool(use_bias)
         self.seed = seed
+        self.kernel_initializer = initializer_argument(self, "kernel_initializer",
+                                                       kernel_initializer)
+        self.bias_initializer = initializer_argument(self, "bias_initializer", bias_initializer)
+        self.kernel_regularizer = regularizer_argument(self, "kernel_regularizer",
+                                                       kernel_regularizer)
+        self.bias_regularizer = regularizer_argument(self, "bias_regularizer", bias_regularizer)
+        self.regularizers = {key: penalty for key, penalty in (
+            ("W", self.kernel_regularizer), ("b", self.bias_regularizer if use_bias else None))
+            if penalty is not None}
+        keras_default_only(self, data_format=(data_format, (None, "channels_last")),
+                           dilation_rate=(dilation_rate, ONE), groups=(groups, ONE),
+                           activity_regularizer=(activity_regularizer, (None,)),
+                           kernel_constraint=(kernel_constraint, (None,)),
+                           bias_constraint=(bias_constraint, (None,)))
 
     def get_config(self):
         return {"name": self.name, "filters": self.filters, "kernel_size": self.kernel_size,
                 "strides": self.strides, "padding": self.padding,
-                "activation": self.activation, "use_bias": self.use_bias}
+                "activation": self.activation, "use_bias": self.use_bias,
+                **options_config(self, WEIGHT_OPTIONS)}
 
     def _geometry(self, input_shape):
         return sliding_window_shape(self.name, input_shape, self.kernel_size, self.strides,
@@ -66,12 +94,9 @@ class Conv2D(Layer):
         return {**shapes, "b": (self.filters,)} if self.use_bias else shapes
 
     def init_params(self, input_shape):
-        kh, kw, c, f = self.param_shapes(input_shape)["W"]
-        rng = make_rng(self.seed)
-        params = {"W": glorot_uniform(rng, (kh, kw, c, f), fan_in=kh * kw * c, fan_out=kh * kw * f)}
-        if self.use_bias:
-            params["b"] = np.zeros(f)
-        return params
+        rng = make_rng(self.seed)  # fans: kh*kw*C in, kh*kw*F out (initializers.compute_fans)
+        return {key: (self.kernel_initializer if key == "W" else self.bias_initializer)(
+            shape, np.float64, rng) for key, shape in self.param_shapes(input_shape).items()}
 
     def forward(self, x, training=False):
         x = self._check_input(x)
@@ -95,4 +120,133 @@ class Conv2D(Layer):
             self._check_grad(grad_z), self.cache, input_grad, from_pre_activation=True)
         if self.use_bias:
             self.grads["b"] = grad_b
+        return grad_x
+
+
+class SeparableConv2D(Layer):
+    """Depthwise separable 2-D convolution (Keras's SeparableConv2D): first each
+    input channel is convolved with ``depth_multiplier`` kernels of its own (no
+    sum over channels), then a 1x1 convolution mixes the C*M channels into F.
+    Far fewer weights than Conv2D: kh*kw*C*M + C*M*F instead of kh*kw*C*F.
+
+    x: (N, H, W, C) -> y: (N, H', W', F), H' and W' as Conv2D's (strides and
+    padding apply to the depthwise step; the 1x1 step keeps the size).
+    params: depthwise_kernel (kh, kw, C, M), pointwise_kernel (1, 1, C*M, F),
+    b (F,), in Keras's order and layouts.
+
+    Forward:  d = depthwise(x)              d[..., c*M + m] = x's channel c convolved
+                                            with depthwise_kernel[:, :, c, m]
+              z = d @ P + b                 P = pointwise_kernel.reshape(C*M, F)
+              y = act(z)
+    Backward: the 1x1 convolution's backward gives dP, db and dd; the depthwise
+              one gives d(depthwise_kernel) and dx.
+
+    Two ops (``ops.depthwise2d_forward`` and ``ops.conv2d_forward`` with a 1x1
+    kernel), with their backwards in reverse order.
+    """
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", depth_multiplier=1,
+                 activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
+                 pointwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 depthwise_regularizer=None, pointwise_regularizer=None, bias_regularizer=None,
+                 name=None, seed=None, input_shape=None, data_format=None, dilation_rate=1,
+                 activity_regularizer=None, depthwise_constraint=None,
+                 pointwise_constraint=None, bias_constraint=None):
+        super().__init__(name, input_shape)
+        self.filters = check_positive_int(self.name, "filters", filters)
+        self.kernel_size = as_pair(self.name, "kernel_size", kernel_size)
+        self.strides = as_pair(self.name, "strides", strides)
+        self.padding = check_choice(self.name, "padding", padding, ("valid", "same"))
+        self.depth_multiplier = check_positive_int(self.name, "depth_multiplier",
+                                                   depth_multiplier)
+        self.activation = check_choice(self.name, "activation", activation, activations.ACTIVATIONS)
+        self.use_bias = bool(use_bias)
+        self.seed = seed
+        for kind, value in (("depthwise_initializer", depthwise_initializer),
+                            ("pointwise_initializer", pointwise_initializer),
+                            ("bias_initializer", bias_initializer)):
+            setattr(self, kind, initializer_argument(self, kind, value))
+        for kind, value in (("depthwise_regularizer", depthwise_regularizer),
+                            ("pointwise_regularizer", pointwise_regularizer),
+                            ("bias_regularizer", bias_regularizer)):
+            setattr(self, kind, regularizer_argument(self, kind, value))
+        self.regularizers = {key: penalty for key, penalty in (
+            ("depthwise_kernel", self.depthwise_regularizer),
+            ("pointwise_kernel", self.pointwise_regularizer),
+            ("b", self.bias_regularizer if use_bias else None)) if penalty is not None}
+        keras_default_only(self, data_format=(data_format, (None, "channels_last")),
+                           dilation_rate=(dilation_rate, ONE),
+                           activity_regularizer=(activity_regularizer, (None,)),
+                           depthwise_constraint=(depthwise_constraint, (None,)),
+                           pointwise_constraint=(pointwise_constraint, (None,)),
+                           bias_constraint=(bias_constraint, (None,)))
+
+    def get_config(self):
+        defaults = {"depthwise_initializer": "glorot_uniform",
+                    "pointwise_initializer": "glorot_uniform", "bias_initializer": "zeros",
+                    "depthwise_regularizer": None, "pointwise_regularizer": None,
+                    "bias_regularizer": None}
+        return {"name": self.name, "filters": self.filters, "kernel_size": self.kernel_size,
+                "strides": self.strides, "padding": self.padding,
+                "depth_multiplier": self.depth_multiplier, "activation": self.activation,
+                "use_bias": self.use_bias, **options_config(self, defaults)}
+
+    def _geometry(self, input_shape):
+        return sliding_window_shape(self.name, input_shape, self.kernel_size, self.strides,
+                                    self.padding)
+
+    def compute_output_shape(self, input_shape):
+        (out_h, out_w), _ = self._geometry(input_shape)
+        return out_h, out_w, self.filters
+
+    def build(self, input_shape, dtype=np.float32):
+        output_shape = super().build(input_shape, dtype)
+        _, self.pads = self._geometry(self.input_shape)
+        return output_shape
+
+    def multiply_adds(self):
+        out_h, out_w, f = self.output_shape
+        kh, kw = self.kernel_size
+        channels = self.input_shape[2] * self.depth_multiplier
+        return out_h * out_w * channels * (kh * kw + f)
+
+    def param_shapes(self, input_shape):
+        channels = input_shape[2] * self.depth_multiplier
+        shapes = {"depthwise_kernel": self.kernel_size + (input_shape[2], self.depth_multiplier),
+                  "pointwise_kernel": (1, 1, channels, self.filters)}
+        return {**shapes, "b": (self.filters,)} if self.use_bias else shapes
+
+    def init_params(self, input_shape):
+        rng = make_rng(self.seed)
+        made = {"depthwise_kernel": self.depthwise_initializer,
+                "pointwise_kernel": self.pointwise_initializer, "b": self.bias_initializer}
+        return {key: made[key](shape, np.float64, rng)
+                for key, shape in self.param_shapes(input_shape).items()}
+
+    def forward(self, x, training=False):
+        x = self._check_input(x)
+        d, self.depthwise_cache = ops.depthwise2d_forward(x, self.params["depthwise_kernel"],
+                                                          self.strides, self.pads)
+        y, self.pointwise_cache = ops.conv2d_forward(d, self.params["pointwise_kernel"],
+                                                     self.params.get("b"), (1, 1), (0, 0, 0, 0),
+                                                     self.activation)
+        return y
+
+    def backward(self, grad_y, input_grad=True):
+        return self._backward(self._check_grad(grad_y), input_grad, from_pre_activation=False)
+
+    def pre_activation(self):
+        """z of the last forward, before the activation: (N, H', W', F)."""
+        return ops.conv2d_pre_activation(self.pointwise_cache)
+
+    def backward_from_pre_activation(self, grad_z, input_grad=True):
+        return self._backward(self._check_grad(grad_z), input_grad, from_pre_activation=True)
+
+    def _backward(self, grad, input_grad, from_pre_activation):
+        grad_d, self.grads["pointwise_kernel"], grad_b = ops.conv2d_backward(
+            grad, self.pointwise_cache, True, from_pre_activation)
+        if self.use_bias:
+            self.grads["b"] = grad_b
+        grad_x, self.grads["depthwise_kernel"] = ops.depthwise2d_backward(
+            grad_d, self.depthwise_cache, input_grad)
         return grad_x

@@ -1,10 +1,16 @@
-"""Dense, Flatten, Activation, ReLU and Dropout: the small layers, each a forward/backward pair."""
+"""Dense, Flatten, Activation, ReLU, Softmax and Dropout: the small layers, each a
+forward/backward pair."""
 import numpy as np
 
 from minicnn import activations
 from minicnn.arguments import check_choice, check_positive_int
-from minicnn.layers.base import Layer, glorot_uniform
+from minicnn.layers.base import (Layer, initializer_argument, keras_default_only, options_config,
+                                 regularizer_argument)
 from minicnn.seeding import make_rng
+
+# Keras's defaults for the weights' options, as get_config writes them
+WEIGHT_OPTIONS = {"kernel_initializer": "glorot_uniform", "bias_initializer": "zeros",
+                  "kernel_regularizer": None, "bias_regularizer": None}
 
 
 class Dense(Layer):
@@ -17,19 +23,37 @@ class Dense(Layer):
     model hands the loss the logits z (``pre_activation()``) and the loss's
     gradient to ``backward_from_pre_activation``: exact and stable for any
     logits. Called on its own, ``backward`` applies the softmax Jacobian.
+
+    kernel_initializer / bias_initializer: how W and b start (initializers.py;
+    Keras's defaults glorot_uniform and zeros). kernel_regularizer /
+    bias_regularizer: a penalty on W or b added to the loss (regularizers.py).
     """
 
-    def __init__(self, units, activation=None, use_bias=True, name=None, seed=None,
-                 input_shape=None):
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 name=None, seed=None, input_shape=None):
         super().__init__(name, input_shape)
         self.units = check_positive_int(self.name, "units", units)
         self.activation = check_choice(self.name, "activation", activation, activations.ACTIVATIONS)
         self.use_bias = bool(use_bias)
         self.seed = seed
+        self.kernel_initializer = initializer_argument(self, "kernel_initializer",
+                                                       kernel_initializer)
+        self.bias_initializer = initializer_argument(self, "bias_initializer", bias_initializer)
+        self.kernel_regularizer = regularizer_argument(self, "kernel_regularizer",
+                                                       kernel_regularizer)
+        self.bias_regularizer = regularizer_argument(self, "bias_regularizer", bias_regularizer)
+        self.regularizers = {key: penalty for key, penalty in (
+            ("W", self.kernel_regularizer), ("b", self.bias_regularizer if use_bias else None))
+            if penalty is not None}
+        keras_default_only(self, activity_regularizer=(activity_regularizer, (None,)),
+                           kernel_constraint=(kernel_constraint, (None,)),
+                           bias_constraint=(bias_constraint, (None,)))
 
     def get_config(self):
         return {"name": self.name, "units": self.units, "activation": self.activation,
-                "use_bias": self.use_bias}
+                "use_bias": self.use_bias, **options_config(self, WEIGHT_OPTIONS)}
 
     def compute_output_shape(self, input_shape):
         if len(input_shape) != 1:
@@ -46,11 +70,8 @@ class Dense(Layer):
 
     def init_params(self, input_shape):
         rng = make_rng(self.seed)
-        params = {"W": glorot_uniform(rng, (input_shape[0], self.units),
-                                      fan_in=input_shape[0], fan_out=self.units)}
-        if self.use_bias:
-            params["b"] = np.zeros(self.units)
-        return params
+        return {key: (self.kernel_initializer if key == "W" else self.bias_initializer)(
+            shape, np.float64, rng) for key, shape in self.param_shapes(input_shape).items()}
 
     def forward(self, x, training=False):
         self.x = self._check_input(x)
@@ -124,6 +145,46 @@ class ReLU(Activation):
 
     def get_config(self):
         return {"name": self.name}
+
+
+class Softmax(Activation):
+    """Softmax over ``axis`` (the last by default; an int or a tuple of axes of the
+    batch, as Keras): y = exp(x - max) / sum(exp(x - max)) along the axis.
+    Backward: dL/dx = y * (dL/dy - sum(dL/dy * y)), the sum along the same axis.
+    Over the last axis it ends the model as softmax does, so a cross-entropy loss
+    fuses with it (the model hands the loss its input, the logits)."""
+
+    def __init__(self, axis=-1, name=None, input_shape=None):
+        super().__init__("softmax", name, input_shape)
+        if isinstance(axis, (list, tuple)):
+            axis = tuple(axis)
+        if not all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) and a != 0
+                   for a in np.atleast_1d(axis)):
+            raise ValueError(f"{self.name}: axis must be an int or a tuple of ints other than 0 "
+                             f"(the batch), got {axis!r}")
+        self.axis = axis
+
+    def get_config(self):
+        return {"name": self.name, "axis": self.axis}
+
+    def build(self, input_shape, dtype=np.float32):
+        output_shape = super().build(input_shape, dtype)
+        rank = len(self.input_shape) + 1
+        axes = sorted(a % rank for a in np.atleast_1d(self.axis))
+        if not all(0 < a < rank for a in axes):
+            raise ValueError(f"{self.name}: axis {self.axis!r} is outside a batch of rank {rank}")
+        self.axes = tuple(axes)
+        # only a softmax over each sample's classes (the last axis) is the loss's softmax
+        self.activation = "softmax" if self.axes == (rank - 1,) else None
+        return output_shape
+
+    def forward(self, x, training=False):
+        self.z = self._check_input(x)
+        self.y = activations.softmax(self.z, self.axes)
+        return self.y
+
+    def backward(self, grad_y, input_grad=True):
+        return activations.softmax_backward(self._check_grad(grad_y), self.y, self.axes)
 
 
 class Dropout(Layer):

@@ -10,3 +10,8 @@ __all__ = ["accuracy", "as_labels", "binary_roc_auc", "classification_report", "
            "precision_recall_f1", "roc_auc", "AUC", "Accuracy", "BinaryAccuracy",
            "CategoricalAccuracy", "EpochTally", "Metric", "Precision", "Recall",
            "SparseCategoricalAccuracy", "compile_metrics", "get"]
+# scikit-learn's names lessons import from sklearn.metrics (rewritten to minicnn.metrics)
+from minicnn.metrics.display import ConfusionMatrixDisplay  # noqa: E402
+from minicnn.metrics.scores import UndefinedMetricWarning, accuracy_score  # noqa: E402
+
+__all__ += ["ConfusionMatrixDisplay", "UndefinedMetricWarning", "accuracy_score"]

@@ -180,15 +180,18 @@ NAMES = {"accuracy": Accuracy, "acc": Accuracy, "categorical_accuracy": Categori
 
 
 def get(metric):
-    """A fresh Metric from a Keras name, a Metric (used as given) or a function."""
+    """A fresh Metric from a Keras name, a Metric (used as given) or a function.
+    "accuracy" and "acc" keep the name they were given, as Keras logs them
+    (metrics=["acc"] gives history["acc"])."""
     if isinstance(metric, Metric):
         return metric
     if isinstance(metric, str):
         if metric.lower() not in NAMES:
             raise ValueError(f"unknown metric {metric!r}; expected one of {sorted(NAMES)}, a "
                              f"minicnn.metrics object or a function(y_true, y_prob)")
-        made = NAMES[metric.lower()]()
-        return Accuracy() if metric.lower() == "acc" else made
+        if metric.lower() in ("acc", "accuracy"):
+            return Accuracy(name=metric)
+        return NAMES[metric.lower()]()
     if callable(metric):
         return EpochFunction(metric)
     raise ValueError(f"unknown metric {metric!r}")

@@ -1,4 +1,5 @@
-"""The ops the layers call: convolution and max-pooling, on three rungs of one ladder.
+"""The ops the layers call: convolution (plain and depthwise) and max-pooling, on three
+rungs of one ladder.
 
     "naive"  ops/naive.py      plain loops over every output (cs231n's conv_forward_naive):
                                for study on small inputs, and the oracle of the NumPy ops
@@ -19,14 +20,16 @@ Every rung provides the same functions, with the same arguments and meaning
     y, cache = conv2d_forward(x, w, b, strides, pads, activation)
     grad_x, grad_w, grad_b = conv2d_backward(grad_y, cache, input_grad, from_pre_activation)
     z = conv2d_pre_activation(cache)
+    y, cache = depthwise2d_forward(x, w, strides, pads)
+    grad_x, grad_w = depthwise2d_backward(grad_y, cache, input_grad)
     y, cache = maxpool2d_forward(x, pool_size, strides, pads)
     grad_x = maxpool2d_backward(grad_y, cache)
 """
 import importlib
 import sys
 
-OPS = ("conv2d_forward", "conv2d_backward", "conv2d_pre_activation", "maxpool2d_forward",
-       "maxpool2d_backward")
+OPS = ("conv2d_forward", "conv2d_backward", "conv2d_pre_activation", "depthwise2d_forward",
+       "depthwise2d_backward", "maxpool2d_forward", "maxpool2d_backward")
 RUNGS = {"naive": "minicnn.ops.naive", "numpy": "minicnn.ops.reference",
          "numba": "minicnn.ops.fast"}
 _active = None

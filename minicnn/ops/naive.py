@@ -11,7 +11,7 @@ from collections import namedtuple
 import numpy as np
 
 from minicnn import activations
-from minicnn.ops.reference import PoolCache
+from minicnn.ops.reference import DepthwiseCache, PoolCache
 from minicnn.ops.windows import output_size, pad_hw, unpad_hw
 
 ConvCache = namedtuple("ConvCache", "x w with_bias strides pads activation z y")
@@ -62,6 +62,44 @@ def conv2d_backward(grad_y, cache, input_grad=True, from_pre_activation=False):
 def conv2d_pre_activation(cache):
     """z, the pre-activation of the last conv2d_forward: (N, H', W', F)."""
     return cache.z
+
+
+def depthwise2d_forward(x, w, strides, pads):
+    """y[n, i, j, c*M + m] = sum over (di, dj) of x[n, i*sh + di, j*sw + dj, c] * w[di, dj, c, m],
+    on x padded by pads. x: (N, H, W, C); w: (kh, kw, C, M). Returns y: (N, H', W', C*M)
+    and the cache depthwise2d_backward needs."""
+    kh, kw, c, m = w.shape
+    (sh, sw), x = strides, pad_hw(x, pads)
+    n = len(x)
+    out_h, out_w = output_size(x.shape[1], kh, sh), output_size(x.shape[2], kw, sw)
+    y = np.zeros((n, out_h, out_w, c * m), dtype=x.dtype)
+    for image in range(n):
+        for i in range(out_h):
+            for j in range(out_w):
+                for channel in range(c):
+                    window = x[image, i * sh:i * sh + kh, j * sw:j * sw + kw, channel]
+                    for k in range(m):
+                        y[image, i, j, channel * m + k] = np.sum(window * w[:, :, channel, k])
+    return y, DepthwiseCache(x, w, strides, pads)
+
+
+def depthwise2d_backward(grad_y, cache, input_grad=True):
+    """Each output's gradient, sent back along the products that made it:
+    dw[:, :, c, k] += window * dy,  dx[window] += w[:, :, c, k] * dy."""
+    x, w, (sh, sw), pads = cache
+    kh, kw, c, m = w.shape
+    grad_x, grad_w = np.zeros_like(x), np.zeros_like(w)
+    n, out_h, out_w, _ = grad_y.shape
+    for image in range(n):
+        for i in range(out_h):
+            for j in range(out_w):
+                rows, columns = slice(i * sh, i * sh + kh), slice(j * sw, j * sw + kw)
+                for channel in range(c):
+                    for k in range(m):
+                        g = grad_y[image, i, j, channel * m + k]
+                        grad_w[:, :, channel, k] += x[image, rows, columns, channel] * g
+                        grad_x[image, rows, columns, channel] += w[:, :, channel, k] * g
+    return (unpad_hw(grad_x, pads) if input_grad else None), grad_w
 
 
 def maxpool2d_forward(x, pool_size, strides, pads):

@@ -12,6 +12,8 @@ Each op is a forward/backward pair around a cache, as in cs231n's layers.py:
 
     y, cache = conv2d_forward(x, w, b, strides, pads, activation)
     grad_x, grad_w, grad_b = conv2d_backward(grad_y, cache)
+    y, cache = depthwise2d_forward(x, w, strides, pads)     (SeparableConv2D's first half)
+    grad_x, grad_w = depthwise2d_backward(grad_y, cache)
 """
 from collections import namedtuple
 
@@ -23,6 +25,7 @@ from minicnn.ops.windows import output_size, pad_hw, unpad_hw, window_slice
 # What each forward keeps for its backward.
 ConvCache = namedtuple("ConvCache", "padded_shape cols w with_bias strides pads activation z y")
 PoolCache = namedtuple("PoolCache", "padded_shape argmax pool_size strides pads")
+DepthwiseCache = namedtuple("DepthwiseCache", "x_padded w strides pads")
 
 
 # -- im2col and col2im --------------------------------------------------------------
@@ -118,6 +121,55 @@ def conv2d_pre_activation(cache):
     out_h = output_size(padded_shape[1], w.shape[0], sh)
     out_w = output_size(padded_shape[2], w.shape[1], sw)
     return z.reshape(padded_shape[0], out_h, out_w, w.shape[3])
+
+
+# -- depthwise convolution ------------------------------------------------------------
+def depthwise2d_forward(x, w, strides, pads):
+    """Each input channel convolved with kernels of its own (no sum over channels).
+
+    x: (N, H, W, C); w: (kh, kw, C, M), Keras's depthwise layout (M kernels per
+    channel, the depth multiplier); strides and pads as conv2d_forward.
+    Returns y: (N, H', W', C*M), output channel c*M + m being input channel c
+    convolved with w[:, :, c, m]:
+
+        y[n, i, j, c, m] = sum over (di, dj) of x[n, i*sh + di, j*sw + dj, c] * w[di, dj, c, m]
+
+    computed as conv2d's im2col is: one strided slice per kernel offset (di, dj),
+    here multiplied by that offset's weights w[di, dj] (C, M) and added up.
+    """
+    kh, kw, c, m = w.shape
+    (sh, sw), x = strides, pad_hw(x, pads)
+    n = len(x)
+    out_h, out_w = output_size(x.shape[1], kh, sh), output_size(x.shape[2], kw, sw)
+    y = np.zeros((n, out_h, out_w, c, m), dtype=x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            rows, columns = window_slice(i, j, sh, sw, out_h, out_w)
+            y += x[:, rows, columns, :, None] * w[i, j]
+    return y.reshape(n, out_h, out_w, c * m), DepthwiseCache(x, w, strides, pads)
+
+
+def depthwise2d_backward(grad_y, cache, input_grad=True):
+    """The gradients of depthwise2d_forward, from dL/dy (N, H', W', C*M), offset by offset:
+
+        dw[di, dj] = sum over n, i, j of x_slice(di, dj)[..., None] * dy     (C, M)
+        dx_slice(di, dj) += sum over m of dy * w[di, dj]                    (added: windows overlap)
+
+    Returns (grad_x (N, H, W, C) or None when not input_grad, grad_w like w).
+    """
+    x, w, (sh, sw), pads = cache
+    kh, kw, c, m = w.shape
+    n, out_h, out_w, _ = grad_y.shape
+    grad_y = grad_y.reshape(n, out_h, out_w, c, m)
+    grad_w = np.zeros_like(w)
+    grad_x = np.zeros_like(x) if input_grad else None
+    for i in range(kh):
+        for j in range(kw):
+            rows, columns = window_slice(i, j, sh, sw, out_h, out_w)
+            grad_w[i, j] = (x[:, rows, columns, :, None] * grad_y).sum(axis=(0, 1, 2))
+            if input_grad:
+                grad_x[:, rows, columns, :] += (grad_y * w[i, j]).sum(axis=-1)
+    return (unpad_hw(grad_x, pads) if input_grad else None), grad_w
 
 
 # -- max-pooling ---------------------------------------------------------------------

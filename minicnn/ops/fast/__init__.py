@@ -19,6 +19,10 @@ from minicnn import activations
 from minicnn.ops.fast import im2col as whole_batch
 from minicnn.ops.fast import image_blocks, pooling
 from minicnn.ops.reference import PoolCache
+# The depthwise convolution (SeparableConv2D's first half) is the textbook's own:
+# its loop over the kernel offsets already works on whole arrays, and no lesson
+# makes it hot; a numba version would have to beat it first.
+from minicnn.ops.reference import depthwise2d_backward, depthwise2d_forward  # noqa: F401
 from minicnn.ops.windows import output_size, pad_hw, unpad_hw
 from minicnn.parallel.blas import one_blas_thread
 

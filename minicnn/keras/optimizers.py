@@ -1,4 +1,0 @@
-"""keras.optimizers: SGD and Adam."""
-from minicnn.optimizers import SGD, Adam
-
-__all__ = ["SGD", "Adam"]

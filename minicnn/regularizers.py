@@ -1,0 +1,105 @@
+"""Weight penalties, as Keras's regularizers: a term added to the loss for large weights.
+
+    Dense(64, kernel_regularizer=regularizers.l2(0.01))
+
+    L2(l2)         penalty = l2 * sum(w**2)             gradient = 2 * l2 * w
+    L1(l1)         penalty = l1 * sum(|w|)              gradient = l1 * sign(w)
+    L1L2(l1, l2)   the sum of the two
+
+The model adds every regularized weight's penalty to the loss (so fit logs,
+and evaluate returns, the cross-entropy plus the penalties, as Keras does) and
+each penalty's gradient to that weight's gradient (Sequential.loss_value and
+backward_loss). No 1/2 in front of the L2 sum: Keras's definition.
+"""
+import numpy as np
+
+from minicnn.arguments import check_number
+
+
+class Regularizer:
+    """Base class: ``penalty(w)`` -> float and ``gradient(w)`` -> array like w."""
+
+    def __call__(self, w):
+        return self.penalty(w)
+
+    def penalty(self, w):
+        raise NotImplementedError(f"{type(self).__name__}.penalty")
+
+    def gradient(self, w):
+        raise NotImplementedError(f"{type(self).__name__}.gradient")
+
+    def get_config(self):
+        return {}
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+class L1L2(Regularizer):
+    """l1 * sum(|w|) + l2 * sum(w**2)."""
+
+    def __init__(self, l1=0.0, l2=0.0):
+        self.l1 = check_number(type(self).__name__, "l1", l1, low=0)
+        self.l2 = check_number(type(self).__name__, "l2", l2, low=0)
+
+    def penalty(self, w):
+        w = np.asarray(w, dtype=np.float64)
+        return float(self.l1 * np.abs(w).sum() + self.l2 * np.square(w).sum())
+
+    def gradient(self, w):
+        return (self.l1 * np.sign(w) + (2 * self.l2) * w).astype(w.dtype, copy=False)
+
+    def get_config(self):
+        return {"l1": self.l1, "l2": self.l2}
+
+
+class L1(L1L2):
+    """l1 * sum(|w|); gradient l1 * sign(w)."""
+
+    def __init__(self, l1=0.01):
+        super().__init__(l1=0.01 if l1 is None else l1)
+
+    def get_config(self):
+        return {"l1": self.l1}
+
+
+class L2(L1L2):
+    """l2 * sum(w**2); gradient 2 * l2 * w."""
+
+    def __init__(self, l2=0.01):
+        super().__init__(l2=0.01 if l2 is None else l2)
+
+    def get_config(self):
+        return {"l2": self.l2}
+
+
+def l1_l2(l1=0.01, l2=0.01):
+    """Keras's function: L1L2 with both factors 0.01 by default (the class defaults to 0)."""
+    return L1L2(l1, l2)
+
+
+l1, l2 = L1, L2
+CLASSES = {"L1": L1, "L2": L2, "L1L2": L1L2}
+NAMES = {"l1": L1, "l2": L2, "l1_l2": l1_l2}
+
+
+def get(identifier, owner="regularizer"):
+    """None, a Regularizer, a name ("l2": L2(0.01)) or a config dict
+    ({"class_name": "L2", "config": {"l2": 0.01}}) -> a Regularizer or None."""
+    if identifier is None or isinstance(identifier, Regularizer):
+        return identifier
+    if isinstance(identifier, str) and identifier.lower() in NAMES:
+        return NAMES[identifier.lower()]()
+    if isinstance(identifier, dict) and identifier.get("class_name") in CLASSES:
+        try:
+            return CLASSES[identifier["class_name"]](**(identifier.get("config") or {}))
+        except TypeError as error:
+            raise ValueError(f"{owner}: {identifier['class_name']}: {error}") from None
+    raise ValueError(f"{owner}: a regularizer is regularizers.l2(0.01), l1(...), l1_l2(...), "
+                     f"or the name 'l1', 'l2' or 'l1_l2'; got {identifier!r:.80}")
+
+
+def serialize(regularizer):
+    """What a layer's get_config stores: {"class_name": ..., "config": ...}."""
+    return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
