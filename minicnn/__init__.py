@@ -7,8 +7,6 @@ so ``tf.keras``, ``tf.random.set_seed``, ``tf.nn.softmax``, ``tf.expand_dims``
 and ``tf.data.AUTOTUNE`` are here too, and a TensorFlow name minicnn lacks says
 so (missing.py).
 """
-import importlib
-
 import numpy as np
 
 from minicnn import (activations, callbacks, gradcheck, initializers, layers, losses, metrics,

@@ -37,6 +37,7 @@ import numpy as np
 
 from minicnn import initializers, regularizers
 from minicnn.arguments import check_layer_name
+from minicnn.ops.windows import sliding_window_shape
 
 
 class Layer:
@@ -301,6 +302,30 @@ def refuse_several_inputs(owner, x):
         raise ValueError(f"{owner}: called on {len(x)} symbolic tensors; minicnn's Functional "
                          f"API builds chains (one input per layer): branches that merge and "
                          f"models with several inputs are not supported")
+
+
+class WindowLayer(Layer):
+    """A layer that slides a window over the image (Conv2D, SeparableConv2D,
+    MaxPooling2D): its output size and padding, from ``window`` (the kernel or pool
+    size), ``strides`` and ``padding`` (ops/windows.py has the arithmetic).
+    ``pads`` (top, bottom, left, right) is fixed in build."""
+
+    def _geometry(self, input_shape):
+        return sliding_window_shape(self.name, input_shape, self.window, self.strides,
+                                    self.padding)
+
+    def output_channels(self, input_shape):
+        """Channels of the output for a per-sample input (height, width, channels)."""
+        raise NotImplementedError(f"{type(self).__name__}.output_channels")
+
+    def compute_output_shape(self, input_shape):
+        (out_h, out_w), _ = self._geometry(input_shape)
+        return out_h, out_w, self.output_channels(input_shape)
+
+    def build(self, input_shape, dtype=np.float32):
+        output_shape = super().build(input_shape, dtype)
+        _, self.pads = self._geometry(self.input_shape)
+        return output_shape
 
 
 def _snake_case(name):

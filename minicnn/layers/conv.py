@@ -4,9 +4,8 @@ import numpy as np
 
 from minicnn import activations, ops
 from minicnn.arguments import as_pair, check_choice, check_positive_int
-from minicnn.layers.base import (Layer, initializer_argument, keras_default_only, options_config,
-                                 regularizer_argument)
-from minicnn.ops.windows import sliding_window_shape
+from minicnn.layers.base import (WindowLayer, initializer_argument, keras_default_only,
+                                 options_config, regularizer_argument)
 from minicnn.seeding import make_rng
 
 # Keras's defaults for the weights' options, as get_config writes them
@@ -15,7 +14,7 @@ WEIGHT_OPTIONS = {"kernel_initializer": "glorot_uniform", "bias_initializer": "z
 ONE = (1, (1, 1), [1, 1])  # dilation_rate and groups: Keras's default, the only value minicnn has
 
 
-class Conv2D(Layer):
+class Conv2D(WindowLayer):
     """2-D convolution (strictly, cross-correlation, as in Keras) on NHWC batches.
 
     x: (N, H, W, C) -> y: (N, H', W', F) with, per axis,
@@ -72,18 +71,12 @@ class Conv2D(Layer):
                 "activation": self.activation, "use_bias": self.use_bias,
                 **options_config(self, WEIGHT_OPTIONS)}
 
-    def _geometry(self, input_shape):
-        return sliding_window_shape(self.name, input_shape, self.kernel_size, self.strides,
-                                    self.padding)
+    @property
+    def window(self):
+        return self.kernel_size
 
-    def compute_output_shape(self, input_shape):
-        (out_h, out_w), _ = self._geometry(input_shape)
-        return out_h, out_w, self.filters
-
-    def build(self, input_shape, dtype=np.float32):
-        output_shape = super().build(input_shape, dtype)
-        _, self.pads = self._geometry(self.input_shape)
-        return output_shape
+    def output_channels(self, input_shape):
+        return self.filters
 
     def multiply_adds(self):
         out_h, out_w, f = self.output_shape
@@ -123,7 +116,7 @@ class Conv2D(Layer):
         return grad_x
 
 
-class SeparableConv2D(Layer):
+class SeparableConv2D(WindowLayer):
     """Depthwise separable 2-D convolution (Keras's SeparableConv2D): first each
     input channel is convolved with ``depth_multiplier`` kernels of its own (no
     sum over channels), then a 1x1 convolution mixes the C*M channels into F.
@@ -191,18 +184,12 @@ class SeparableConv2D(Layer):
                 "depth_multiplier": self.depth_multiplier, "activation": self.activation,
                 "use_bias": self.use_bias, **options_config(self, defaults)}
 
-    def _geometry(self, input_shape):
-        return sliding_window_shape(self.name, input_shape, self.kernel_size, self.strides,
-                                    self.padding)
+    @property
+    def window(self):
+        return self.kernel_size
 
-    def compute_output_shape(self, input_shape):
-        (out_h, out_w), _ = self._geometry(input_shape)
-        return out_h, out_w, self.filters
-
-    def build(self, input_shape, dtype=np.float32):
-        output_shape = super().build(input_shape, dtype)
-        _, self.pads = self._geometry(self.input_shape)
-        return output_shape
+    def output_channels(self, input_shape):
+        return self.filters
 
     def multiply_adds(self):
         out_h, out_w, f = self.output_shape

@@ -3,11 +3,11 @@ import numpy as np
 
 from minicnn import ops
 from minicnn.arguments import as_pair, check_choice
-from minicnn.layers.base import Layer
-from minicnn.ops.windows import pad_hw, sliding_window_shape, unpad_hw, window_slice
+from minicnn.layers.base import Layer, WindowLayer
+from minicnn.ops.windows import pad_hw, unpad_hw, window_slice
 
 
-class MaxPooling2D(Layer):
+class MaxPooling2D(WindowLayer):
     """Max pooling on NHWC batches, channel by channel.
 
     x: (N, H, W, C) -> y: (N, H', W', C); H' as in Conv2D with kernel pool_size.
@@ -34,18 +34,12 @@ class MaxPooling2D(Layer):
         return {"name": self.name, "pool_size": self.pool_size, "strides": self.strides,
                 "padding": self.padding}
 
-    def _geometry(self, input_shape):
-        return sliding_window_shape(self.name, input_shape, self.pool_size, self.strides,
-                                    self.padding)
+    @property
+    def window(self):
+        return self.pool_size
 
-    def compute_output_shape(self, input_shape):
-        (out_h, out_w), _ = self._geometry(input_shape)
-        return out_h, out_w, input_shape[2]
-
-    def build(self, input_shape, dtype=np.float32):
-        output_shape = super().build(input_shape, dtype)
-        _, self.pads = self._geometry(self.input_shape)
-        return output_shape
+    def output_channels(self, input_shape):
+        return input_shape[2]
 
     def forward(self, x, training=False):
         x = self._check_input(x)
