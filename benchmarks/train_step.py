@@ -30,6 +30,7 @@ import numpy as np
 import minicnn
 from minicnn.layers import Conv2D, Dense, Flatten, MaxPool2D
 from minicnn.ops.fast import by_image_blocks
+from minicnn.parallel.halves import multiply_adds
 from results_file import RESULTS, append_section
 
 try:
@@ -100,7 +101,7 @@ def torch_model(spec, input_shape):
 def flops_per_step(model, batch):
     """Multiply-adds x 2 of the forward products, the weight gradients and the
     input gradients (none for the first layer, which needs no input gradient)."""
-    return sum(2 * batch * layer.multiply_adds() * (3 if i > 0 else 2)
+    return sum(2 * batch * multiply_adds(layer) * (3 if i > 0 else 2)
                for i, layer in enumerate(model.layers))
 
 

@@ -20,9 +20,21 @@ from minicnn.seeding import set_seed
 
 __version__ = "0.3.0"
 
-# The names of set_ops and get_ops before 0.3 ("kernels", to a Keras user, are a
-# convolution's weights; "numba" and "numpy" mean the same as before).
-set_kernels, get_kernels = set_ops, get_ops
+
+
+def set_kernels(name):
+    """The name of set_ops before minicnn 0.3 (to a Keras user, "kernels" are a
+    convolution's weights); "numba" and "numpy" mean the same as before."""
+    import warnings
+    warnings.warn("minicnn.set_kernels is now minicnn.set_ops", DeprecationWarning, stacklevel=2)
+    set_ops(name)
+
+
+def get_kernels():
+    """The name of get_ops before minicnn 0.3."""
+    import warnings
+    warnings.warn("minicnn.get_kernels is now minicnn.get_ops", DeprecationWarning, stacklevel=2)
+    return get_ops()
 
 
 def expand_dims(input, axis, name=None):

@@ -3,6 +3,8 @@ import time
 
 import numpy as np
 
+from minicnn import regularizers
+
 
 def summary_text(model):
     """Keras's table: layer (type), output shape, parameter count, and the totals."""
@@ -55,8 +57,7 @@ def trace(model, x, y, print_fn=print):
         else:
             grad = model.layers[i].backward(grad, input_grad=i > lowest)
         backward_ms[i] = 1000 * (time.perf_counter() - start)
-    for layer, key, penalty in model.regularized():
-        layer.grads[key] = layer.grads[key] + penalty.gradient(layer.params[key])
+    regularizers.add_penalty_gradients(model)
     rows = []
     for layer, t_forward, t_backward in zip(model.layers, forward_ms, backward_ms):
         norms = {k: (float(np.linalg.norm(p)), float(np.linalg.norm(layer.grads[k])))

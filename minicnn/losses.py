@@ -12,6 +12,7 @@ What the loss reads, as Keras reads it:
   as it does in Keras; compile warns).
 """
 import copy
+import warnings
 
 import numpy as np
 
@@ -274,6 +275,25 @@ LOSSES = {
     "softmax_cross_entropy": SoftmaxCrossEntropy,
     "binary_crossentropy": BinaryCrossentropy,
 }
+
+
+def warn_if_outputs_read_as_probabilities(model, loss):
+    """A cross-entropy with from_logits=False on a last layer that does not end in
+    its activation reads the outputs as probabilities, as Keras does: a classic
+    slip (a Dense without softmax). Say so at compile time, naming the layer."""
+    fused = getattr(loss, "fused_activation", None)
+    if fused is None or not model.layers or getattr(loss, "from_logits", False):
+        return
+    last = model.output_layer()
+    if last.activation == fused:
+        return
+    rows = "each row divided by its sum, then " if fused == "softmax" else ""
+    warnings.warn(
+        f"{model.name}.compile: the last layer {last.name} ({type(last).__name__}) has no "
+        f"{fused}, and {loss.name} has from_logits=False, so its outputs are read as "
+        f"probabilities ({rows}clipped to [1e-7, 1 - 1e-7]), as Keras reads them. If they "
+        f"are scores (logits), give the loss from_logits=True, or activation=\"{fused}\" "
+        f"to {last.name}.", UserWarning, stacklevel=4)
 
 
 def get(loss):

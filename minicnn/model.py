@@ -5,11 +5,11 @@
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
     history = model.fit(x, y, epochs=5, validation_split=0.2)
 
-One training step (``train_step``) is forward through every layer, the loss,
-backward through every layer in reverse (each layer fills its ``grads``), then
-one optimizer update. The model talks to layers only through the Layer
-contract (layers/base.py); it keeps that contract itself, so a model can be a
-layer of another (``Sequential([base_model, Dense(1)])``, as in Keras).
+One training step (``train_step``, first in the class) is forward through every
+layer, the loss, backward through every layer in reverse (each layer fills its
+``grads``), then one optimizer update. The model talks to layers only through the
+Layer contract (layers/base.py); it keeps that contract itself (nesting.py), so a
+model can be a layer of another (``Sequential([base_model, Dense(1)])``, as in Keras).
 
 The loss includes the weight penalties of layers with a ``kernel_regularizer``
 (regularizers.py): ``loss_value`` adds them and ``backward_loss`` adds their
@@ -27,25 +27,22 @@ logits) and hands its gradient, (p - onehot) / N, to the layer's
 """
 import contextlib
 import threading
-import warnings
 
 import numpy as np
 
-from minicnn import batches, losses, metrics as metrics_module, optimizers, parallel, saving
+from minicnn import (batches, losses, metrics as metrics_module, optimizers, parallel,
+                     regularizers, saving)
 from minicnn.arguments import check_layer_name
 from minicnn.callbacks import Callback, FunctionCallback, History, ProgressBar
 from minicnn.inspection import layer_output, summary_text, trace
 from minicnn.layers.base import KerasTensor, Layer, refuse_several_inputs
 from minicnn.layers.input import InputLayer
+from minicnn.nesting import ModelAsLayer
 from minicnn.preprocessing.files import color_mode_advice
 from minicnn.submodel import ChainEnds
 
 
-class Sequential(ChainEnds, Layer):
-    # As a layer of another model, a model is computed whole: its layers keep
-    # one cache each, and the two-half step copies the outer model's layers only.
-    independent_samples = False
-
+class Sequential(ChainEnds, ModelAsLayer):
     def __init__(self, layers=None, input_shape=None, name=None):
         self.name = "sequential" if name is None else check_layer_name(name, "Sequential")
         self.layers = []
@@ -64,7 +61,104 @@ class Sequential(ChainEnds, Layer):
         if input_shape is not None:
             self.build(input_shape)
 
-    # -- construction ------------------------------------------------------
+    # -- the textbook step: forward, loss, backward, update ----------------------------------
+    def train_step(self, x, y, sample_weight=None):
+        """One step of gradient descent on a batch: forward, loss, backward
+        (no input gradient: nobody reads it), update. Returns (loss,
+        probabilities). All or nothing: a non-finite loss or update changes no
+        weight (FloatingPointError)."""
+        self._require_compiled("train_step")
+        x = self.prepare_input(x)
+        output = self.forward(x, training=True)
+        loss = self.loss_value(output, y, sample_weight)
+        self.backward_loss(input_grad=False)
+        self.apply_gradients(loss)
+        return loss, self.probabilities(output)
+
+    def forward(self, x, training=False):
+        """The output of the last layer."""
+        for layer in self.layers:
+            x = layer.forward(x, training)
+        return x
+
+    def loss_value(self, output, y, sample_weight=None):
+        """The loss of the last forward's output against y, plus the weight penalties.
+        The loss reads the logits when it absorbs the last layer's activation
+        (softmax cross-entropy); else the output, as logits or (from_logits=False,
+        as Keras) as probabilities."""
+        batches.check_targets(self, y, self.name)  # names the last layer, not the loss
+        if self.loss_is_fused():
+            loss = self.loss.forward(self.layers[-1].pre_activation(), y, sample_weight)
+        else:
+            loss = self.loss.forward(output, y, sample_weight, from_logits=self.loss.from_logits)
+        return loss + regularizers.total_penalty(self)
+
+    def backward(self, grad, from_pre_activation=False, input_grad=True, down_to=0):
+        """Backward through every layer from dL/d(output) (or, with
+        from_pre_activation, from dL/dz of the last layer's pre-activation).
+        Returns dL/dx for the input batch; fills every layer's grads.
+        input_grad=False (fit) returns None and stops at the first layer with
+        parameters: nothing below it learns, so no gradient goes there.
+        down_to=k stops after layer k: the result is dL/d(input of layer k), the
+        gradient with respect to layer k-1's output (Grad-CAM reads it)."""
+        lowest = down_to if input_grad else max(down_to, self.first_with_parameters())
+        for i in reversed(range(lowest, len(self.layers))):
+            layer = self.layers[i]
+            wants_input_grad = input_grad or i > lowest
+            if i == len(self.layers) - 1 and from_pre_activation:
+                grad = layer.backward_from_pre_activation(grad, input_grad=wants_input_grad)
+            else:
+                grad = layer.backward(grad, input_grad=wants_input_grad)
+        return grad if input_grad else None
+
+    def backward_loss(self, input_grad=True):
+        """Backward from the gradient of the loss computed by the last loss_value;
+        each penalised parameter's gradient then gets its penalty's gradient."""
+        grad = self.backward(self.loss.backward(), self.loss_is_fused(), input_grad)
+        regularizers.add_penalty_gradients(self)
+        return grad
+
+    def apply_gradients(self, loss):
+        """The update of a step whose loss is ``loss`` and whose gradients the
+        layers hold: refused (FloatingPointError) when the loss is not finite."""
+        if not np.isfinite(loss):
+            raise FloatingPointError(f"the loss is {loss}; the weights were not updated "
+                                     f"(lower the learning rate, or check the inputs for NaN)")
+        # the running statistics the training forward computed (BatchNormalization's)
+        # are written with the weights: a refused or interrupted step changes neither
+        new_state = [(f"{layer.name}.{key}", layer.state[key], value) for layer in self.layers
+                     for key, value in layer.state_updates().items()]
+        self.optimizer.apply_gradients(self.parameters(), new_state)
+
+    def prepare_input(self, x):
+        """x as a contiguous array of the model's dtype, its shape checked against
+        the model's input shape (the model is built from it on first use)."""
+        self._require_layers("forward")
+        x = np.asarray(x)
+        if not self.built:
+            self.build(x.shape[1:])
+        if x.shape[1:] != self.input_shape:
+            raise ValueError(wrong_input_message(self.name, self.input_shape, x.shape))
+        return np.ascontiguousarray(x, dtype=self.dtype)
+
+    def loss_is_fused(self):
+        """True when the loss absorbs the last layer's activation (softmax cross-entropy)."""
+        fused = getattr(self.loss, "fused_activation", None)
+        return fused is not None and self.layers[-1].activation == fused
+
+    def probabilities(self, output):
+        """What the metrics see: the output, when the last layer ends in the loss's
+        activation; else the output as the loss reads it: logits through its
+        activation (softmax, sigmoid), or probabilities (from_logits=False)."""
+        if self.loss is None or self.layers[-1].activation == self.loss.fused_activation:
+            return output
+        return self.loss.probabilities(output, self.loss.from_logits)
+
+    def first_with_parameters(self):
+        """The index of the first layer with parameters (len(layers) if none has any)."""
+        return next((i for i, layer in enumerate(self.layers) if layer.params), len(self.layers))
+
+    # -- building the model ------------------------------------------------------------------
     def add(self, layer):
         """Append a layer (a model too), or declare the input shape with a
         ``keras.Input(shape=...)`` or an ``InputLayer``."""
@@ -121,6 +215,11 @@ class Sequential(ChainEnds, Layer):
     def output_shape(self):
         return self.layers[-1].output_shape if self.layers else self.input_shape
 
+    def output_layer(self):
+        """The layer that makes the model's output (inside a nested model, its last)."""
+        layer = self.layers[-1]
+        return layer.output_layer() if isinstance(layer, Sequential) and layer.layers else layer
+
     def count_params(self):
         return sum(layer.count_params() for layer in self.layers)
 
@@ -150,83 +249,6 @@ class Sequential(ChainEnds, Layer):
             raise ValueError(f"No such layer: {name}. Existing layers are: {names}.")
         return self.layers[names.index(name)]
 
-    # -- as a layer of another model (the Layer contract, layers/base.py) ----
-    def _each(self, kind):
-        return {f"{layer.name}.{key}": value for layer in self.layers
-                for key, value in getattr(layer, kind).items()}
-
-    @property
-    def params(self):
-        return self._each("params")
-
-    @property
-    def grads(self):
-        return self._each("grads")
-
-    @property
-    def state(self):
-        return self._each("state")
-
-    @property
-    def regularizers(self):
-        return self._each("regularizers")
-
-    def state_updates(self):
-        return {f"{layer.name}.{key}": value for layer in self.layers
-                for key, value in layer.state_updates().items()}
-
-    def arrays(self):
-        """Every layer's arrays, layer by layer (parameters, then state, of each): Keras's order."""
-        return {f"{layer.name}.{key}": value for layer in self.layers
-                for key, value in layer.arrays().items()}
-
-    @property
-    def declared_input_shape(self):
-        if self.input_shape is not None:
-            return self.input_shape
-        return self.layers[0].declared_input_shape if self.layers else None
-
-    @property
-    def activation(self):
-        return self.layers[-1].activation if self.layers else None
-
-    def compute_output_shape(self, input_shape):
-        shape = tuple(input_shape)
-        for layer in self.layers:
-            shape = tuple(layer.compute_output_shape(shape))
-        return shape
-
-    def _shapes(self, input_shape, kind):
-        shapes, shape = {}, tuple(input_shape)
-        for layer in self.layers:
-            shapes.update({f"{layer.name}.{key}": value
-                           for key, value in getattr(layer, kind)(shape).items()})
-            shape = tuple(layer.compute_output_shape(shape))
-        return shapes
-
-    def param_shapes(self, input_shape):
-        return self._shapes(input_shape, "param_shapes")
-
-    def state_shapes(self, input_shape):
-        return self._shapes(input_shape, "state_shapes")
-
-    def multiply_adds(self):
-        return sum(layer.multiply_adds() for layer in self.layers)
-
-    def pre_activation(self):
-        return self.layers[-1].pre_activation()
-
-    def backward_from_pre_activation(self, grad_z, input_grad=True):
-        return self.backward(grad_z, from_pre_activation=True, input_grad=input_grad)
-
-    def get_config(self):
-        return {"name": self.name, "layers": [{"class_name": type(layer).__name__,
-                                               "config": layer.get_config()}
-                                              for layer in self.layers]}
-
-    def __repr__(self):
-        return f"<{type(self).__name__} {self.name!r}: {len(self.layers)} layers>"
-
     def summary(self, print_fn=print):
         """Print a Keras-style table: layer (type), output shape, parameter count."""
         self._require_built("summary")
@@ -245,177 +267,12 @@ class Sequential(ChainEnds, Layer):
         self.optimizer = optimizers.get(optimizer)
         self.loss = losses.get(loss)
         self.metrics = metrics_module.compile_metrics(metrics)
-        self._warn_if_keras_reads_the_output_differently()
+        losses.warn_if_outputs_read_as_probabilities(self, self.loss)
 
-    def output_layer(self):
-        """The layer that makes the model's output (inside a nested model, its last)."""
-        layer = self.layers[-1]
-        return layer.output_layer() if isinstance(layer, Sequential) and layer.layers else layer
+    def __repr__(self):
+        return f"<{type(self).__name__} {self.name!r}: {len(self.layers)} layers>"
 
-    def _warn_if_keras_reads_the_output_differently(self):
-        """A cross-entropy with from_logits=False on a last layer that does not end
-        in its activation reads the outputs as probabilities, as Keras does: a
-        classic slip (a Dense without softmax). Say so, naming the layer."""
-        fused = getattr(self.loss, "fused_activation", None)
-        if fused is None or not self.layers or getattr(self.loss, "from_logits", False):
-            return
-        last = self.output_layer()
-        if last.activation == fused:
-            return
-        rows = "each row divided by its sum, then " if fused == "softmax" else ""
-        warnings.warn(
-            f"{self.name}.compile: the last layer {last.name} ({type(last).__name__}) has no "
-            f"{fused}, and {self.loss.name} has from_logits=False, so its outputs are read as "
-            f"probabilities ({rows}clipped to [1e-7, 1 - 1e-7]), as Keras reads them. If they "
-            f"are scores (logits), give the loss from_logits=True, or activation=\"{fused}\" "
-            f"to {last.name}.", UserWarning, stacklevel=3)
-
-    # -- forward, loss, backward ---------------------------------------------
-    def prepare_input(self, x):
-        """x as a contiguous array of the model's dtype, its shape checked against
-        the model's input shape (the model is built from it on first use)."""
-        self._require_layers("forward")
-        x = np.asarray(x)
-        if not self.built:
-            self.build(x.shape[1:])
-        if x.shape[1:] != self.input_shape:
-            raise ValueError(wrong_input_message(self.name, self.input_shape, x.shape))
-        return np.ascontiguousarray(x, dtype=self.dtype)
-
-    def forward(self, x, training=False):
-        """The output of the last layer."""
-        for layer in self.layers:
-            x = layer.forward(x, training)
-        return x
-
-    def __call__(self, x, training=None):
-        """model(x), as Keras: the output for an array (built from it on first use;
-        ``training`` None lets each layer use its default), or, on a symbolic
-        tensor, the next link of a functional chain (a model used as a layer)."""
-        if isinstance(x, KerasTensor):
-            return x.then(self)
-        refuse_several_inputs(self.name, x)
-        y = self.forward(self.prepare_input(x), training)
-        if training:
-            self.write_state(self.state_updates())
-        return y
-
-    def loss_is_fused(self):
-        """True when the loss absorbs the last layer's activation (softmax cross-entropy)."""
-        fused = getattr(self.loss, "fused_activation", None)
-        return fused is not None and self.layers[-1].activation == fused
-
-    def loss_value(self, output, y, sample_weight=None):
-        """The loss of the last forward's output against y, plus the weight penalties.
-        The loss reads the logits when it absorbs the last layer's activation
-        (softmax cross-entropy); else the output, as logits or (from_logits=False,
-        as Keras) as probabilities."""
-        batches.check_targets(self, y, self.name)  # names the last layer, not the loss
-        if self.loss_is_fused():
-            loss = self.loss.forward(self.layers[-1].pre_activation(), y, sample_weight)
-        else:
-            loss = self.loss.forward(output, y, sample_weight, from_logits=self.loss.from_logits)
-        return loss + self.penalty()
-
-    def penalty(self):
-        """The sum of the weight penalties (kernel_regularizer, ...): part of the loss."""
-        return sum((penalty.penalty(layer.params[key])
-                    for layer, key, penalty in self.regularized()), 0.0)
-
-    def regularized(self):
-        """(layer, key, penalty) for every penalised parameter, nested models' included."""
-        for layer in self.layers:
-            if isinstance(layer, Sequential):
-                yield from layer.regularized()
-            else:
-                for key, penalty in layer.regularizers.items():
-                    yield layer, key, penalty
-
-    def backward(self, grad, from_pre_activation=False, input_grad=True, down_to=0):
-        """Backward through every layer from dL/d(output) (or, with
-        from_pre_activation, from dL/dz of the last layer's pre-activation).
-        Returns dL/dx for the input batch; fills every layer's grads.
-        input_grad=False (fit) returns None and stops at the first layer with
-        parameters: nothing below it learns, so no gradient goes there.
-        down_to=k stops after layer k: the result is dL/d(input of layer k), the
-        gradient with respect to layer k-1's output (Grad-CAM reads it)."""
-        lowest = down_to if input_grad else max(down_to, self.first_with_parameters())
-        for i in reversed(range(lowest, len(self.layers))):
-            layer = self.layers[i]
-            wants_input_grad = input_grad or i > lowest
-            if i == len(self.layers) - 1 and from_pre_activation:
-                grad = layer.backward_from_pre_activation(grad, input_grad=wants_input_grad)
-            else:
-                grad = layer.backward(grad, input_grad=wants_input_grad)
-        return grad if input_grad else None
-
-    def first_with_parameters(self):
-        """The index of the first layer with parameters (len(layers) if none has any)."""
-        return next((i for i, layer in enumerate(self.layers) if layer.params), len(self.layers))
-
-    def backward_loss(self, input_grad=True):
-        """Backward from the gradient of the loss computed by the last loss_value;
-        each penalised parameter's gradient then gets its penalty's gradient."""
-        grad = self.backward(self.loss.backward(), self.loss_is_fused(), input_grad)
-        for layer, key, penalty in self.regularized():
-            layer.grads[key] = layer.grads[key] + penalty.gradient(layer.params[key])
-        return grad
-
-    def probabilities(self, output):
-        """What the metrics see: the output, when the last layer ends in the loss's
-        activation; else the output as the loss reads it: logits through its
-        activation (softmax, sigmoid), or probabilities (from_logits=False)."""
-        if self.loss is None or self.layers[-1].activation == self.loss.fused_activation:
-            return output
-        return self.loss.probabilities(output, self.loss.from_logits)
-
-    def compute_loss(self, x, y, training=False):
-        """The loss on (x, y), forward only."""
-        self._require_compiled("compute_loss")
-        return self.loss_value(self.forward(self.prepare_input(x), training), y)
-
-    def compute_gradients(self, x, y, training=True, input_grad=True):
-        """Forward and backward on (x, y): every layer's grads are filled.
-        Returns (loss, class probabilities)."""
-        self._require_compiled("compute_gradients")
-        output = self.forward(self.prepare_input(x), training)
-        loss = self.loss_value(output, y)
-        self.backward_loss(input_grad)
-        return loss, self.probabilities(output)
-
-    def input_gradient(self, x, y):
-        """dL/dx: the gradient of the loss on (x, y) with respect to the input
-        batch, in inference mode (no dropout); same shape as x."""
-        self._require_compiled("input_gradient")
-        self.loss_value(self.forward(self.prepare_input(x), training=False), y)
-        return self.backward_loss(input_grad=True)
-
-    # -- one step ----------------------------------------------------------
-    def train_step(self, x, y, sample_weight=None):
-        """One step of gradient descent on a batch: forward, loss, backward
-        (no input gradient: nobody reads it), update. Returns (loss,
-        probabilities). All or nothing: a non-finite loss or update changes no
-        weight (FloatingPointError)."""
-        self._require_compiled("train_step")
-        x = self.prepare_input(x)
-        output = self.forward(x, training=True)
-        loss = self.loss_value(output, y, sample_weight)
-        self.backward_loss(input_grad=False)
-        self.apply_gradients(loss)
-        return loss, self.probabilities(output)
-
-    def apply_gradients(self, loss):
-        """The update of a step whose loss is ``loss`` and whose gradients the
-        layers hold: refused (FloatingPointError) when the loss is not finite."""
-        if not np.isfinite(loss):
-            raise FloatingPointError(f"the loss is {loss}; the weights were not updated "
-                                     f"(lower the learning rate, or check the inputs for NaN)")
-        # the running statistics the training forward computed (BatchNormalization's)
-        # are written with the weights: a refused or interrupted step changes neither
-        new_state = [(f"{layer.name}.{key}", layer.state[key], value) for layer in self.layers
-                     for key, value in layer.state_updates().items()]
-        self.optimizer.apply_gradients(self.parameters(), new_state)
-
+    # -- Keras's verbs around the step -------------------------------------------------------
     def train_on_batch(self, x, y, sample_weight=None, class_weight=None):
         """One forward, backward and optimizer update on a batch (the step fit
         takes). Returns the loss."""
@@ -430,7 +287,16 @@ class Sequential(ChainEnds, Layer):
         self._require_compiled("test_on_batch")
         return self.loss_value(self.forward(self.prepare_input(x)), y, sample_weight)
 
-    # -- loops over data -----------------------------------------------------
+    def check_batch(self, x, y, sample_weight=None):
+        """A batch's targets and sample weights against its size and the model's
+        outputs: what the loss would refuse, said of the whole batch (the two-half
+        step checks a batch so before it splits it)."""
+        if len(np.asarray(y)) != len(x):
+            raise ValueError(f"{self.name}: the batch has {len(x)} samples but {len(y)} targets")
+        batches.check_targets(self, y, self.name)
+        if sample_weight is not None:
+            losses.as_sample_weight(sample_weight, len(x))
+
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
@@ -547,7 +413,40 @@ class Sequential(ChainEnds, Layer):
         data = batches.Batches(x, None, None, batch_size, steps=steps, owner="predict")
         return np.concatenate([self.forward(self.prepare_input(xb)) for xb, _, _ in data])
 
-    # -- looking inside ------------------------------------------------------
+    def __call__(self, x, training=None):
+        """model(x), as Keras: the output for an array (built from it on first use;
+        ``training`` None lets each layer use its default), or, on a symbolic
+        tensor, the next link of a functional chain (a model used as a layer)."""
+        if isinstance(x, KerasTensor):
+            return x.then(self)
+        refuse_several_inputs(self.name, x)
+        y = self.forward(self.prepare_input(x), training)
+        if training:
+            self.write_state(self.state_updates())
+        return y
+
+    def compute_loss(self, x, y, training=False):
+        """The loss on (x, y), forward only."""
+        self._require_compiled("compute_loss")
+        return self.loss_value(self.forward(self.prepare_input(x), training), y)
+
+    def compute_gradients(self, x, y, training=True, input_grad=True):
+        """Forward and backward on (x, y): every layer's grads are filled.
+        Returns (loss, class probabilities)."""
+        self._require_compiled("compute_gradients")
+        output = self.forward(self.prepare_input(x), training)
+        loss = self.loss_value(output, y)
+        self.backward_loss(input_grad)
+        return loss, self.probabilities(output)
+
+    def input_gradient(self, x, y):
+        """dL/dx: the gradient of the loss on (x, y) with respect to the input
+        batch, in inference mode (no dropout); same shape as x."""
+        self._require_compiled("input_gradient")
+        self.loss_value(self.forward(self.prepare_input(x), training=False), y)
+        return self.backward_loss(input_grad=True)
+
+    # -- looking inside ----------------------------------------------------------------------
     def layer_output(self, x, layer):
         """The output of ``layer`` (an index or a name) for inputs x, in inference mode."""
         return layer_output(self, x, layer)
@@ -559,7 +458,7 @@ class Sequential(ChainEnds, Layer):
         self._require_compiled("trace")
         return trace(self, x, y, print_fn)
 
-    # -- weights and files (saving.py does the work; models.load_model reads) ---
+    # -- weights and files (saving.py does the work; models.load_model reads) ----------------
     def get_weights(self):
         """Copies of every layer's arrays (parameters, then state), layer by layer."""
         return [array.copy() for layer in self.layers for array in layer.arrays().values()]

@@ -103,3 +103,26 @@ def get(identifier, owner="regularizer"):
 def serialize(regularizer):
     """What a layer's get_config stores: {"class_name": ..., "config": ...}."""
     return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
+
+
+def penalised(model):
+    """(layer, key, penalty) for every penalised parameter of a model, its nested
+    models' included."""
+    for layer in model.layers:
+        if hasattr(layer, "layers"):
+            yield from penalised(layer)
+        else:
+            for key, penalty in layer.regularizers.items():
+                yield layer, key, penalty
+
+
+def total_penalty(model):
+    """The sum of a model's weight penalties (kernel_regularizer, ...): part of its loss."""
+    return sum((penalty.penalty(layer.params[key]) for layer, key, penalty in penalised(model)),
+               0.0)
+
+
+def add_penalty_gradients(model):
+    """Add each penalty's gradient to its parameter's gradient (after backward)."""
+    for layer, key, penalty in penalised(model):
+        layer.grads[key] = layer.grads[key] + penalty.gradient(layer.params[key])

@@ -58,10 +58,13 @@ def test_halves_equal_the_unsplit_step(monkeypatch):
     whole, split = model(seed=3), model(seed=3)
     loss_whole, _ = whole.train_step(x, y, w)  # the textbook step never splits
     assert halves.split_point(split, len(x)) == 18
+    together = []
+    monkeypatch.setattr(pool, "run_together", lambda a, b, f=pool.run_together:
+                        together.append(1) or f(a, b))
     loss_halves, probabilities = halves.train_step(split, x, y, w)
+    assert together == [1]  # it did split
     assert probabilities.shape == (37, 3)
     assert loss_halves == pytest.approx(loss_whole, rel=1e-6)
-    assert loss_halves != loss_whole  # it did split: the last bits of a sum differ
     for a, b in zip(whole.layers, split.layers):
         for key in a.params:
             np.testing.assert_allclose(b.grads[key], a.grads[key], rtol=1e-4, atol=1e-6)
@@ -83,6 +86,12 @@ def test_a_non_finite_loss_in_one_half_changes_no_weight():
 def params_after(step, net, x, y, w=None):
     loss, _ = step(x, y, w)
     return loss, [p.copy() for layer in net.layers for p in layer.params.values()]
+
+
+def test_multiply_adds_count_each_weight_at_each_output_position():
+    net = model()  # Conv2D(4, 3) on 10x10x2 -> 8x8x4, pool, Dropout, Flatten, Dense(3) on 64
+    assert [halves.multiply_adds(layer) for layer in net.layers] == [
+        8 * 8 * (3 * 3 * 2 * 4), 0, 0, 0, 4 * 4 * 4 * 3]
 
 
 def test_small_batches_are_the_textbook_step_exactly():
@@ -154,8 +163,18 @@ def test_errors_speak_of_the_users_batch():
                               Dense(3, activation="softmax")], input_shape=(12, 12, 1))
     net.compile("adam", "sparse_categorical_crossentropy")
     x, y = np.zeros((32, 12, 12, 3), np.float32), np.zeros(32, int)
-    for call in (lambda: net.train_on_batch(x, y), lambda: net.fit(x, y, verbose=0),
-                 lambda: net.predict(x), lambda: net.evaluate(x, y)):
+    rgb = [lambda: net.train_on_batch(x, y), lambda: net.fit(x, y, verbose=0),
+           lambda: net.predict(x), lambda: net.evaluate(x, y)]
+    gray = np.zeros((32, 12, 12, 1), np.float32)
+    for call, words in [(lambda: net.train_on_batch(gray, y[:31]), ["32 samples", "31 targets"]),
+                        (lambda: net.train_on_batch(gray, np.eye(3)[y][:, :2]), ["2 classes"]),
+                        (lambda: net.train_on_batch(gray, y, np.ones(31)), ["31 values",
+                                                                           "32 samples"])]:
+        with pytest.raises(ValueError) as error:
+            call()
+        assert all(word in str(error.value) for word in words), str(error.value)
+        assert "(16" not in str(error.value) and " 16 " not in str(error.value), str(error.value)
+    for call in rgb:
         with pytest.raises(ValueError) as error:
             call()
         message = str(error.value)
@@ -178,6 +197,6 @@ def test_an_error_in_a_half_leaves_no_drawn_dropout_mask(monkeypatch):
     monkeypatch.setattr(type(conv), "forward", broken)
     with pytest.raises(RuntimeError, match="broken layer"):
         net.train_on_batch(x, y)
-    assert dropout.randomness is None
+    assert "draw_randomness" not in vars(dropout)  # draws its own masks again
     monkeypatch.setattr(type(conv), "forward", original)
     net.train_on_batch(x[:20], y[:20])  # a different batch size trains normally

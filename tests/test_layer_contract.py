@@ -2,8 +2,9 @@
 import numpy as np
 import pytest
 
-from minicnn.layers import (Activation, BatchNormalization, Conv2D, Dense, Dropout, Flatten,
-                            InputLayer, Layer, MaxPool2D, RandomFlip, ReLU, Rescaling,
+from minicnn.layers import (Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense,
+                            Dropout, Flatten, GlobalAveragePooling2D, InputLayer, Layer,
+                            MaxPool2D, RandomFlip, RandomRotation, RandomZoom, ReLU, Rescaling,
                             SeparableConv2D, Softmax)
 
 
@@ -132,3 +133,92 @@ def test_wrong_input_shape_names_layer_and_shapes():
     assert "conv_a" in message and "(batch, 8, 8, 3)" in message and "(2, 8, 8, 1)" in message
 
 
+
+
+# -- computing a batch in pieces (the two-half step) ------------------------------------
+# One maker for every layer minicnn.layers exports, with a per-sample input shape.
+MAKERS = {
+    "Conv2D": (lambda: Conv2D(3, 3, activation="relu", seed=0), (6, 6, 2)),
+    "SeparableConv2D": (lambda: SeparableConv2D(3, 3, depth_multiplier=2, seed=0), (6, 6, 2)),
+    "MaxPooling2D": (lambda: MaxPool2D(2), (6, 6, 2)),
+    "AveragePooling2D": (lambda: AveragePooling2D(2), (6, 6, 2)),
+    "GlobalAveragePooling2D": (lambda: GlobalAveragePooling2D(), (6, 6, 2)),
+    "Dense": (lambda: Dense(4, activation="tanh", seed=0), (7,)),
+    "Flatten": (lambda: Flatten(), (6, 6, 2)),
+    "Activation": (lambda: Activation("sigmoid"), (6, 6, 2)),
+    "ReLU": (lambda: ReLU(), (6, 6, 2)),
+    "Softmax": (lambda: Softmax(), (6, 6, 2)),
+    "Dropout": (lambda: Dropout(0.3, seed=0), (6, 6, 2)),
+    "BatchNormalization": (lambda: BatchNormalization(), (6, 6, 2)),
+    "Rescaling": (lambda: Rescaling(1 / 255, 0.5), (6, 6, 2)),
+    "RandomFlip": (lambda: RandomFlip(seed=0), (6, 6, 2)),
+    "RandomRotation": (lambda: RandomRotation(0.2, seed=0), (6, 6, 2)),
+    "RandomZoom": (lambda: RandomZoom(0.2, seed=0), (6, 6, 2)),
+    "InputLayer": (lambda: InputLayer(shape=(6, 6, 2)), (6, 6, 2)),
+}
+
+
+def test_every_layer_has_a_maker_here():
+    import minicnn.layers as module
+    exported = {name for name in module.__all__ if isinstance(getattr(module, name), type)
+                and issubclass(getattr(module, name), Layer)
+                and getattr(module, name) not in (Layer,)}
+    classes = {getattr(module, name).__name__ for name in exported}
+    assert classes == set(MAKERS), classes ^ set(MAKERS)
+
+
+def forward_backward(layer, x, g, drawn):
+    """Training forward and backward with ``drawn`` as the layer's random numbers."""
+    if drawn is not None:
+        layer.draw_randomness = lambda n: drawn
+    y = layer.forward(x, training=True)
+    try:
+        dx = layer.backward(g)
+    except ValueError:  # RandomRotation/RandomZoom pass no gradient back in training
+        dx = None
+    return y, dx, {k: v.copy() for k, v in layer.grads.items()}
+
+
+@pytest.mark.parametrize("name", sorted(MAKERS))
+def test_a_layer_that_says_it_treats_samples_independently_does(name, rng):
+    """For every layer declaring independent_samples: forward and backward on a batch
+    equal those on its two halves put together (gradients of the parameters summed),
+    the random numbers drawn for the whole batch. The two-half step relies on it."""
+    import copy
+    make, shape = MAKERS[name]
+    layer = make()
+    layer.build(shape, np.float64)
+    if not layer.independent_samples:
+        assert name in ("BatchNormalization",), name  # batch statistics: computed whole
+        return
+    x = rng.standard_normal((6,) + shape)
+    g = rng.standard_normal((6,) + layer.output_shape)
+    drawn = layer.draw_randomness(6)
+    whole = forward_backward(copy.copy(layer), x, g, drawn)
+    halves = [forward_backward(copy.copy(layer), x[rows], g[rows],
+                               None if drawn is None else drawn[rows])
+              for rows in (slice(0, 3), slice(3, 6))]
+    np.testing.assert_allclose(whole[0], np.concatenate([h[0] for h in halves]), rtol=1e-12)
+    if whole[1] is not None:
+        np.testing.assert_allclose(whole[1], np.concatenate([h[1] for h in halves]), rtol=1e-12)
+    for key in whole[2]:
+        np.testing.assert_allclose(whole[2][key], halves[0][2][key] + halves[1][2][key],
+                                   rtol=1e-10, atol=1e-12)
+
+
+def test_a_layer_of_ones_own_is_computed_whole_unless_it_says_otherwise():
+    """A layer a student writes (drawing noise in forward, Keras-style) keeps the default:
+    the two-half step computes the batch whole, so its numbers do not depend on threads."""
+    from minicnn.parallel import halves
+
+    class Noise(Layer):
+        def forward(self, x, training=False):
+            x = self._check_input(x)
+            return x + (np.random.default_rng(0).standard_normal(x.shape) if training else 0)
+
+        def backward(self, grad_y, input_grad=True):
+            return self._check_grad(grad_y)
+    assert Noise().independent_samples is False
+    from minicnn import Sequential
+    model = Sequential([Conv2D(2, 3), Noise(), Flatten(), Dense(2)], input_shape=(6, 6, 1))
+    assert halves.split_point(model, 64) is None

@@ -172,7 +172,6 @@ def dropout_methods(dropout_forward, dropout_backward):
     own generator, so that the masks are those minicnn's Dropout would draw."""
     def forward(self, x, training=False):
         x = self._check_input(x)
-        self.randomness = None  # numbers drawn ahead are for the two-half step, never on here
         y, self.exercise_cache = dropout_forward(x, self.rate, training, self.rng)
         return np.asarray(y, self.dtype)
 

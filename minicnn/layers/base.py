@@ -46,15 +46,13 @@ class Layer:
     # cross-entropy) reads ``pre_activation()`` of a last layer ending in it.
     activation = None
     # Whether, in training, the output for one sample depends on that sample
-    # alone (and on the parameters and the random numbers drawn for it). Then
-    # forward and backward on a batch give what they give on its halves, put
-    # together. A layer that normalises by the batch's statistics, or that
-    # updates state of its own in forward (running averages), sets False, and
-    # a model holding it is never computed in pieces.
-    independent_samples = True
-    # Random numbers drawn beforehand for the next training forward, one row per
-    # sample (see draw_randomness); None: the forward draws its own.
-    randomness = None
+    # alone (and on the parameters and the random numbers drawn for it, which
+    # forward draws through draw_randomness). Then forward and backward on a
+    # batch give what they give on its halves, put together, and a model may be
+    # computed in pieces. False by default, so that a layer nobody thought about
+    # (a batch statistic, random numbers drawn some other way) is computed whole;
+    # minicnn's own layers say True where it holds.
+    independent_samples = False
 
     def __init__(self, name=None, input_shape=None):
         # a layer's name names its arrays in model files: nothing that could leave a folder
@@ -170,9 +168,10 @@ class Layer:
 
     def draw_randomness(self, n):
         """The random numbers a training forward on n samples draws, one row per
-        sample, or None for a layer that draws none. Whoever computes a batch in
-        pieces draws them for the whole batch and gives each piece its rows (by
-        setting ``randomness``), so the pieces see what an unsplit step would."""
+        sample, or None for a layer that draws none. A layer that draws random
+        numbers draws them here and only here: whoever computes a batch in pieces
+        (parallel/halves.py) draws them for the whole batch and hands each piece
+        its rows through this method, so the pieces see what an unsplit step would."""
         return None
 
     # -- for layers that end in an activation (Dense, Conv2D, Activation) -------
@@ -208,12 +207,6 @@ class Layer:
                 f"{self.name} ({type(self).__name__}).backward: expected a gradient of shape "
                 f"(batch, {', '.join(map(str, self.output_shape))}), got {grad_y.shape}")
         return np.ascontiguousarray(grad_y, dtype=self.dtype)
-
-    def multiply_adds(self):
-        """Multiply-adds of this layer's forward pass per sample (0 for layers
-        without a matrix product): a measure of its work, for the two-half step's
-        rule and the benchmarks' FLOP counts."""
-        return 0
 
     def count_params(self):
         """Every array's size, parameters and state, as Keras counts a layer's weights."""

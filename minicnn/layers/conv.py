@@ -36,6 +36,7 @@ class Conv2D(WindowLayer):
     kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer:
     as in Dense (initializers.py, regularizers.py).
     """
+    independent_samples = True  # one sample's output depends on that sample alone
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", activation=None,
                  use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
@@ -77,10 +78,6 @@ class Conv2D(WindowLayer):
 
     def output_channels(self, input_shape):
         return self.filters
-
-    def multiply_adds(self):
-        out_h, out_w, f = self.output_shape
-        return out_h * out_w * self.kernel_size[0] * self.kernel_size[1] * self.input_shape[2] * f
 
     def param_shapes(self, input_shape):
         shapes = {"W": self.kernel_size + (input_shape[2], self.filters)}
@@ -137,6 +134,7 @@ class SeparableConv2D(WindowLayer):
     Two ops (``ops.depthwise2d_forward`` and ``ops.conv2d_forward`` with a 1x1
     kernel), with their backwards in reverse order.
     """
+    independent_samples = True  # one sample's output depends on that sample alone
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", depth_multiplier=1,
                  activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
@@ -190,12 +188,6 @@ class SeparableConv2D(WindowLayer):
 
     def output_channels(self, input_shape):
         return self.filters
-
-    def multiply_adds(self):
-        out_h, out_w, f = self.output_shape
-        kh, kw = self.kernel_size
-        channels = self.input_shape[2] * self.depth_multiplier
-        return out_h * out_w * channels * (kh * kw + f)
 
     def param_shapes(self, input_shape):
         channels = input_shape[2] * self.depth_multiplier

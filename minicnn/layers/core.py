@@ -28,6 +28,7 @@ class Dense(Layer):
     Keras's defaults glorot_uniform and zeros). kernel_regularizer /
     bias_regularizer: a penalty on W or b added to the loss (regularizers.py).
     """
+    independent_samples = True  # one sample's output depends on that sample alone
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
@@ -60,9 +61,6 @@ class Dense(Layer):
             raise ValueError(f"{self.name}: expects per-sample input (features,), got shape "
                              f"{input_shape}; add a Flatten layer before it")
         return (self.units,)
-
-    def multiply_adds(self):
-        return self.input_shape[0] * self.units
 
     def param_shapes(self, input_shape):
         shapes = {"W": (input_shape[0], self.units)}
@@ -98,6 +96,7 @@ class Dense(Layer):
 
 class Flatten(Layer):
     """(N, H, W, C) -> (N, H*W*C), in NHWC (row-major) order, as Keras flattens."""
+    independent_samples = True  # one sample's output depends on that sample alone
 
     def compute_output_shape(self, input_shape):
         return (int(np.prod(input_shape)),)
@@ -114,6 +113,7 @@ class Flatten(Layer):
 class Activation(Layer):
     """An activation on its own: y = act(x), elementwise (softmax: per row).
     Backward: the rule of that activation in activations.py."""
+    independent_samples = True  # one sample's output depends on that sample alone
 
     def __init__(self, activation, name=None, input_shape=None):
         super().__init__(name, input_shape)
@@ -194,6 +194,7 @@ class Dropout(Layer):
     y = x * mask,  mask = keep / (1 - rate);  dL/dx = dL/dy * mask.
     Outside training it is the identity, forward and backward.
     """
+    independent_samples = True  # one sample's output depends on that sample alone
 
     def __init__(self, rate, name=None, seed=None, input_shape=None):
         super().__init__(name, input_shape)
@@ -217,8 +218,7 @@ class Dropout(Layer):
         if not training or self.rate == 0:
             self.mask = None
             return x
-        keep = self.draw_randomness(len(x)) if self.randomness is None else self.randomness
-        self.randomness = None
+        keep = self.draw_randomness(len(x))
         self.mask = keep.astype(self.dtype) / self.dtype.type(1 - self.rate)
         return x * self.mask
 

@@ -20,6 +20,7 @@ class InputLayer(Layer):
     """The first entry of a functional model's ``layers`` (Keras lists it there):
     the identity, y = x, dL/dx = dL/dy. In a Sequential it only declares the
     input shape (``Sequential.add``), as in Keras."""
+    independent_samples = True  # one sample's output depends on that sample alone
 
     def __init__(self, shape=None, batch_size=None, dtype=None, name=None, batch_shape=None,
                  input_shape=None, sparse=None):

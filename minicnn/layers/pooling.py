@@ -23,6 +23,7 @@ class MaxPooling2D(WindowLayer):
     Forward and backward run as one op each (``ops.maxpool2d_forward`` and
     ``ops.maxpool2d_backward``; in textbook mode, ops/reference.py).
     """
+    independent_samples = True  # one sample's output depends on that sample alone
 
     def __init__(self, pool_size=2, strides=None, padding="valid", name=None, input_shape=None):
         super().__init__(name, input_shape)
@@ -101,6 +102,7 @@ AvgPool2D = AveragePooling2D
 class GlobalAveragePooling2D(Layer):
     """The mean of each channel over the image: (N, H, W, C) -> (N, C).
     Backward: dL/dx[n, h, w, c] = dL/dy[n, c] / (H * W)."""
+    independent_samples = True  # one sample's output depends on that sample alone
 
     def compute_output_shape(self, input_shape):
         if len(input_shape) != 3:

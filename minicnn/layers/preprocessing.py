@@ -25,6 +25,7 @@ from minicnn.seeding import make_rng
 class Rescaling(Layer):
     """y = x * scale + offset (Keras's Rescaling(1 / 255) turns 0..255 pixels into
     0..1); scale and offset in the layer's dtype. Backward: dL/dx = dL/dy * scale."""
+    independent_samples = True  # one sample's output depends on that sample alone
 
     def __init__(self, scale, offset=0.0, name=None, input_shape=None):
         super().__init__(name, input_shape)
@@ -46,6 +47,7 @@ class RandomAugmentation(Layer):
     """What the three random layers share: act unless training is False, one draw
     per image (``draw_randomness``: so a batch computed in two halves draws what
     the whole batch would), and images of shape (height, width, channels)."""
+    independent_samples = True  # one sample's output depends on that sample alone
 
     def __init__(self, seed, name, input_shape):
         super().__init__(name, input_shape)
@@ -63,8 +65,7 @@ class RandomAugmentation(Layer):
         self.acted = training is not False
         if not self.acted:
             return x
-        drawn = self.draw_randomness(len(x)) if self.randomness is None else self.randomness
-        self.randomness = None
+        drawn = self.draw_randomness(len(x))
         self.drawn = drawn
         return self.augment(x, drawn)
 

@@ -12,7 +12,7 @@ rungs of one ladder.
 ``minicnn.set_ops(name)`` switches every layer at once. The op names below are
 rebound to the chosen rung's functions, so a layer's call goes straight to them
 (a debugger steps from Conv2D.forward into reference.conv2d_forward). The numba
-rung is imported on first use, which keeps ``import minicnn`` quick.
+rung is imported on its first call, which keeps ``import minicnn`` quick.
 
 Every rung provides the same functions, with the same arguments and meaning
 (reference.py documents them):
@@ -42,9 +42,9 @@ def set_ops(name):
     if name not in RUNGS:
         raise ValueError(f"set_ops: name must be one of {tuple(RUNGS)}, got {name!r}")
     _active = name
-    if RUNGS[name] in sys.modules:
-        _bind(sys.modules[RUNGS[name]])
-    else:
+    if name != "numba" or RUNGS[name] in sys.modules:  # NumPy only: import it now
+        _bind(importlib.import_module(RUNGS[name]))
+    else:  # numba's import is slow: on the first call of an op
         for op in OPS:
             globals()[op] = _load_on_first_call(op)
 

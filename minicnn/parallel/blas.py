@@ -74,12 +74,6 @@ def one_blas_thread():
                 set_(ctypes.c_int(_saved))
 
 
-def blas_threads():
-    """OpenBLAS's thread count now (None where OpenBLAS was not found)."""
-    blas = _openblas()
-    return None if blas is None else blas[0]()
-
-
 def _forget_holders():
     global _lock, _holders
     _lock, _holders = threading.Lock(), 0  # a forked child holds nothing, whatever the parent did

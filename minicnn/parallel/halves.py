@@ -2,7 +2,7 @@
 
 This wraps the textbook step from outside; ``Sequential.train_step`` itself
 never splits. fit and train_on_batch take this step when the fast ops are on
-(``steps.train_step_for``).
+(``parallel.train_step_for``).
 
 Two cores share a step's work best when each takes half the batch through the
 whole forward and backward: one thread launch per step instead of one per op.
@@ -34,12 +34,22 @@ MIN_BATCH = 16
 MIN_MULTIPLY_ADDS = 10_000_000
 
 
+def multiply_adds(layer):
+    """The multiply-adds of a layer's forward pass per sample: each weight (a
+    parameter of 2+ dimensions; biases and scales only add) is used once at each
+    output position (Conv2D: kh*kw*C*F weights at H'*W' positions; Dense: its
+    D*units weights once). A measure of work, for split_point and the benchmarks."""
+    shape = layer.output_shape
+    positions = int(np.prod(shape[:-1])) if len(shape) == 3 else 1
+    return sum(param.size for param in layer.params.values() if param.ndim >= 2) * positions
+
+
 def split_point(model, n):
     """The size of the first half of a batch of n samples, or None to compute
     the batch whole. Depends on the model and n only."""
     if not all(layer.independent_samples for layer in model.layers):
         return None
-    work = n * sum(layer.multiply_adds() for layer in model.layers)
+    work = n * sum(multiply_adds(layer) for layer in model.layers)
     return n // 2 if n >= MIN_BATCH and work >= MIN_MULTIPLY_ADDS else None
 
 
@@ -47,6 +57,7 @@ def train_step(model, x, y, sample_weight=None):
     """model.train_step(x, y, sample_weight), computed as two halves of the batch
     when split_point says so. Returns (loss, probabilities), as train_step."""
     x = model.prepare_input(x)  # checked whole: errors speak of the user's batch
+    model.check_batch(x, y, sample_weight)
     with one_blas_thread():
         half = split_point(model, len(x))
         if half is None:
@@ -75,10 +86,13 @@ def gradients_in_halves(model, x, y, sample_weight, half):
     the model: fills the model's grads with those of the whole batch and returns
     (loss, output) of the whole batch."""
     other = replica(model)
+    handed = []  # layers given rows drawn for the whole batch (see Layer.draw_randomness)
     for layer, copied in zip(model.layers, other.layers):
         drawn = layer.draw_randomness(len(x))
         if drawn is not None:
-            layer.randomness, copied.randomness = drawn[:half], drawn[half:]
+            layer.draw_randomness = lambda n, rows=drawn[:half]: rows
+            copied.draw_randomness = lambda n, rows=drawn[half:]: rows
+            handed.append(layer)
     if sample_weight is not None:
         sample_weight = np.asarray(sample_weight)
     weights = (None, None) if sample_weight is None else (sample_weight[:half],
@@ -96,9 +110,9 @@ def gradients_in_halves(model, x, y, sample_weight, half):
     try:
         (loss_a, out_a), (loss_b, out_b) = pool.run_together(
             run(model, slice(None, half), weights[0]), run(other, slice(half, None), weights[1]))
-    finally:  # after an error, no randomness drawn for this batch may reach the next forward
-        for layer in model.layers:
-            layer.randomness = None
+    finally:  # the layers draw their own numbers again, after an error too
+        for layer in handed:
+            del layer.draw_randomness
     share = half / len(x)  # the loss is a mean over the batch: weight each half by its size
     for layer, copied in zip(model.layers, other.layers):
         a, b = layer.dtype.type(share), layer.dtype.type(1 - share)

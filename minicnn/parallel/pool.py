@@ -39,8 +39,9 @@ from minicnn.parallel.blas import one_blas_thread
 # 0.2 ms to pay for waking a thread (benchmarks/RESULTS.md)
 PARALLEL_MIN_WORK = 1 << 19
 # Work is counted in elements of the input image for a loop kernel, and for
-# a matrix product in multiply-adds divided by MULTIPLY_ADDS_PER_ELEMENT (one
-# multiply-add costs about a twelfth of an element through a loop kernel).
+# a matrix product in multiply-adds divided by MULTIPLY_ADDS_PER_ELEMENT: a
+# multiply-add in BLAS costs that many times less than an element through a
+# loop kernel (RESULTS.md).
 MULTIPLY_ADDS_PER_ELEMENT = 12
 PIECES_PER_CORE = 2  # more pieces than cores: a thread the system pauses holds up less
 

@@ -37,5 +37,5 @@ if not CACHE:
                   f"({_cache_error}); the kernels are compiled in memory, again in each new "
                   f"process. Set NUMBA_CACHE_DIR to a writable folder to keep them.")
 
-# nogil: minicnn's threads run these kernels side by side (threads.parallel_for)
+# nogil: minicnn's threads run these kernels side by side (parallel/pool.py: parallel_for)
 kernel = njit(cache=CACHE, nogil=True)

@@ -1,8 +1,8 @@
 """Convolution a few images at a time: the fast way for layers with few filters.
 
 The same arithmetic as reference.conv2d_forward/backward (im2col + one matrix
-product, bias, ReLU), tested equal to it (tests/test_ops.py). ops/fast/conv.py
-chooses it for few filters on long rows.
+product, bias, ReLU), tested equal to it (tests/test_ops.py). ops/fast/__init__.py
+chooses it for few filters on long rows (by_image_blocks).
 
 Why: with few filters, im2col + one matrix product for the whole batch writes
 and rereads a matrix kh*kw times the size of the input, far larger than the
