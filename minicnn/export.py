@@ -111,7 +111,8 @@ def to_onnx(model, path=None, opset=DEFAULT_OPSET):
 
 def _translate(graph, layer, x, nchw, opset=DEFAULT_OPSET):
     """One layer's nodes; returns (the output's name, whether it is NCHW)."""
-    if isinstance(layer, (Conv2D, MaxPooling2D, GlobalAveragePooling2D)) and not nchw:
+    if isinstance(layer, (Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D)) \
+            and not nchw:
         x, nchw = graph.node("Transpose", [x], "to_nchw", perm=[0, 3, 1, 2]), True
     if isinstance(layer, Conv2D):
         top, bottom, left, right = layer.pads
@@ -122,7 +123,7 @@ def _translate(graph, layer, x, nchw, opset=DEFAULT_OPSET):
             inputs.append(graph.constant(f"{layer.name}.b", layer.params["b"].astype(np.float32)))
         x = graph.node("Conv", inputs, layer.name, kernel_shape=list(layer.kernel_size),
                        strides=list(layer.strides), pads=[top, left, bottom, right])
-    elif isinstance(layer, MaxPooling2D):  # AveragePooling2D too
+    elif isinstance(layer, (MaxPooling2D, AveragePooling2D)):
         top, bottom, left, right = layer.pads
         attributes = dict(kernel_shape=list(layer.pool_size), strides=list(layer.strides),
                           pads=[top, left, bottom, right])

@@ -26,6 +26,7 @@ logits) and hands its gradient, (p - onehot) / N, to the layer's
 ``backward_from_pre_activation``. No p(1 - p) chain, no overflow.
 """
 import contextlib
+import copy
 import threading
 
 import numpy as np
@@ -521,6 +522,15 @@ class Sequential(ChainEnds, ModelAsLayer):
             yield
         finally:
             self._training_lock.release()
+
+    def __deepcopy__(self, memo):
+        """A deep copy with a lock of its own (a lock cannot be copied)."""
+        clone = type(self).__new__(type(self))
+        memo[id(self)] = clone
+        for key, value in vars(self).items():
+            setattr(clone, key, threading.RLock() if key == "_training_lock"
+                    else copy.deepcopy(value, memo))
+        return clone
 
     def _require_built(self, verb):
         if not self.built:

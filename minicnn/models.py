@@ -6,7 +6,9 @@ import each other).
 """
 import copy
 
-from minicnn import saving
+import numpy as np
+
+from minicnn import optimizers, saving
 from minicnn.model import Sequential
 
 
@@ -50,11 +52,26 @@ def load_model(path):
 
 
 def clone_model(model, dtype=None):
-    """An independent copy of a built model (same architecture and weights),
-    optionally in another dtype; compiled with the same loss if the model is
-    (gradcheck checks a float32 model through its float64 clone)."""
-    clone = model_from_architecture(saving.architecture(model), dtype,
-                                    saving.weight_arrays(model), model.name)
+    """An independent copy of a built model: the same layers, weights and state
+    (nested models and functional chains too), optionally in another dtype;
+    compiled with the same loss if the model is (gradcheck checks a float32
+    model through its float64 clone). Keras's clone_model draws new weights;
+    this one copies them."""
+    clone = copy.deepcopy(model)
+    if dtype is not None:
+        _cast(clone, np.dtype(dtype))
     if model.loss is not None:
-        clone.compile("sgd", copy.copy(model.loss), [])
+        clone.optimizer, clone.metrics = optimizers.get("sgd"), []
     return clone
+
+
+def _cast(model, dtype):
+    """Every array of every layer (nested models' included) in ``dtype``."""
+    for layer in model.layers:
+        if hasattr(layer, "layers"):
+            _cast(layer, dtype)
+            continue
+        layer.dtype = dtype
+        for kind in ("params", "grads", "state"):
+            setattr(layer, kind, {k: v.astype(dtype) for k, v in getattr(layer, kind).items()})
+    model.dtype = dtype

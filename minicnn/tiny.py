@@ -9,7 +9,8 @@ dL/d(output), stores the gradients of its parameters and returns dL/d(input).
     python -m minicnn.tiny     # trains the lesson's X-ray model on the bundled sample
 
 Tensors are NHWC (batch, height, width, channels), as in Keras; a kernel W is
-(kh, kw, C, F). The full framework (minicnn.layers, minicnn.Sequential) computes
+(kh, kw, C, F). The network is NumPy alone; Pillow only reads the images
+(load_folder). The full framework (minicnn.layers, minicnn.Sequential) computes
 the same numbers (tests/test_tiny.py checks it) and adds what this file leaves
 out: 'same' padding, other activations and losses, Adam, a data loader with
 augmentation, saving, gradient checks, and speed.

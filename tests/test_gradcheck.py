@@ -6,7 +6,7 @@ Inputs are kept off ReLU's kink and max-pool ties (distinct, spaced values).
 import numpy as np
 import pytest
 
-from minicnn.gradcheck import check_layer, numerical_gradient, rel_error
+from minicnn.gradcheck import check_layer, check_model, numerical_gradient, rel_error
 from minicnn.layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU
 from conftest import distinct_values
 
@@ -160,3 +160,26 @@ def test_batch_normalization_gradients(shape, batch, training, ops_mode):
                          training=training)
     assert set(errors) == {"x", "gamma", "beta"}
     assert max(errors.values()) < 1e-6, errors  # dx's three terms nearly cancel: 1e-7 is too tight
+
+
+def test_check_model_on_a_float32_model_holding_a_model(rng):
+    """check_model works through a float64 clone: a model inside the model (and its
+    running statistics) must clone too, and the original keeps its own arrays."""
+    import minicnn
+    from minicnn.layers import BatchNormalization
+    minicnn.set_seed(0)
+    inner = minicnn.Sequential([Conv2D(3, 3, activation="tanh"), BatchNormalization(),
+                                Flatten()], input_shape=(6, 6, 2))
+    model = minicnn.Sequential([inner, Dense(3, activation="softmax")])
+    model.build((6, 6, 2))
+    model.compile("adam", "sparse_categorical_crossentropy")
+    x = rng.standard_normal((3, 6, 6, 2)).astype(np.float32)
+    errors = check_model(model, x, np.array([0, 1, 2]), verbose=False)
+    assert len(errors) == 6 and max(errors.values()) < 1e-6, errors
+    clone = minicnn.clone_model(model, np.float64)
+    assert clone.dtype == np.float64 and model.dtype == np.float32
+    assert all(a.dtype == np.float64 for a in clone.get_weights())
+    for mine, theirs in zip(model.get_weights(), clone.get_weights()):
+        np.testing.assert_array_equal(mine, theirs.astype(np.float32))
+    clone.layers[1].params["W"][...] = 0
+    assert np.any(model.layers[1].params["W"] != 0)  # independent

@@ -120,8 +120,11 @@ def test_small_work_and_one_thread_stay_on_the_calling_thread(monkeypatch):
         threads.parallel_for(10, body, work=threads.PARALLEL_MIN_WORK)
     finally:
         threads.set_num_threads(before)
-    # one thread: the pieces two threads would share, one after the other here
-    assert calls == [(0, 2, main), (2, 5, main), (5, 7, main), (7, 10, main)]
+    # one thread: the pieces two threads would share, one after the other, here:
+    # they cover the range once, in order, all on the calling thread
+    assert len(calls) > 1 and all(name == main for *_, name in calls)
+    assert calls[0][0] == 0 and calls[-1][1] == 10
+    assert all(a[1] == b[0] for a, b in zip(calls, calls[1:]))
 
 
 def test_pieces_and_results_do_not_depend_on_free_threads(monkeypatch, rng):
@@ -223,3 +226,42 @@ def test_the_running_count_is_read_from_proc_loadavg(monkeypatch, tmp_path):
     # and it is sampled, not read on every call
     monkeypatch.setattr(threads, "_load", {"when": threads.time.monotonic(), "others": 5})
     assert threads._others_running() == 5
+
+
+MALLOC_RUN = """
+import numpy as np, sys, minicnn
+from minicnn.layers import Conv2D, Dense, Flatten
+from minicnn.parallel import halves, pool
+halves.MIN_MULTIPLY_ADDS = 0
+pool._others_running = lambda: 0
+pool._cores = lambda: 2
+minicnn.set_num_threads(int(sys.argv[1]))
+minicnn.set_ops(sys.argv[2])
+model = minicnn.Sequential([Conv2D(4, 3), Flatten(), Dense(2)], input_shape=(8, 8, 1))
+model.compile("sgd", minicnn.losses.SparseCategoricalCrossentropy(from_logits=True))
+x, y = np.zeros((32, 8, 8, 1), np.float32), np.zeros(32, int)
+for _ in range(3):
+    model.train_on_batch(x, y)
+from minicnn.parallel import memory
+print(memory._applied)
+"""
+
+
+@pytest.mark.parametrize("threads,ops,env,announced", [
+    (2, "numba", {}, True),                        # two threads: applied, said once
+    (2, "numba", {"MINICNN_MALLOC": "system"}, False),  # opted out
+    (1, "numba", {}, False),                       # one thread: never
+    (2, "numpy", {}, False),                       # textbook mode: never
+])
+def test_the_allocator_setting_is_announced_once_and_only_on_two_threads(threads, ops, env,
+                                                                         announced):
+    import os
+    import subprocess
+    import sys
+    result = subprocess.run([sys.executable, "-c", MALLOC_RUN, str(threads), ops],
+                            capture_output=True, text=True, env={**os.environ, **env},
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("glibc's malloc now keeps freed blocks") == (1 if announced else 0)
+    assert result.stdout.strip() == ("[True]" if announced else
+                                     "[False]" if env else "[]"), result.stdout

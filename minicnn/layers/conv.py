@@ -89,25 +89,28 @@ class Conv2D(WindowLayer):
             shape, np.float64, rng) for key, shape in self.param_shapes(input_shape).items()}
 
     def forward(self, x, training=False):
+        """y = act(im2col(pad(x)) @ W2 + b): one op, ops.conv2d_forward (in textbook
+        mode ops/reference.py computes exactly the lines of the class docstring)."""
         x = self._check_input(x)
         y, self.cache = ops.conv2d_forward(x, self.params["W"], self.params.get("b"),
                                            self.strides, self.pads, self.activation)
         return y
 
     def backward(self, grad_y, input_grad=True):
-        grad_x, self.grads["W"], grad_b = ops.conv2d_backward(self._check_grad(grad_y),
-                                                              self.cache, input_grad)
-        if self.use_bias:
-            self.grads["b"] = grad_b
-        return grad_x
+        """dz = act'(dy); dW = cols.T @ dz, db = sum of dz, dx = col2im(dz @ W2.T):
+        one op, ops.conv2d_backward."""
+        return self._backward(grad_y, input_grad, from_pre_activation=False)
 
     def pre_activation(self):
         """z of the last forward, before the activation: (N, H', W', F)."""
         return ops.conv2d_pre_activation(self.cache)
 
     def backward_from_pre_activation(self, grad_z, input_grad=True):
+        return self._backward(grad_z, input_grad, from_pre_activation=True)
+
+    def _backward(self, grad, input_grad, from_pre_activation):
         grad_x, self.grads["W"], grad_b = ops.conv2d_backward(
-            self._check_grad(grad_z), self.cache, input_grad, from_pre_activation=True)
+            self._check_grad(grad), self.cache, input_grad, from_pre_activation)
         if self.use_bias:
             self.grads["b"] = grad_b
         return grad_x

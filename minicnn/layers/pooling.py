@@ -7,22 +7,9 @@ from minicnn.layers.base import Layer, WindowLayer
 from minicnn.ops.windows import pad_hw, unpad_hw, window_slice
 
 
-class MaxPooling2D(WindowLayer):
-    """Max pooling on NHWC batches, channel by channel.
-
-    x: (N, H, W, C) -> y: (N, H', W', C); H' as in Conv2D with kernel pool_size.
-    strides default to pool_size; smaller strides give overlapping windows.
-    "same" pads with -inf, so padding never wins a window.
-
-    Backward: each window's gradient goes to the input that was its maximum;
-    on ties, to the first maximum in scan order (row by row). Where windows
-    overlap, an input that wins several windows receives the sum.
-    NaN propagates, as in np.max: a window holding a NaN outputs NaN, and
-    its gradient goes to the first NaN.
-
-    Forward and backward run as one op each (``ops.maxpool2d_forward`` and
-    ``ops.maxpool2d_backward``; in textbook mode, ops/reference.py).
-    """
+class Pooling2D(WindowLayer):
+    """What the two window poolings share: pool_size, strides (the pool size by
+    default; smaller strides give overlapping windows) and padding, as Keras's."""
     independent_samples = True  # one sample's output depends on that sample alone
 
     def __init__(self, pool_size=2, strides=None, padding="valid", name=None, input_shape=None):
@@ -42,6 +29,24 @@ class MaxPooling2D(WindowLayer):
     def output_channels(self, input_shape):
         return input_shape[2]
 
+
+class MaxPooling2D(Pooling2D):
+    """Max pooling on NHWC batches, channel by channel.
+
+    x: (N, H, W, C) -> y: (N, H', W', C); H' as in Conv2D with kernel pool_size.
+    strides default to pool_size; smaller strides give overlapping windows.
+    "same" pads with -inf, so padding never wins a window.
+
+    Backward: each window's gradient goes to the input that was its maximum;
+    on ties, to the first maximum in scan order (row by row). Where windows
+    overlap, an input that wins several windows receives the sum.
+    NaN propagates, as in np.max: a window holding a NaN outputs NaN, and
+    its gradient goes to the first NaN.
+
+    Forward and backward run as one op each (``ops.maxpool2d_forward`` and
+    ``ops.maxpool2d_backward``; in textbook mode, ops/reference.py).
+    """
+
     def forward(self, x, training=False):
         x = self._check_input(x)
         y, self.cache = ops.maxpool2d_forward(x, self.pool_size, self.strides, self.pads)
@@ -54,7 +59,7 @@ class MaxPooling2D(WindowLayer):
 MaxPool2D = MaxPooling2D  # Keras's alias
 
 
-class AveragePooling2D(MaxPooling2D):
+class AveragePooling2D(Pooling2D):
     """Average pooling on NHWC batches, channel by channel.
 
     x: (N, H, W, C) -> y: (N, H', W', C), shapes and "same" pads as MaxPooling2D.

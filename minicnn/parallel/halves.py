@@ -24,7 +24,7 @@ import copy
 
 import numpy as np
 
-from minicnn.parallel import memory, pool
+from minicnn.parallel import pool
 from minicnn.parallel.blas import one_blas_thread
 
 # Split a batch of MIN_BATCH samples or more whose forward pass takes at least
@@ -105,8 +105,6 @@ def gradients_in_halves(model, x, y, sample_weight, half):
             net.backward_loss(input_grad=False)
             return loss, output
         return step
-    if pool.free_threads() > 1:
-        memory.keep_freed_memory()
     try:
         (loss_a, out_a), (loss_b, out_b) = pool.run_together(
             run(model, slice(None, half), weights[0]), run(other, slice(half, None), weights[1]))

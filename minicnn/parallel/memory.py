@@ -15,13 +15,20 @@ when a training step first runs on two threads, and says so once on stderr.
 import ctypes
 import os
 import sys
+import threading
 
 _applied = []
+_lock = threading.Lock()
 
 
 def keep_freed_memory():
     """Apply the setting above, once per process (not with MINICNN_MALLOC=system, not
     where the C library is not glibc); returns whether it is in effect."""
+    with _lock:
+        return _apply_once()
+
+
+def _apply_once():
     if _applied:
         return _applied[0]
     if os.environ.get("MINICNN_MALLOC") == "system":

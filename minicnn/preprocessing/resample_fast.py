@@ -7,7 +7,8 @@ from minicnn.ops.fast.compiled import CACHE, kernel
 
 @njit(cache=CACHE)
 def _fold_index(index, size, fill_mode):
-    # fill modes by index, as resample.FILL_MODES: nearest, constant, reflect, wrap
+    """An integer position mapped into [0, size) by the fill mode (its index in
+    resample.FILL_MODES: nearest, constant, reflect, wrap)."""
     if fill_mode == 2:
         period = index % (2 * size)  # numba's % follows Python: never negative here
         return period if period < size else 2 * size - 1 - period
@@ -30,7 +31,9 @@ def _split(v):
 
 @kernel
 def affine_resample(x, matrix, shift, fill_mode, cval):
-    """resample.affine_resample_numpy, one output pixel at a time: x (H, W, C) -> float32 (H, W, C)."""
+    """resample.affine_resample_numpy, one output pixel at a time: x (H, W, C),
+    matrix (2, 2) and shift (2,) float64, fill_mode an index into FILL_MODES, cval
+    a float -> float32 (H, W, C)."""
     h, w, c = x.shape
     o_r, o_c = (h - 1) / 2, (w - 1) / 2
     out = np.empty((h, w, c), dtype=np.float32)

@@ -90,7 +90,8 @@ def conv_forward(x, w, bias, sh, sw, out_h, out_w, relu):
 # compiler cannot vectorise (several times slower: RESULTS.md).
 @kernel
 def _copy_phases(images, sh, sw, rows, length, phases, into_phases):
-    """phases[b, c, pr, pc, r*length + q] <-> images[b, r*sh + pr, q*sw + pc, c]: into
+    """images: (n, H, W, C); phases: (n, C, sh, sw, (rows + 1) * length).
+    phases[b, c, pr, pc, r*length + q] <-> images[b, r*sh + pr, q*sw + pc, c]: into
     the phases (forward) or back into the images (the input gradient). What the copy
     does not reach in the destination is set to zero: positions outside the image in
     the phases, pixels no window reached in the images."""
@@ -118,8 +119,9 @@ def _copy_phases(images, sh, sw, rows, length, phases, into_phases):
 
 @kernel
 def _unfold(phases, plane, offset, out_w, length, cols):
-    """cols[t, (b, oh, q)] = plane of tap t, from its offset: one run per image and tap;
-    the padding columns q >= out_w are set to zero."""
+    """phases: (n, C, sh, sw, (rows + 1) * length); plane, offset: (taps,) -> cols:
+    (taps, n * pixels), written in place: cols[t, (b, oh, q)] = the run of tap t's plane
+    from its offset, one run per image and tap; the padding columns q >= out_w are zero."""
     n = phases.shape[0]
     pixels = cols.shape[1] // n
     flat = phases.reshape(n, -1, phases.shape[-1])
@@ -136,7 +138,8 @@ def _unfold(phases, plane, offset, out_w, length, cols):
 
 @kernel
 def _write_outputs(z, bias, relu, length, y):
-    """y[b, oh, ow, k] = act(z[k, (b, oh, ow)] + bias[k]), skipping the padding columns."""
+    """z: (F, n * pixels), bias: (F,) -> y: (n, out_h, out_w, F), written in place:
+    y[b, oh, ow, k] = act(z[k, (b, oh, ow)] + bias[k]), skipping the padding columns."""
     n, out_h, out_w, f = y.shape
     for b in range(n):
         for oh in range(out_h):
@@ -185,7 +188,8 @@ def conv_backward(phases, w, grad_y, y, sh, sw, relu, with_bias, input_grad):
 
 @kernel
 def _read_gradients(grad_y, y, relu, length, grad_z):
-    """grad_z[k, (b, oh, q)] = dL/dz (ReLU applied; zero in the padding columns)."""
+    """grad_y, y: (n, out_h, out_w, F) -> grad_z: (F, n * pixels), written in place:
+    grad_z[k, (b, oh, q)] = dL/dz (ReLU applied; zero in the padding columns)."""
     n, out_h, out_w, f = grad_y.shape
     grad_z[:] = 0
     for b in range(n):
@@ -201,7 +205,8 @@ def _read_gradients(grad_y, y, relu, length, grad_z):
 
 @kernel
 def _fold(grad_cols, plane, offset, out_w, length, grad_phases):
-    """The adjoint of _unfold: add each tap's row back into its plane at its offset
+    """grad_cols: (taps, n * pixels) -> grad_phases: (n, C, sh, sw, (rows + 1) * length),
+    added in place. The adjoint of _unfold: add each tap's row back into its plane at its offset
     (the padding columns, which hold no gradient, are skipped)."""
     n = grad_phases.shape[0]
     pixels = grad_cols.shape[1] // n
