@@ -37,7 +37,8 @@ for kind, *args in spec:
         layers.append(Dense(args[0], activation="relu" if args[1] else None))
 minicnn.set_seed(0)
 model = minicnn.Sequential(layers, input_shape=shape)
-model.compile(minicnn.optimizers.SGD(0.01), "sparse_categorical_crossentropy", metrics=[])
+model.compile(minicnn.optimizers.SGD(0.01),
+              minicnn.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=[])
 rng = np.random.default_rng(0)
 x = rng.standard_normal((batch,) + shape).astype(np.float32)
 y = rng.integers(0, spec[-1][1], batch)

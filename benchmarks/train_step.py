@@ -64,7 +64,8 @@ def minicnn_model(spec, input_shape):
         else:
             layers.append(Dense(args[0], activation="relu" if args[1] else None))
     model = minicnn.Sequential(layers, input_shape=input_shape)
-    model.compile(minicnn.optimizers.SGD(0.01), "sparse_categorical_crossentropy", metrics=[])
+    model.compile(minicnn.optimizers.SGD(0.01),
+                  minicnn.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=[])
     return model
 
 

@@ -1,4 +1,5 @@
-"""The ``minicnn`` command: ``minicnn train xray|galaxy`` and ``minicnn predict``."""
+"""The ``minicnn`` command: ``minicnn train xray|galaxy``, ``minicnn predict``, ``minicnn
+duplicates`` and the rest (``minicnn --help``)."""
 import argparse
 import glob
 import json
@@ -54,6 +55,11 @@ def training_options():
                               "(same settings; --epochs is the total)")
     options.add_argument("--threads", type=int, metavar="N",
                          help="threads for the fast ops (default: one per core)")
+    options.add_argument("--ops", choices=("numba", "numpy", "naive"), default="numba",
+                         help="numba: the fast ops (default); numpy: the textbook path, "
+                              "im2col and one matrix product per convolution, one thread, the "
+                              "code you read in minicnn/ops/reference.py; naive: plain loops "
+                              "(minicnn/ops/naive.py), for study: very slow")
     return options
 
 
@@ -84,6 +90,12 @@ def build_parser():
     for name, (summary, data_help) in PROJECT_HELP.items():
         p = projects.add_parser(name, help=summary, description=summary, parents=[options])
         p.add_argument("--data", metavar="PATH", help=data_help)
+        if name == "xray":
+            from minicnn.projects.xray import RECIPES
+            p.add_argument("--recipe", choices=list(RECIPES), default="lesson",
+                           help="the model and what of the film it sees: " + "; ".join(
+                               f"{key}: {recipe.summary}" for key, recipe in RECIPES.items())
+                           .replace("%", "%%"))  # argparse formats help with %
     predict = commands.add_parser("predict", help="print class probabilities for images",
                                   description="Print each image's class probabilities under a "
                                               "model saved by 'minicnn train'. Images of another "
@@ -96,6 +108,17 @@ def build_parser():
                                                 "idea each) into DIR, to open with Jupyter: "
                                                 f"{INSTALL_JUPYTER}; jupyter lab DIR")
     notebooks.add_argument("folder", metavar="DIR", help="where to copy them (created if needed)")
+    duplicates = commands.add_parser(
+        "duplicates", help="list exact and near copies among a folder's images",
+        description="List the images under DIR (e.g. a data set with train/ and test/ class "
+                    "folders) that are exact copies of each other (identical pixels) or near "
+                    "copies (the same picture saved again: correlation of 64x64 averages at "
+                    "--threshold or above), and the test images that copy training images: "
+                    "a test set's figures should be given without them too.")
+    duplicates.add_argument("folder", metavar="DIR", help="the folder to search (recursively)")
+    duplicates.add_argument("--threshold", type=float, default=0.99,
+                            help="correlation from which two images are near copies (default "
+                                 "0.99; two different chest X-rays: about 0.86)")
     exercises = commands.add_parser(
         "exercises", help="write the exercise notebooks into a folder",
         description="Write minicnn's nine exercises (four notebooks: convolution; pooling, "
@@ -153,6 +176,8 @@ def parse_class_weight(text):
 def train(args):
     from minicnn.projects import galaxy, runner, xray
     recipe = {"xray": xray, "galaxy": galaxy}[args.project]
+    if getattr(args, "recipe", "lesson") != "lesson":
+        recipe = xray.RECIPES[args.recipe]
     if args.epochs < 1 or args.batch_size < 1:
         raise ValueError("--epochs and --batch-size must be at least 1")
     if not 0 <= args.validation_split < 1:
@@ -172,11 +197,18 @@ def train(args):
     if args.threads is not None:
         from minicnn import set_num_threads
         set_num_threads(args.threads)
-    runner.run(recipe, data=args.data, epochs=args.epochs, batch_size=args.batch_size,
-               learning_rate=args.lr, optimizer=args.optimizer, seed=args.seed, out=args.out,
-               validation_split=args.validation_split, verbose=0 if args.quiet else 1,
-               class_weight=class_weight, resume=args.resume, early_stopping=args.early_stopping,
-               image_size=image_size)
+    from minicnn import ops
+    before = ops.get_ops()
+    ops.set_ops(args.ops)
+    try:
+        runner.run(recipe, data=args.data, epochs=args.epochs, batch_size=args.batch_size,
+                   learning_rate=args.lr, optimizer=args.optimizer, seed=args.seed, out=args.out,
+                   validation_split=args.validation_split, verbose=0 if args.quiet else 1,
+                   class_weight=class_weight, resume=args.resume, early_stopping=args.early_stopping,
+                   image_size=image_size)
+    finally:  # main() may run inside a program (the tests): leave its ops as they were
+        if before in ops.RUNGS:
+            ops.set_ops(before)
 
 
 def predict(args):
@@ -184,6 +216,7 @@ def predict(args):
     and skipped, and the exit status is 1 if any was. Returns the exit status."""
     from minicnn import load_model
     from minicnn.preprocessing.files import color_mode_of, list_images, load_image
+    from minicnn.shortcuts.band import black_out
     model = load_model(args.model)
     metadata = model.metadata
     if not isinstance(metadata, dict):
@@ -203,6 +236,11 @@ def predict(args):
     if not isinstance(rescale, (int, float)) or not np.isfinite(rescale):
         raise ValueError(f"{args.model}: its metadata's rescale must be a number or null, "
                          f"got {rescale!r}")
+    band = metadata.get("band")
+    if metadata.get("sees") in ("centre", "band") and (
+            isinstance(band, bool) or not isinstance(band, (int, float)) or not 0 < band < 0.5):
+        raise ValueError(f"{args.model}: its metadata's band must be a fraction in (0, 0.5), "
+                         f"got {band!r}")
     paths = []
     for path in args.images:
         paths += list_images(path) if os.path.isdir(path) else [path]
@@ -218,13 +256,24 @@ def predict(args):
             print(f"minicnn: error: {error}", file=sys.stderr)
             failed += 1
             continue
-        probabilities = model.predict(image[None].astype(np.float32) * np.float32(rescale))[0]
+        x = image[None].astype(np.float32) * np.float32(rescale)
+        if metadata.get("sees") in ("centre", "band"):  # the recipe's mask (xray.RECIPES)
+            x = black_out(x, band, "band" if metadata["sees"] == "centre" else "centre")
+        probabilities = model.predict(x)[0]
         best = int(probabilities.argmax())
         listing = ", ".join(f"{name} {p:.3f}" for name, p in zip(names, probabilities))
         print(f"{path}: {names[best]} ({listing})")
     if failed:
         print(f"minicnn: {failed} of {len(paths)} images could not be read", file=sys.stderr)
     return 1 if failed else 0
+
+
+def find_duplicates(args):
+    from minicnn.preprocessing.duplicates import find_duplicates as find
+    if not 0 < args.threshold <= 1:
+        raise ValueError(f"--threshold must be in (0, 1] (a correlation); got {args.threshold}")
+    print("\n".join(find(args.folder, threshold=args.threshold).report()))
+    return 0
 
 
 def copy_notebooks(args):
@@ -264,7 +313,7 @@ def export_onnx(args):
 
 
 COMMANDS = {"train": train, "predict": predict, "export": export_onnx, "notebooks": copy_notebooks,
-            "exercises": write_exercise_notebooks}
+            "exercises": write_exercise_notebooks, "duplicates": find_duplicates}
 
 
 def load_what_runs(args):

@@ -37,6 +37,13 @@ def test_train_xray_on_the_bundled_sample_end_to_end(tmp_path):
     assert "precision" in result.stdout and "test loss" in result.stdout
     wrote = [line for line in result.stdout.splitlines() if line.startswith("wrote ")]
     assert len(wrote) == 1 and all(name in wrote[0] for name in OUTPUTS), wrote
+    # where the model looks, as numbers: the border swap and occlusion, and their reading
+    looks = report["where_it_looks"]
+    assert {"own", "donor", "neither", "control_own"} <= set(looks["border_swap"])
+    assert {"clean", "centre_blacked", "band_blacked"} <= set(looks["occlusion"])
+    readings = [line for line in result.stdout.splitlines() if line.strip().startswith("reading:")]
+    assert readings == ["  " + looks["reading"]]
+    assert "mean per-class AUC" in result.stdout and "pooled_auc" in report["test"]
 
     image = os.path.join(xray.SAMPLE, "test", "Covid", "2.png")  # 128x128: resized, with a notice
     result = run_cli("predict", str(tmp_path / "model.npz"), image)
@@ -327,3 +334,45 @@ def test_held_interrupts_arrive_after_the_block_and_never_when_ignored(
         assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def test_the_recipe_option_and_a_masked_model_in_predict(tmp_path, capsys):
+    text = run_cli("train", "xray", "--help").stdout
+    assert "--recipe" in text and "masked-border" in text and "border-only" in text
+    result = run_cli("train", "xray", "--recipe", "masked-border", "--epochs", "1", "--quiet",
+                     "--image-size", "96", "--out", str(tmp_path / "run"))
+    assert result.returncode == 0, result.stderr
+    assert "no pasted border can reach it" in result.stdout
+    from minicnn import load_model
+    from minicnn.shortcuts import black_out
+    path = str(tmp_path / "run" / "model.npz")
+    model = load_model(path)
+    assert model.metadata["sees"] == "centre" and model.layers[0].filters == 16
+    picture = np.full((96, 96), 250, dtype=np.uint8)   # a white border around a dark centre
+    picture[12:84, 12:84] = 20
+    Image.fromarray(picture).save(tmp_path / "x.png")
+    assert main(["predict", path, str(tmp_path / "x.png")]) == 0
+    line = capsys.readouterr().out.strip()
+    printed = [float(p.split()[-1]) for p in line.split("(")[1].rstrip(")").split(",")]
+    x = picture[None, :, :, None].astype(np.float32) / 255
+    np.testing.assert_allclose(printed, model.predict(black_out(x, 0.125, "band"))[0], atol=6e-4)
+    assert run_cli("train", "galaxy", "--recipe", "masked-border").returncode == 2
+
+
+def test_ops_numpy_trains_the_textbook_path_to_the_same_model(tmp_path, monkeypatch):
+    """--ops numpy runs the textbook ops (and restores the caller's ops afterwards); the model
+    it trains equals the fast ops' within float32 rounding."""
+    from minicnn import load_model, ops
+    from minicnn.projects import runner
+    seen = []
+    real_run = runner.run
+    monkeypatch.setattr(runner, "run", lambda *a, **k: (seen.append(ops.get_ops()),
+                                                       real_run(*a, **k))[1])
+    common = ["train", "xray", "--epochs", "1", "--quiet", "--image-size", "96"]
+    assert main(common + ["--ops", "numpy", "--out", str(tmp_path / "numpy")]) == 0
+    assert main(common + ["--out", str(tmp_path / "numba")]) == 0
+    assert seen == ["numpy", "numba"] and ops.get_ops() == "numba"
+    textbook, fast = (load_model(str(tmp_path / name / "model.npz")) for name in ("numpy", "numba"))
+    for a, b in zip(textbook.get_weights(), fast.get_weights()):
+        np.testing.assert_allclose(a, b, atol=2e-5)
+    assert "numpy: the textbook path" in " ".join(run_cli("train", "xray", "--help").stdout.split())

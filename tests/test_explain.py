@@ -5,7 +5,7 @@ import pytest
 import minicnn
 from minicnn import Sequential, explain, plots
 from minicnn.gradcheck import numerical_gradient, rel_error
-from minicnn.layers import Conv2D, Dense, Flatten, MaxPool2D
+from minicnn.layers import AveragePooling2D, Conv2D, Dense, Flatten, MaxPool2D
 
 
 def model_ending_in(activation, first_activation="relu"):
@@ -90,3 +90,77 @@ def test_saliency_is_computed_in_inference_mode(rng):
     np.testing.assert_array_equal(first, second)
     numeric = numerical_gradient(lambda: float(scores(model, x)[:, 1].sum()), x)
     assert rel_error(first, numeric) < 1e-6
+
+
+@pytest.mark.parametrize("layers,size", [
+    (lambda: [Conv2D(2, 5, strides=3), AveragePooling2D(2), Conv2D(2, 3), Flatten(), Dense(2)], 40),
+    (lambda: [Conv2D(2, 4, strides=2, padding="same"),
+              AveragePooling2D(3, strides=2, padding="same"),
+              Conv2D(2, 3, padding="same"), Flatten(), Dense(2)], 23),
+])
+def test_receptive_field_centres_are_where_each_unit_looks(layers, size):
+    """Against the window each unit really sees: the input pixels its value depends on (the
+    gradient of that one unit with respect to the input: non-zero there, with positive
+    weights and average pooling), a window of the receptive field's size around the centre,
+    cut where it leaves the image."""
+    minicnn.set_seed(3)
+    model = Sequential(layers(), input_shape=(size, size, 1))
+    model.build((size, size, 1), np.float64)
+    for layer in model.layers:
+        if "W" in getattr(layer, "params", {}):
+            layer.params["W"][...] = np.abs(layer.params["W"]) + 0.1   # no cancellation
+    index = 2
+    reach, step = 1, 1   # the receptive field's size: 1 + sum of (k - 1) * the strides below
+    for layer in model.layers[:index + 1]:
+        reach += (layer.window[0] - 1) * step
+        step *= layer.strides[0]
+    rows, columns = explain.receptive_field_centres(model, index)
+    x = np.ones((1, size, size, 1))
+    for i, j in [(0, 0), (len(rows) - 1, len(columns) - 1), (1, len(columns) // 2)]:
+        model.layer_output(x, index)
+        grad = np.zeros((1,) + model.layers[index].output_shape)
+        grad[0, i, j, 0] = 1
+        for layer in reversed(model.layers[:index + 1]):
+            grad = layer.backward(grad)
+        for seen, centre in ((np.flatnonzero(grad[0, :, :, 0].any(axis=1)), rows[i]),
+                             (np.flatnonzero(grad[0, :, :, 0].any(axis=0)), columns[j])):
+            assert seen[0] == max(centre - (reach - 1) / 2, 0)
+            assert seen[-1] == min(centre + (reach - 1) / 2, size - 1)
+
+
+def test_the_lesson_models_last_convolution_looks_from_9_5_to_243_5():
+    from minicnn.projects import xray
+    rows, columns = explain.receptive_field_centres(xray.build_model(3), "conv2d_1")
+    np.testing.assert_array_equal(rows, 6 * np.arange(40) + 9.5)
+    np.testing.assert_array_equal(columns, rows)
+
+
+def test_registered_upsample_puts_each_unit_at_its_centre():
+    centres = (np.array([2.0, 6.0, 10.0]), np.array([1.0, 5.0]))
+    for i, j in [(0, 0), (1, 1), (2, 0)]:
+        impulse = np.zeros((3, 2))
+        impulse[i, j] = 1
+        up = explain.registered_upsample(impulse, centres, (13, 7))
+        at_centres = up[np.ix_(centres[0].astype(int), centres[1].astype(int))]
+        np.testing.assert_allclose(at_centres, impulse, atol=1e-12)   # each unit at its centre
+        assert up.max() == pytest.approx(1)
+    flat = explain.registered_upsample(np.ones((3, 2)), centres, (13, 7))
+    np.testing.assert_allclose(flat, 1)   # edges held, weights sum to 1
+    with pytest.raises(ValueError, match="centres are for"):
+        explain.registered_upsample(np.ones((2, 2)), centres, (13, 7))
+
+
+def test_smoothgrad_averages_the_saliency_of_noisy_copies(rng):
+    model = model_ending_in("softmax")
+    x = rng.standard_normal((2, 8, 8, 2))
+    exact = explain.saliency(model, x)
+    np.testing.assert_allclose(explain.smoothgrad(model, x, samples=1, noise=0), np.abs(exact))
+    np.testing.assert_allclose(explain.smoothgrad(model, x, samples=3, noise=0, absolute=False),
+                               exact, rtol=1e-12)
+    noisy = explain.smoothgrad(model, x, samples=4, noise=0.2, seed=1)
+    assert noisy.shape == x.shape and not np.allclose(noisy, np.abs(exact))
+    np.testing.assert_array_equal(noisy, explain.smoothgrad(model, x, samples=4, noise=0.2, seed=1))
+    with pytest.raises(ValueError, match="samples"):
+        explain.smoothgrad(model, x, samples=0)
+    with pytest.raises(ValueError, match="noise"):
+        explain.smoothgrad(model, x, noise=-1)

@@ -81,14 +81,16 @@ def test_lesson_program_runs_with_only_its_imports_changed(program, tmp_path):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
 
-def readme_blocks():
-    with open(os.path.join(ROOT, "README.md")) as file:
+def python_blocks(path="README.md"):
+    with open(os.path.join(ROOT, path)) as file:
         text = file.read()
     return re.findall(r"```python\n(.*?)```", text, flags=re.S)
 
 
 def test_the_readmes_keras_program_runs_with_the_readmes_imports(tmp_path):
-    blocks = readme_blocks()
+    """The lesson's program side by side with its minicnn imports (docs/keras.md), and the
+    README's import block is those same imports."""
+    blocks = python_blocks("docs/keras.md")
     keras_program = next(b for b in blocks if b.startswith("# The lesson, as Keras runs it"))
     minicnn_imports = next(b for b in blocks if b.startswith("# On minicnn"))
     new_imports = [line for line in minicnn_imports.splitlines()
@@ -97,13 +99,18 @@ def test_the_readmes_keras_program_runs_with_the_readmes_imports(tmp_path):
     keras_imports = [line for line in keras_program.splitlines()
                      if line.startswith(("import", "from"))]
     assert [rewrite_imports(line + "\n").rstrip("\n") for line in keras_imports] == new_imports
+    readme_imports = next(b for b in python_blocks() if "import minicnn as tf" in b)
+    assert readme_imports.splitlines() == new_imports
     result = run_program(rewrite_imports(keras_program), tmp_path)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
 
 def test_the_readmes_other_python_blocks_run(tmp_path):
-    others = [b for b in readme_blocks() if not b.startswith(("# The lesson", "# On minicnn"))]
-    assert others
+    """Every other Python block of the README and of the docs it links to runs as printed."""
+    others = [b for path in ("README.md", "docs/inside.md", "docs/how-it-runs.md",
+                             "docs/command-line.md")
+              for b in python_blocks(path) if "import minicnn as tf" not in b]
+    assert len(others) >= 4
     for index, block in enumerate(others):
         folder = tmp_path / f"block{index}"
         folder.mkdir()

@@ -248,13 +248,14 @@ print(memory._applied)
 
 
 @pytest.mark.parametrize("threads,ops,env,announced", [
-    (2, "numba", {}, True),                        # two threads: applied, said once
+    (2, "numba", {}, True),                        # the fast step, two threads: applied, said once
+    (1, "numba", {}, True),                        # one thread: its buffers are reused too
     (2, "numba", {"MINICNN_MALLOC": "system"}, False),  # opted out
-    (1, "numba", {}, False),                       # one thread: never
     (2, "numpy", {}, False),                       # textbook mode: never
+    (1, "naive", {}, False),
 ])
-def test_the_allocator_setting_is_announced_once_and_only_on_two_threads(threads, ops, env,
-                                                                         announced):
+def test_the_allocator_setting_is_announced_once_and_only_with_the_fast_step(threads, ops, env,
+                                                                             announced):
     import os
     import subprocess
     import sys

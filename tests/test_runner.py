@@ -200,3 +200,55 @@ def test_resume_keeps_a_learning_rate_lowered_by_a_callback(tmp_path):
     b = load_model(tmp_path / "stopped" / "model.npz")
     for wa, wb in zip(a.get_weights(), b.get_weights()):
         np.testing.assert_array_equal(wa, wb)
+
+
+def test_the_report_says_where_the_model_looks_and_what_the_test_set_is_worth(tmp_path):
+    summary, printed = quiet(epochs=2, out=str(tmp_path / "run"))
+    looks = summary["where_it_looks"]
+    swap, occluded = looks["border_swap"], looks["occlusion"]
+    assert swap["composites"] == 30 * 10 and swap["control_composites"] == 30 * 5
+    assert swap["own"] + swap["donor"] + swap["neither"] == pytest.approx(1)
+    assert occluded["clean"] == pytest.approx(summary["test"]["accuracy"])
+    assert set(occluded) >= {"centre_blacked", "band_blacked"}
+    # at 96 pixels the last convolution's 13 units per axis sit at 9.5 + 6 i: one in the
+    # 12-pixel band per axis (by the receptive-field rule; stretching would say 0.4375)
+    assert looks["grad_cam_band_share"]["uniform"] == pytest.approx(1 - (12 / 13) ** 2)
+    text = printed.getvalue()
+    assert "where it looks" in text and looks["reading"] in text and text.count("reading:") == 1
+    copies = summary["test"]["without_copies"]
+    assert copies["left_out"] == [] and copies["samples"] == 30   # the sample holds no copies
+    assert "no test image copies a training image" in text
+    assert summary["test"]["auc_name"].startswith("mean per-class") and 0 <= summary["test"]["pooled_auc"] <= 1
+    assert "mean per-class AUC" in text
+
+
+def test_a_recipe_masks_training_and_test_images_and_its_model_file_says_so(tmp_path):
+    masked = xray.RECIPES["masked-border"]
+    with contextlib.redirect_stdout(io.StringIO()):
+        summary = runner.run(masked, verbose=0, image_size=(96, 96), batch_size=16, epochs=1,
+                             out=str(tmp_path / "run"))
+    model = load_model(tmp_path / "run" / "model.npz")
+    assert model.metadata["recipe"] == "masked-border"
+    assert (model.metadata["sees"], model.metadata["band"]) == ("centre", 0.125)
+    assert model.layers[0].filters == 16 and summary["recipe"] == "masked-border"
+    looks = summary["where_it_looks"]
+    assert looks["masked"] and looks["border_swap"]["control_unchanged"] == 1.0
+    assert looks["occlusion"]["band_blacked"] == looks["occlusion"]["clean"]
+    _, _, test = masked.load_data(batch_size=8, validation_split=0.2, image_size=(96, 96), verbose=0)
+    assert np.all(test[0][0][:, :12] == 0) and np.any(test[0][0][:, 12:84] > 0)
+    with pytest.raises(ValueError, match="recipe None .now 'masked-border'"):
+        quiet(epochs=1, out=str(tmp_path / "lesson"))
+        with contextlib.redirect_stdout(io.StringIO()):
+            runner.run(masked, verbose=0, image_size=(96, 96), batch_size=16, epochs=2,
+                       out=str(tmp_path / "lesson"), resume=True)
+
+
+def test_the_history_figure_says_why_validation_can_look_better():
+    from minicnn import Sequential
+    from minicnn.layers import Dense
+    from minicnn.preprocessing import ImageDataGenerator
+    augmented = ImageDataGenerator(rotation_range=10).flow(np.zeros((2, 8, 8, 1)), np.zeros(2))
+    plain = ImageDataGenerator().flow(np.zeros((2, 8, 8, 1)), np.zeros(2))
+    note = runner._history_note(xray.build_model(3), [augmented, None])
+    assert "augmentation and dropout" in note and "only in training" in note
+    assert runner._history_note(Sequential([Dense(2)], input_shape=(3,)), [plain]) is None

@@ -16,7 +16,6 @@ and driven through its C functions (openblas_get_num_threads and
 openblas_set_num_threads, with the prefixes NumPy's wheels use). Elsewhere (another
 BLAS, not Linux) the guard does nothing.
 """
-import contextlib
 import ctypes
 import functools
 import os
@@ -46,18 +45,38 @@ def _openblas():
 
 
 _lock = threading.Lock()
-_holders = 0
-_saved = None
+_holders = 0      # threads inside a one_blas_thread block
+_saved = None     # OpenBLAS's setting before the first of them
+_depth = threading.local()  # this thread's nesting: an inner block costs a counter only
 
 
-@contextlib.contextmanager
-def one_blas_thread():
+class one_blas_thread:
     """OpenBLAS on one thread inside the block; its setting restored when the
-    last holder (of any thread) leaves."""
+    last holder (of any thread) leaves. Blocks nest (the training step holds
+    it, and so does each fast op inside it): only a thread's outermost block
+    takes the lock. A class rather than a generator: it is entered ten times
+    a training step."""
+    __slots__ = ()
+
+    def __enter__(self):
+        depth = getattr(_depth, "value", 0)
+        _depth.value = depth + 1
+        if depth == 0:
+            _hold()
+
+    def __exit__(self, *exception):
+        depth = getattr(_depth, "value", 0)
+        if depth <= 0:  # a block a forked child inherited: the child holds nothing
+            return
+        _depth.value = depth - 1
+        if depth == 1:
+            _release()
+
+
+def _hold():
     global _holders, _saved
     blas = _openblas()
     if blas is None:
-        yield
         return
     get, set_ = blas
     with _lock:
@@ -65,18 +84,25 @@ def one_blas_thread():
             _saved = get()
             set_(ctypes.c_int(1))
         _holders += 1
-    try:
-        yield
-    finally:
-        with _lock:
-            _holders -= 1
-            if _holders == 0:
-                set_(ctypes.c_int(_saved))
+
+
+def _release():
+    global _holders
+    blas = _openblas()
+    if blas is None:
+        return
+    with _lock:
+        if _holders == 0:  # the parent's holders, forgotten at fork
+            return
+        _holders -= 1
+        if _holders == 0:
+            blas[1](ctypes.c_int(_saved))
 
 
 def _forget_holders():
-    global _lock, _holders
-    _lock, _holders = threading.Lock(), 0  # a forked child holds nothing, whatever the parent did
+    global _lock, _holders, _depth
+    # a forked child holds nothing, whatever the parent did
+    _lock, _holders, _depth = threading.Lock(), 0, threading.local()
 
 
 os.register_at_fork(after_in_child=_forget_holders)

@@ -24,7 +24,7 @@ import copy
 
 import numpy as np
 
-from minicnn.parallel import pool
+from minicnn.parallel import memory, pool
 from minicnn.parallel.blas import one_blas_thread
 
 # Split a batch of MIN_BATCH samples or more whose forward pass takes at least
@@ -56,12 +56,13 @@ def split_point(model, n):
 def train_step(model, x, y, sample_weight=None):
     """model.train_step(x, y, sample_weight), computed as two halves of the batch
     when split_point says so. Returns (loss, probabilities), as train_step."""
-    x = model.prepare_input(x)  # checked whole: errors speak of the user's batch
-    model.check_batch(x, y, sample_weight)
+    x = model.prepare_input(x)
+    memory.keep_freed_memory()  # the step's large buffers, reused each step (memory.py: why)
     with one_blas_thread():
         half = split_point(model, len(x))
-        if half is None:
+        if half is None:  # the textbook step, which checks the batch itself
             return model.train_step(x, y, sample_weight)
+        model.check_batch(x, y, sample_weight)  # whole: errors speak of the user's batch
         loss, output = gradients_in_halves(model, x, np.asarray(y), sample_weight, half)
         model.apply_gradients(loss)
     return loss, model.probabilities(output)

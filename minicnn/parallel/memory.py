@@ -1,15 +1,18 @@
 """glibc's malloc told to keep freed blocks for reuse: the one process-wide setting minicnn makes.
 
-Why: when a second thread allocates, glibc gives it an arena of its own, which it
-trims eagerly, and it returns large freed blocks to the system at once; the
-next training step asks for them again and the system zero-fills every page
-anew, thousands of page faults per step (benchmarks/RESULTS.md has the figures).
+Why: a training step allocates large buffers (im2col matrices, feature maps) and
+frees them at its end. glibc returns large freed blocks to the system at once (and
+a second thread's arena is trimmed eagerly); the next step asks for them again
+and the system zero-fills every page anew: on the MNIST workload about 1,100
+page faults per step on one thread, and the step 1.3x slower (benchmarks/RESULTS.md
+has the figures, one thread and two).
 
 What: ``mallopt(M_MMAP_THRESHOLD, 32 MiB)`` and ``mallopt(M_TRIM_THRESHOLD, 64 MiB)``.
 It is process-wide and cannot be undone: every library in the process (in a
 Jupyter kernel, everything the kernel runs) then keeps freed blocks of up to
-32 MiB, so the process keeps up to its peak memory. minicnn applies it only
-when a training step first runs on two threads, and says so once on stderr.
+32 MiB, so the process keeps up to its peak memory. minicnn applies it when its
+fast training step first runs (the numba ops; one thread or two), never in
+textbook mode, and says so once on stderr.
 ``MINICNN_MALLOC=system`` in the environment leaves malloc alone.
 """
 import ctypes
@@ -43,7 +46,7 @@ def _apply_once():
         ok = False
     _applied.append(ok)
     if ok:
-        print("minicnn: two threads share this training; glibc's malloc now keeps freed blocks "
-              "of up to 32 MiB for reuse, for the whole process (MINICNN_MALLOC=system to "
-              "leave malloc alone)", file=sys.stderr)
+        print("minicnn: the fast training step reuses its buffers: glibc's malloc now keeps "
+              "freed blocks of up to 32 MiB for reuse, for the whole process "
+              "(MINICNN_MALLOC=system to leave malloc alone)", file=sys.stderr)
     return ok

@@ -32,7 +32,6 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, wait
 
-from minicnn.parallel import memory
 from minicnn.parallel.blas import one_blas_thread
 
 # below this much work (elements read and written, or multiply-adds for a
@@ -212,7 +211,6 @@ def run_together(first, second):
     here, after both have finished."""
     if _nested() or free_threads() < 2:
         return _run_unnested(first), _run_unnested(second)
-    memory.keep_freed_memory()  # two threads allocate from here on (memory.py: why)
     with one_blas_thread():
         other = _get_pool().submit(_run_unnested, second)
         try:

@@ -4,6 +4,11 @@ Outputs in ``out``: history.png, confusion_matrix.png, filters.png,
 feature_maps.png, saliency.png, grad_cam.png, model.npz, checkpoint.npz and
 metrics.json. Everything a run is given (the image size, the class weights,
 the data's class names) is checked before any image is decoded.
+
+Beyond the scores, the report says what the test set is worth and where the model
+looks: the accuracy without the test images that copy training images
+(preprocessing/duplicates.py), and for projects with a BORDER_CHECK (the X-rays) the
+border swap and occlusion (shortcuts/), with a one-line reading.
 """
 import json
 import os
@@ -16,10 +21,13 @@ import numpy as np
 
 from minicnn import losses, metrics, plots, set_seed
 from minicnn.callbacks import Callback, EarlyStopping
+from minicnn.layers import Dropout
 from minicnn.optimizers import SGD, Adam
 from minicnn.models import load_model
+from minicnn.preprocessing.duplicates import copies_of
 from minicnn.preprocessing.files import color_mode_of
 from minicnn.saving import architecture, atomic_write
+from minicnn.shortcuts import summary as border_summary
 
 OUTPUTS = ("history.png", "confusion_matrix.png", "filters.png", "feature_maps.png",
            "saliency.png", "grad_cam.png", "model.npz", "metrics.json", "checkpoint.npz")
@@ -50,6 +58,8 @@ def run(recipe, data=None, epochs=10, batch_size=32, learning_rate=1e-3, optimiz
                                else {str(k): float(v) for k, v in class_weight.items()}),
               "image_size": list(image_size or recipe.IMAGE_SIZE),
               "early_stopping": early_stopping}
+    if hasattr(recipe, "metadata"):  # a recipe object (xray.RECIPES), not the project's default
+        config["recipe"] = recipe.name
     replacing = prepare_output_folder(out)
     print(f"minicnn train {recipe.NAME}: writing to {out}" +
           (" (resuming the run there)" if resume else
@@ -67,7 +77,8 @@ def run(recipe, data=None, epochs=10, batch_size=32, learning_rate=1e-3, optimiz
                         else SGD(learning_rate, momentum=0.9, nesterov=True))
     model.compile(optimizer_object, "categorical_crossentropy", ["accuracy", "auc"])
     model.metadata = {"class_names": class_names, "rescale": recipe.RESCALE,
-                      "color_mode": color_mode_of(input_shape[-1]), "project": recipe.NAME}
+                      "color_mode": color_mode_of(input_shape[-1]), "project": recipe.NAME,
+                      **(recipe.metadata() if hasattr(recipe, "metadata") else {})}
     if class_weight == "sqrt-balanced":  # a softer weighting: the square roots of "balanced"
         class_weight = {k: float(np.sqrt(w)) for k, w in
                         losses.balanced_class_weight(train.classes).items()}
@@ -102,7 +113,8 @@ def run(recipe, data=None, epochs=10, batch_size=32, learning_rate=1e-3, optimiz
         _restore(model, train, *_read_checkpoint(out, config), callbacks=extra)
     history = checkpoint.history
     seconds = time.perf_counter() - start
-    summary = report(model, test, class_names, history, out, config)
+    summary = report(model, test, class_names, history, out, config,
+                     originals=[train, validation], border=getattr(recipe, "BORDER_CHECK", None))
     summary["seconds_per_epoch"] = seconds / max(len(history.get("loss", [])) - len(earlier.get("loss", [])), 1)
     summary["interrupted"] = interrupted
     atomic_write(os.path.join(out, "metrics.json"),
@@ -348,13 +360,17 @@ def class_weight_by_index(class_weight, class_indices):
     return table
 
 
-def report(model, test, class_names, history, out, config):
+def report(model, test, class_names, history, out, config, originals=(), border=None):
     """Evaluate on the test set, print the report and write every output file
-    (model.npz, the figures; metrics.json is the caller's)."""
+    (model.npz, the figures; metrics.json is the caller's). originals: the iterators
+    over the training folder (training and validation subsets), for the test images
+    that copy them and as the border swap's donors; border: the band's fraction for
+    the border checks (None: none)."""
     probabilities = model.predict(test)
     y_true = np.asarray(test.classes)
     y_pred = probabilities.argmax(axis=1)
-    test_loss = model.evaluate(test, return_dict=True)["loss"]
+    evaluated = model.evaluate(test, return_dict=True)
+    test_loss = evaluated["loss"]
     k = len(class_names)
     confusion = metrics.confusion_matrix(y_true, y_pred, num_classes=k)
     precision, recall, f1, support = metrics.precision_recall_f1(y_true, y_pred, k)
@@ -366,7 +382,12 @@ def report(model, test, class_names, history, out, config):
             "accuracy": metrics.accuracy(y_true, y_pred),
             # the mean of the per-class recalls: a model that ignores a class cannot look good
             "macro_recall": float(recall.mean()),
+            # two AUCs with two names: the mean of the per-class one-vs-rest AUCs (exact,
+            # scikit-learn's roc_auc_score(average="macro")), and Keras's AUC metric, which
+            # pools every class's column into one curve (the history's "auc")
             "auc": metrics.roc_auc(y_true, probabilities),
+            "auc_name": "mean per-class AUC (one-vs-rest, exact)",
+            "pooled_auc": _finite_or_none(evaluated.get("auc", float("nan"))),
             "per_class": {name: {"precision": float(precision[c]), "recall": float(recall[c]),
                                  "f1": float(f1[c]), "support": int(support[c]),
                                  "auc": _finite_or_none(auc_per_class[c])}
@@ -377,8 +398,10 @@ def report(model, test, class_names, history, out, config):
     }
     recalls = ", ".join(f"{name} {r:.2f}" for name, r in zip(class_names, recall))
     print(f"\ntest loss {test_loss:.4f} - accuracy {summary['test']['accuracy']:.4f} - macro "
-          f"recall {recall.mean():.4f} ({recalls}) - AUC {summary['test']['auc']:.4f} "
-          f"({len(y_true)} images)\n")
+          f"recall {recall.mean():.4f} ({recalls}) - mean per-class AUC "
+          f"{summary['test']['auc']:.4f} ({len(y_true)} images)")
+    _check_the_test_set(summary, model, test, originals, border, y_pred)
+    print()
     print(metrics.classification_report(y_true, y_pred, labels=range(k), target_names=class_names,
                                         digits=3))
     print("\nconfusion matrix (rows: true, columns: predicted)")
@@ -386,7 +409,7 @@ def report(model, test, class_names, history, out, config):
     model.save(os.path.join(out, "model.npz"))
     images, labels = _examples(test, k)
     figures = {
-        "history.png": plots.plot_history(history),
+        "history.png": plots.plot_history(history, note=_history_note(model, originals)),
         "confusion_matrix.png": plots.plot_confusion_matrix(confusion, class_names, normalize=True,
                                                             split="test"),
         "filters.png": plots.plot_filters(model.layers[0]),
@@ -404,6 +427,75 @@ def report(model, test, class_names, history, out, config):
         written.append(CHECKPOINT)
     print(f"\nwrote {', '.join(written)} to {out}")
     return summary
+
+
+def _history_note(model, originals):
+    """Why validation can look better than training, when it can: the training figures are
+    taken on augmented images with dropout on, averaged while the epoch changes the weights."""
+    train = next((each for each in originals if each is not None), None)
+    augments = bool(getattr(getattr(train, "generator", None), "augments", False))
+    dropout = any(isinstance(layer, Dropout) for layer in model.layers)
+    if not (augments or dropout):
+        return None
+    acting = " and ".join(name for name, on in (("augmentation", augments), ("dropout", dropout))
+                          if on)
+    return (f"training figures: measured during each epoch, with {acting} acting (both act only "
+            f"in training); validation: after the epoch, on plain images. So validation can look "
+            f"better than training")
+
+
+def _check_the_test_set(summary, model, test, originals, border, y_pred):
+    """What the test set is worth (its figures without the images that copy training
+    images) and, with a border fraction, where the model looks (shortcuts.summary): into
+    ``summary``, and printed. Needs the decoded images of every loader; skipped otherwise."""
+    images, sources = _raw_images(test), [each for each in originals if each is not None]
+    donors = [_raw_images(each) for each in sources]
+    if images is None or not donors or any(each is None for each in donors):
+        return
+    y_true = np.asarray(test.classes)
+    donor_images = np.concatenate(donors)
+    donor_labels = np.concatenate([np.asarray(each.classes) for each in sources])
+    copies = summary["test"]["without_copies"] = _without_copies(y_true, y_pred, images,
+                                                                 donor_images, test)
+    if border:
+        leaked = np.isin(np.arange(len(y_true)), copies["left_out_index"])
+        summary["where_it_looks"] = border_summary.where_it_looks(
+            model, images, y_true, donor_images, donor_labels, border, leaked=leaked)
+        print("\n".join(border_summary.lines(summary["where_it_looks"])))
+
+
+def _raw_images(iterator):
+    """Every image of a loader as decoded (uint8, before augmentation and rescaling), in its
+    order; None for a loader that cannot give them."""
+    if hasattr(iterator, "load") and hasattr(iterator, "samples"):
+        return np.stack([iterator.load(k) for k in range(iterator.samples)])
+    x = getattr(iterator, "x", None)
+    return None if x is None else np.asarray(x)
+
+
+def _without_copies(y_true, y_pred, images, originals, test):
+    """The test figures without the test images that copy a training image: exact copies
+    (identical pixels), and also near copies (the same film saved again)."""
+    exact, near = copies_of(images, originals)
+    names = getattr(test, "filenames", None) or [str(k) for k in range(len(images))]
+    right = y_true == y_pred
+    result = {"left_out": [names[k] for k in np.flatnonzero(exact)],
+              "left_out_index": np.flatnonzero(exact).tolist(),
+              "near_copies": [names[k] for k in np.flatnonzero(near)],
+              "samples": int((~exact).sum()),
+              "accuracy": float(right[~exact].mean()) if (~exact).any() else None,
+              "accuracy_without_near_copies_too": (float(right[~exact & ~near].mean())
+                                                   if (~exact & ~near).any() else None)}
+    if exact.any() or near.any():
+        shown = {k: "-" if result[k] is None else f"{result[k]:.4f}"
+                 for k in ("accuracy", "accuracy_without_near_copies_too")}
+        print(f"{int(exact.sum())} test images are exact copies of training images, "
+              f"{int(near.sum())} more nearly copy one; accuracy without the copies "
+              f"{shown['accuracy']} ({result['samples']} images), without the near copies "
+              f"too {shown['accuracy_without_near_copies_too']}")
+    else:
+        print("no test image copies a training image (exact or near)")
+    return result
 
 
 def _examples(test, num_classes, per_class=2):
