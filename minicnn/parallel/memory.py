@@ -3,9 +3,9 @@
 Why: a training step allocates large buffers (im2col matrices, feature maps) and
 frees them at its end. glibc returns large freed blocks to the system at once (and
 a second thread's arena is trimmed eagerly); the next step asks for them again
-and the system zero-fills every page anew: on the MNIST workload about 1,100
-page faults per step on one thread, and the step 1.3x slower (benchmarks/RESULTS.md
-has the figures, one thread and two).
+and the system zero-fills every page anew: on the MNIST workload about 1,150
+page faults per step on one thread and the step 1.30x slower, 3,400 and 1.49x on
+two threads (benchmarks/choices.py; the figures are in benchmarks/RESULTS.md).
 
 What: ``mallopt(M_MMAP_THRESHOLD, 32 MiB)`` and ``mallopt(M_TRIM_THRESHOLD, 64 MiB)``.
 It is process-wide and cannot be undone: every library in the process (in a
