@@ -352,7 +352,8 @@ def recipe_rows(measured):
             f"{st['accuracy']['ci'][0]:.3f}-{st['accuracy']['ci'][1]:.3f}); "
             f"{st['accuracy_without_copies']['mean']:.3f} without the {copies} test images that "
             f"copy training images; with another class's border pasted on, "
-            f"{st['donor']['mean']:.0%} of its predictions follow the border; "
+            f"{st['donor']['mean']:.0%} of its predictions follow the border"
+            f"{' (its mask removes the border: these are its ordinary errors)' if name != 'lesson' else ''}; "
             f"{st['fit_seconds']['mean']:.0f} s of training, {st['wall_seconds']['mean']:.0f} s "
             f"the whole run (one thread, the same run) | |")
     return rows
