@@ -266,3 +266,31 @@ def test_the_allocator_setting_is_announced_once_and_only_with_the_fast_step(thr
     assert result.stderr.count("glibc's malloc now keeps freed blocks") == (1 if announced else 0)
     assert result.stdout.strip() == ("[True]" if announced else
                                      "[False]" if env else "[]"), result.stdout
+
+
+@pytest.mark.parametrize("when", ["before holding", "after holding"])
+def test_ctrl_c_inside_the_blas_guard_leaves_no_stale_state(monkeypatch, when):
+    """An interrupt landing inside the guard's own __enter__ (Ctrl-C at a random time did
+    this in the suite) must not leave a nesting count that skips the next hold, nor a
+    hold that is never released."""
+    get, set_ = openblas_or_skip()
+    real_hold = blas._hold
+
+    def interrupted():
+        if when == "after holding":
+            real_hold()
+        raise KeyboardInterrupt
+    set_(2)
+    try:
+        monkeypatch.setattr(blas, "_hold", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            with blas.one_blas_thread():
+                pass
+        monkeypatch.setattr(blas, "_hold", real_hold)
+        for _ in range(2):
+            with blas.one_blas_thread():
+                with blas.one_blas_thread():
+                    assert get() == 1
+            assert get() == 2
+    finally:
+        set_(1)

@@ -6,8 +6,8 @@ minicnn's own threads (pool.py) already share the work. So the fast ops, and
 the training step fit runs with them, hold OpenBLAS to one thread with
 ``one_blas_thread()``; outside them NumPy keeps its own setting.
 
-OpenBLAS's thread count is one number for the whole process, so the guard is
-counted: the first holder (on any thread) saves the setting and sets 1, the
+OpenBLAS's thread count is one number for the whole process, so the guard
+keeps its holders: the first (on any thread) saves the setting and sets 1, the
 last one to leave restores it; holders in between change nothing. Code that
 sets OpenBLAS's threads itself while minicnn runs would still race with this.
 
@@ -45,7 +45,7 @@ def _openblas():
 
 
 _lock = threading.Lock()
-_holders = 0      # threads inside a one_blas_thread block
+_holding = set()  # the threads inside a one_blas_thread block (their idents)
 _saved = None     # OpenBLAS's setting before the first of them
 _depth = threading.local()  # this thread's nesting: an inner block costs a counter only
 
@@ -55,14 +55,21 @@ class one_blas_thread:
     last holder (of any thread) leaves. Blocks nest (the training step holds
     it, and so does each fast op inside it): only a thread's outermost block
     takes the lock. A class rather than a generator: it is entered ten times
-    a training step."""
+    a training step.
+
+    Ctrl-C can land inside __enter__ or __exit__ themselves (the tests send it at
+    random times), leaving the nesting count and the holders apart. So the
+    holders are a set of threads, not a count: holding twice or releasing
+    without holding changes nothing, and a thread whose count says "nested"
+    but which is not among the holders takes the block as its outermost."""
     __slots__ = ()
 
     def __enter__(self):
         depth = getattr(_depth, "value", 0)
-        _depth.value = depth + 1
-        if depth == 0:
+        if depth == 0 or threading.get_ident() not in _holding:
+            depth = 0
             _hold()
+        _depth.value = depth + 1
 
     def __exit__(self, *exception):
         depth = getattr(_depth, "value", 0)
@@ -74,35 +81,35 @@ class one_blas_thread:
 
 
 def _hold():
-    global _holders, _saved
+    global _saved
     blas = _openblas()
     if blas is None:
         return
-    get, set_ = blas
     with _lock:
-        if _holders == 0:
-            _saved = get()
-            set_(ctypes.c_int(1))
-        _holders += 1
+        if threading.get_ident() in _holding:
+            return
+        if not _holding:
+            _saved = blas[0]()
+            blas[1](ctypes.c_int(1))
+        _holding.add(threading.get_ident())
 
 
 def _release():
-    global _holders
     blas = _openblas()
     if blas is None:
         return
     with _lock:
-        if _holders == 0:  # the parent's holders, forgotten at fork
+        if threading.get_ident() not in _holding:
             return
-        _holders -= 1
-        if _holders == 0:
+        _holding.discard(threading.get_ident())
+        if not _holding:
             blas[1](ctypes.c_int(_saved))
 
 
 def _forget_holders():
-    global _lock, _holders, _depth
+    global _lock, _holding, _depth
     # a forked child holds nothing, whatever the parent did
-    _lock, _holders, _depth = threading.Lock(), 0, threading.local()
+    _lock, _holding, _depth = threading.Lock(), set(), threading.local()
 
 
 os.register_at_fork(after_in_child=_forget_holders)
