@@ -109,6 +109,15 @@ def failure(function_name, context, lines, hint_lines=(), advice=()):
                                     + list(hint_lines) + list(advice)))
 
 
+def require_equal(function_name, context, name, answer, expected, mistakes, shape_formula=None):
+    """Raise the check's failure (see ``failure``) when ``answer`` differs from
+    ``expected``: what differs (``difference``) and the hints of the mistakes whose
+    symptom it shows. ``mistakes`` is called only then (working them out can be slow)."""
+    lines = difference(name, answer, expected, shape_formula)
+    if lines:
+        raise failure(function_name, context, lines, hints(answer, expected, mistakes()))
+
+
 def passed(function_name, cases, error=None, extra=""):
     """Print the verdict of a check that passed (``error``: the largest relative
     error from minicnn's answer, gradcheck's measure)."""

@@ -21,30 +21,29 @@ def group(h5py, parent, path, where):
     (an external link would read another file); a ValueError naming it when absent."""
     node = parent
     for part in path.strip("/").split("/"):
-        if not part:
-            continue
-        link = node.get(part, getlink=True)
-        if link is None:
-            raise ValueError(f"{where}: has no group {path!r}")
-        if isinstance(link, h5py.ExternalLink):
-            raise ValueError(f"{where}: {path!r} links to another file; refused")
-        node = node[part]
-        if not isinstance(node, h5py.Group):
-            raise ValueError(f"{where}: {path!r} is not a group")
+        if part:
+            node = _member(h5py, node, part, h5py.Group, f"{path!r}", where)
     return node
 
 
 def dataset(h5py, parent, name, where):
     """A dataset's array (read whole), following only links inside the file."""
+    return _member(h5py, parent, name, h5py.Dataset, f"{parent.name}/{name}", where)[()]
+
+
+def _member(h5py, parent, name, kind, shown, where):
+    """parent[name], refused (a ValueError naming ``shown``) when absent, a link to
+    another file, or not a ``kind`` (h5py.Group or h5py.Dataset)."""
+    noun = "group" if kind is h5py.Group else "dataset"
     link = parent.get(name, getlink=True)
     if link is None:
-        raise ValueError(f"{where}: has no dataset {parent.name}/{name}")
+        raise ValueError(f"{where}: has no {noun} {shown}")
     if isinstance(link, h5py.ExternalLink):
-        raise ValueError(f"{where}: {parent.name}/{name} links to another file; refused")
+        raise ValueError(f"{where}: {shown} links to another file; refused")
     node = parent[name]
-    if not isinstance(node, h5py.Dataset):
-        raise ValueError(f"{where}: {parent.name}/{name} is not a dataset")
-    return node[()]
+    if not isinstance(node, kind):
+        raise ValueError(f"{where}: {shown} is not a {noun}")
+    return node
 
 
 def text(value):

@@ -335,6 +335,22 @@ def regularizer_argument(layer, arg, value):
     return regularizers.get(value, f"{layer.name}: {arg}")
 
 
+def weight_options(layer, initializers_given, regularizers_given):
+    """Set a layer's ``*_initializer`` and ``*_regularizer`` arguments (Keras's names) as
+    objects, and return {parameter: penalty} for the penalised parameters it has.
+
+    initializers_given: {argument: value}; regularizers_given: {argument: (value,
+    the parameter it penalises, or None when the layer has no such parameter)}."""
+    for arg, value in initializers_given.items():
+        setattr(layer, arg, initializer_argument(layer, arg, value))
+    penalties = {}
+    for arg, (value, parameter) in regularizers_given.items():
+        setattr(layer, arg, regularizer_argument(layer, arg, value))
+        if parameter is not None and getattr(layer, arg) is not None:
+            penalties[parameter] = getattr(layer, arg)
+    return penalties
+
+
 def options_config(layer, defaults):
     """The config entries of a layer's initializers and regularizers that differ
     from Keras's defaults ({argument: default as get_config writes it})."""

@@ -4,8 +4,7 @@ import numpy as np
 
 from minicnn import activations, ops
 from minicnn.arguments import as_pair, check_choice, check_positive_int
-from minicnn.layers.base import (WindowLayer, initializer_argument, keras_default_only,
-                                 options_config, regularizer_argument)
+from minicnn.layers.base import WindowLayer, keras_default_only, options_config, weight_options
 from minicnn.seeding import make_rng
 
 # Keras's defaults for the weights' options, as get_config writes them
@@ -51,15 +50,10 @@ class Conv2D(WindowLayer):
         self.activation = check_choice(self.name, "activation", activation, activations.ACTIVATIONS)
         self.use_bias = bool(use_bias)
         self.seed = seed
-        self.kernel_initializer = initializer_argument(self, "kernel_initializer",
-                                                       kernel_initializer)
-        self.bias_initializer = initializer_argument(self, "bias_initializer", bias_initializer)
-        self.kernel_regularizer = regularizer_argument(self, "kernel_regularizer",
-                                                       kernel_regularizer)
-        self.bias_regularizer = regularizer_argument(self, "bias_regularizer", bias_regularizer)
-        self.regularizers = {key: penalty for key, penalty in (
-            ("W", self.kernel_regularizer), ("b", self.bias_regularizer if use_bias else None))
-            if penalty is not None}
+        self.regularizers = weight_options(
+            self, {"kernel_initializer": kernel_initializer, "bias_initializer": bias_initializer},
+            {"kernel_regularizer": (kernel_regularizer, "W"),
+             "bias_regularizer": (bias_regularizer, "b" if self.use_bias else None)})
         keras_default_only(self, data_format=(data_format, (None, "channels_last")),
                            dilation_rate=(dilation_rate, ONE), groups=(groups, ONE),
                            activity_regularizer=(activity_regularizer, (None,)),
@@ -156,18 +150,13 @@ class SeparableConv2D(WindowLayer):
         self.activation = check_choice(self.name, "activation", activation, activations.ACTIVATIONS)
         self.use_bias = bool(use_bias)
         self.seed = seed
-        for kind, value in (("depthwise_initializer", depthwise_initializer),
-                            ("pointwise_initializer", pointwise_initializer),
-                            ("bias_initializer", bias_initializer)):
-            setattr(self, kind, initializer_argument(self, kind, value))
-        for kind, value in (("depthwise_regularizer", depthwise_regularizer),
-                            ("pointwise_regularizer", pointwise_regularizer),
-                            ("bias_regularizer", bias_regularizer)):
-            setattr(self, kind, regularizer_argument(self, kind, value))
-        self.regularizers = {key: penalty for key, penalty in (
-            ("depthwise_kernel", self.depthwise_regularizer),
-            ("pointwise_kernel", self.pointwise_regularizer),
-            ("b", self.bias_regularizer if use_bias else None)) if penalty is not None}
+        self.regularizers = weight_options(
+            self, {"depthwise_initializer": depthwise_initializer,
+                   "pointwise_initializer": pointwise_initializer,
+                   "bias_initializer": bias_initializer},
+            {"depthwise_regularizer": (depthwise_regularizer, "depthwise_kernel"),
+             "pointwise_regularizer": (pointwise_regularizer, "pointwise_kernel"),
+             "bias_regularizer": (bias_regularizer, "b" if self.use_bias else None)})
         keras_default_only(self, data_format=(data_format, (None, "channels_last")),
                            dilation_rate=(dilation_rate, ONE),
                            activity_regularizer=(activity_regularizer, (None,)),

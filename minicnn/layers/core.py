@@ -4,8 +4,7 @@ import numpy as np
 
 from minicnn import activations
 from minicnn.arguments import check_choice, check_positive_int
-from minicnn.layers.base import (Layer, initializer_argument, keras_default_only, options_config,
-                                 regularizer_argument)
+from minicnn.layers.base import Layer, keras_default_only, options_config, weight_options
 from minicnn.seeding import make_rng
 
 # Keras's defaults for the weights' options, as get_config writes them
@@ -39,15 +38,10 @@ class Dense(Layer):
         self.activation = check_choice(self.name, "activation", activation, activations.ACTIVATIONS)
         self.use_bias = bool(use_bias)
         self.seed = seed
-        self.kernel_initializer = initializer_argument(self, "kernel_initializer",
-                                                       kernel_initializer)
-        self.bias_initializer = initializer_argument(self, "bias_initializer", bias_initializer)
-        self.kernel_regularizer = regularizer_argument(self, "kernel_regularizer",
-                                                       kernel_regularizer)
-        self.bias_regularizer = regularizer_argument(self, "bias_regularizer", bias_regularizer)
-        self.regularizers = {key: penalty for key, penalty in (
-            ("W", self.kernel_regularizer), ("b", self.bias_regularizer if use_bias else None))
-            if penalty is not None}
+        self.regularizers = weight_options(
+            self, {"kernel_initializer": kernel_initializer, "bias_initializer": bias_initializer},
+            {"kernel_regularizer": (kernel_regularizer, "W"),
+             "bias_regularizer": (bias_regularizer, "b" if self.use_bias else None)})
         keras_default_only(self, activity_regularizer=(activity_regularizer, (None,)),
                            kernel_constraint=(kernel_constraint, (None,)),
                            bias_constraint=(bias_constraint, (None,)))

@@ -2,8 +2,7 @@
 import numpy as np
 
 from minicnn.arguments import check_number
-from minicnn.layers.base import (Layer, initializer_argument, keras_default_only, options_config,
-                                 regularizer_argument)
+from minicnn.layers.base import Layer, keras_default_only, options_config, weight_options
 
 # Keras's defaults for the arrays' options, as get_config writes them
 OPTIONS = {"beta_initializer": "zeros", "gamma_initializer": "ones",
@@ -55,17 +54,12 @@ class BatchNormalization(Layer):
         self.momentum = check_number(self.name, "momentum", momentum, low=0, high=1)
         self.epsilon = check_number(self.name, "epsilon", epsilon, low=0, low_open=True)
         self.center, self.scale = bool(center), bool(scale)
-        for kind, value in (("beta_initializer", beta_initializer),
-                            ("gamma_initializer", gamma_initializer),
-                            ("moving_mean_initializer", moving_mean_initializer),
-                            ("moving_variance_initializer", moving_variance_initializer)):
-            setattr(self, kind, initializer_argument(self, kind, value))
-        self.beta_regularizer = regularizer_argument(self, "beta_regularizer", beta_regularizer)
-        self.gamma_regularizer = regularizer_argument(self, "gamma_regularizer",
-                                                      gamma_regularizer)
-        self.regularizers = {key: penalty for key, penalty, used in (
-            ("gamma", self.gamma_regularizer, self.scale),
-            ("beta", self.beta_regularizer, self.center)) if penalty is not None and used}
+        self.regularizers = weight_options(
+            self, {"beta_initializer": beta_initializer, "gamma_initializer": gamma_initializer,
+                   "moving_mean_initializer": moving_mean_initializer,
+                   "moving_variance_initializer": moving_variance_initializer},
+            {"gamma_regularizer": (gamma_regularizer, "gamma" if self.scale else None),
+             "beta_regularizer": (beta_regularizer, "beta" if self.center else None)})
         keras_default_only(self, beta_constraint=(beta_constraint, (None,)),
                            gamma_constraint=(gamma_constraint, (None,)),
                            synchronized=(synchronized, (False,)))

@@ -11,7 +11,7 @@ each common mistake gives: fed a flipped kernel, stride 1, padding on one side..
 import numpy as np
 
 from minicnn.exercises.calling import Call, array, returned
-from minicnn.exercises.verdict import Mistake, difference, failure, hints, passed
+from minicnn.exercises.verdict import Mistake, passed, require_equal
 from minicnn.gradcheck import rel_error
 from minicnn.ops import reference
 from minicnn.ops.windows import output_size
@@ -72,10 +72,8 @@ def check_forward(conv_forward, name="conv_forward"):
         out, _ = returned(call, call(), ("out", "cache"))
         out = array(call, "out", out)
         expected = conv(case.x, case.w, case.b, case.stride, same_pads(case.pad))
-        lines = difference("out", out, expected, case.formula())
-        if lines:
-            raise failure(name, f"On {call.text()}", lines,
-                          hints(out, expected, forward_mistakes(case)))
+        require_equal(name, f"On {call.text()}", "out", out, expected,
+                      lambda: forward_mistakes(case), case.formula())
         worst = max(worst, rel_error(out, expected))
     passed(name, SUMMARY, worst)
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from minicnn.exercises.calling import Call, Fresh, array, returned
 from minicnn.exercises.checks.gradients import BackwardCase, compare_gradients
-from minicnn.exercises.verdict import Mistake, difference, failure, hints, passed
+from minicnn.exercises.verdict import Mistake, failure, passed, require_equal
 from minicnn.layers import Dropout
 
 # (x shape, dtype, rate, training, seed)
@@ -45,10 +45,9 @@ def check_forward(dropout_forward, name="dropout_forward"):
         out, _ = returned(call, call(), ("out", "cache"))
         out = array(call, "out", out)
         expected = oracle(x, rate, training, seed)[0]
-        lines = difference("out", out, expected, [f"out has the shape of x: {x.shape}"])
-        if lines:
-            raise failure(name, f"On {call.text()} (x of dtype {x.dtype})", lines,
-                          hints(out, expected, mistakes(x, rate, training, seed)))
+        require_equal(name, f"On {call.text()} (x of dtype {x.dtype})", "out", out, expected,
+                      lambda: mistakes(x, rate, training, seed),
+                      [f"out has the shape of x: {x.shape}"])
         if not training and rng.bit_generator.state != before:
             raise failure(name, f"On {call.text()}", [
                 "the output is right, but it drew random numbers from rng at test time. Draw "

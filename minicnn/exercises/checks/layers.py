@@ -12,7 +12,7 @@ import numpy as np
 from minicnn import activations
 from minicnn.exercises.calling import Call, array, returned
 from minicnn.exercises.checks.gradients import BackwardCase, compare_gradients
-from minicnn.exercises.verdict import Mistake, difference, failure, hints, passed
+from minicnn.exercises.verdict import Mistake, passed, require_equal
 from minicnn.gradcheck import rel_error
 from minicnn.layers import Dense
 
@@ -35,11 +35,9 @@ def check_relu_forward(relu_forward, name="relu_forward"):
         out, _ = returned(call, call(), ("out", "cache"))
         out = array(call, "out", out)
         expected = activations.forward("relu", x)
-        lines = difference("out", out, expected, [f"out has the shape of x: {x.shape}"])
-        if lines:
-            raise failure(name, f"On {call.text()}", lines, hints(out, expected, [
-                Mistake("minimum instead of maximum", "ReLU keeps the positive inputs: "
-                        "max(x, 0).", np.minimum(x, 0))]))
+        require_equal(name, f"On {call.text()}", "out", out, expected, lambda: [
+            Mistake("minimum instead of maximum", "ReLU keeps the positive inputs: max(x, 0).",
+                    np.minimum(x, 0))], [f"out has the shape of x: {x.shape}"])
     passed(name, "2 cases (a matrix, a batch of images with zeros)")
 
 
@@ -93,12 +91,10 @@ def check_dense_forward(dense_forward, name="dense_forward"):
         out = array(call, "out", out)
         expected = dense_layer(w, b).forward(x)
         without_bias = x @ w
-        lines = difference("out", out, expected, [f"out: (N, F) = {expected.shape}"])
-        if lines:
-            raise failure(name, f"On {call.text()}", lines, hints(out, expected, [
-                Mistake("bias missing", "add b to every row: out = x @ w + b.", without_bias),
-                Mistake("bias added twice", "you added b twice: out = x @ w + b, once.",
-                        without_bias + 2 * b)]))
+        require_equal(name, f"On {call.text()}", "out", out, expected, lambda: [
+            Mistake("bias missing", "add b to every row: out = x @ w + b.", without_bias),
+            Mistake("bias added twice", "you added b twice: out = x @ w + b, once.",
+                    without_bias + 2 * b)], [f"out: (N, F) = {expected.shape}"])
         worst = max(worst, rel_error(out, expected))
     passed(name, DENSE_SUMMARY, worst)
 

@@ -13,7 +13,7 @@ import numpy as np
 from minicnn.exercises.calling import Call, array, returned
 from minicnn.exercises.checks.windows import overlap_mistake
 from minicnn.exercises.checks.gradients import BackwardCase, compare_gradients
-from minicnn.exercises.verdict import Mistake, difference, failure, hints, passed
+from minicnn.exercises.verdict import Mistake, passed, require_equal
 from minicnn.gradcheck import rel_error
 from minicnn.ops import reference
 from minicnn.ops.windows import output_size
@@ -84,10 +84,8 @@ def check_forward(maxpool_forward, name="maxpool_forward"):
         out, _ = returned(call, call(), ("out", "cache"))
         out = array(call, "out", out)
         expected = pool(case.x, case.pool, case.stride)[0]
-        lines = difference("out", out, expected, case.formula())
-        if lines:
-            raise failure(name, f"On {call.text()}", lines,
-                          hints(out, expected, forward_mistakes(case)))
+        require_equal(name, f"On {call.text()}", "out", out, expected,
+                      lambda: forward_mistakes(case), case.formula())
         worst = max(worst, rel_error(out, expected))
     passed(name, SUMMARY, worst)
 

@@ -10,7 +10,7 @@ minicnn's im2col and col2im (ops/reference.py) are the oracles.
 import numpy as np
 
 from minicnn.exercises.calling import Call, array, returned
-from minicnn.exercises.verdict import Mistake, difference, failure, hints, passed
+from minicnn.exercises.verdict import Mistake, passed, require_equal
 from minicnn.gradcheck import rel_error
 from minicnn.ops import reference
 from minicnn.ops.windows import output_size
@@ -45,11 +45,9 @@ def check_im2col(im2col, name="im2col"):
                     shown=("kh", "kw", "stride"))
         cols = array(call, "cols", returned(call, call(), ("cols",)))
         expected = reference.im2col(x, kh, kw, stride, stride, out_h, out_w)
-        lines = difference("cols", cols, expected,
-                           cols_formula(shape, kh, kw, stride, out_h, out_w))
-        if lines:
-            raise failure(name, f"On {call.text()}", lines,
-                          hints(cols, expected, im2col_mistakes(x, kh, kw, stride, expected)))
+        require_equal(name, f"On {call.text()}", "cols", cols, expected,
+                      lambda: im2col_mistakes(x, kh, kw, stride, expected),
+                      cols_formula(shape, kh, kw, stride, out_h, out_w))
         worst = max(worst, rel_error(cols, expected))
     passed(name, WINDOWS_SUMMARY, worst)
 
@@ -83,10 +81,9 @@ def check_col2im(col2im, name="col2im"):
                                    "stride": stride}, shown=("x_shape", "kh", "kw", "stride"))
         x = array(call, "x", returned(call, call(), ("x",)))
         expected = reference.col2im(cols, shape, kh, kw, stride, stride, out_h, out_w)
-        lines = difference("x", x, expected, [f"x has shape x_shape = {shape}"])
-        if lines:
-            raise failure(name, f"On {call.text()}", lines,
-                          hints(x, expected, [overlap_mistake(shape, kh, kw, stride, expected)]))
+        require_equal(name, f"On {call.text()}", "x", x, expected,
+                      lambda: [overlap_mistake(shape, kh, kw, stride, expected)],
+                      [f"x has shape x_shape = {shape}"])
         worst = max(worst, rel_error(x, expected))
     passed(name, WINDOWS_SUMMARY, worst)
 
