@@ -3,7 +3,7 @@
     python benchmarks/epoch.py [--shared ../shared/data] [--epochs 3] [--out benchmarks/RESULTS.md]
 
 Two recipes:
-- covid: the X-ray project's recipe (minicnn.projects.xray) on the Codecademy
+- covid: the X-ray project's recipe (minicnn.apps.projects.xray) on the Codecademy
   covid set: 256x256 grayscale, the lesson's augmentation, 80/20 training and
   validation split of its 251 training images, batch 32, Adam.
 - mnist: the keras.io "Simple MNIST convnet": conv 32, pool, conv 64, pool,
@@ -26,9 +26,9 @@ import time
 import numpy as np
 
 import minicnn
-from minicnn.callbacks import Callback
+from minicnn.training.callbacks import Callback
 from minicnn.layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D
-from minicnn.projects import xray
+from minicnn.apps.projects import xray
 from results_file import RESULTS, append_section
 from train_step import machine
 

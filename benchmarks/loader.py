@@ -19,7 +19,7 @@ import time  # noqa: E402
 
 import minicnn  # noqa: E402
 from minicnn.preprocessing import ImageDataGenerator  # noqa: E402
-from minicnn.projects import xray  # noqa: E402
+from minicnn.apps.projects import xray  # noqa: E402
 from results_file import RESULTS, append_section  # noqa: E402
 
 

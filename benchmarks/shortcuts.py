@@ -8,7 +8,7 @@ stops, exit status 0), one process, one thread:
 
 1. Duplicates: the test images that are exact (and near) copies of training images
    (minicnn.preprocessing.duplicates), left out of the "without copies" figures.
-2. The lesson recipe and the masked-border recipe (minicnn.projects.xray.RECIPES), trained
+2. The lesson recipe and the masked-border recipe (minicnn.apps.projects.xray.RECIPES), trained
    through `minicnn train`'s runner as `minicnn train xray --data DIR [--recipe
    masked-border] --batch-size 16 --epochs 40 --validation-split 0 --seed S`, seeds
    interleaved (lesson S, recipe S, lesson S+1, ...) so that their wall times compare:
@@ -41,8 +41,8 @@ sys.path.insert(0, ROOT)
 
 import minicnn  # noqa: E402
 from minicnn.preprocessing.duplicates import find_duplicates  # noqa: E402
-from minicnn.projects import runner, xray  # noqa: E402
-from minicnn.shortcuts import cross_validate, duplicate_groups  # noqa: E402
+from minicnn.apps.projects import runner, xray  # noqa: E402
+from minicnn.apps.shortcut_learning import cross_validate, duplicate_groups  # noqa: E402
 
 MEASURED = os.path.join(ROOT, "minicnn", "shortcuts", "covid_measured.py")
 PICTURE = os.path.join(ROOT, "docs", "grad_cam.png")
@@ -416,7 +416,7 @@ def main():
               f"the repository; pass --shared DIR)")
         return 0
     if args.redraw:
-        from minicnn.shortcuts.covid_measured import MEASURED as measured
+        from minicnn.apps.shortcut_learning.covid_measured import MEASURED as measured
         picture(measured, args.runs, data)
         print("\n".join(tables(measured)))
     else:

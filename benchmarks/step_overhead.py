@@ -10,7 +10,7 @@ import time
 import numpy as np
 
 import minicnn
-from minicnn.callbacks import Callback
+from minicnn.training.callbacks import Callback
 from minicnn.layers import Dense, Flatten
 from results_file import append_section
 

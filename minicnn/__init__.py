@@ -2,71 +2,38 @@
 
 Tensors are NHWC (batch, height, width, channels), float32 by default.
 
+The core a learner reads: tiny.py (all of it in one file), then sequential.py,
+layers/, ops/, losses.py, optimizers.py, activations.py, gradcheck.py (the
+README has the map). Around it: training/ (Keras's verbs), parallel/ (speed),
+preprocessing/ (data), compat/ (Keras's, TensorFlow's and scikit-learn's names),
+apps/ (the command line, the projects, reports, exercises).
+
 ``import tensorflow as tf`` becomes ``import minicnn as tf`` in a Keras lesson:
-so ``tf.keras``, ``tf.random.set_seed``, ``tf.nn.softmax``, ``tf.expand_dims``
-and ``tf.data.AUTOTUNE`` are here too, and a TensorFlow name minicnn lacks says
-so (missing.py).
+so ``tf.keras``, ``tf.random.set_seed``, ``tf.nn.softmax`` and ``tf.data`` are
+here too (compat/tensorflow), and a TensorFlow name minicnn lacks says so.
 """
-import numpy as np
+from minicnn import import_paths
 
-from minicnn import (activations, callbacks, gradcheck, initializers, layers, losses, metrics,
+import_paths.install()  # minicnn.keras, minicnn.metrics, ...: import_paths.py says where they live
+
+from minicnn import (activations, gradcheck, initializers, layers, losses,  # noqa: E402
                      optimizers, preprocessing, regularizers)
-from minicnn.missing import missing_names
-from minicnn.model import Sequential
-from minicnn.models import clone_model, load_model
-from minicnn.ops import get_ops, set_ops
-from minicnn.parallel import get_num_threads, set_num_threads
-from minicnn.seeding import set_seed
+from minicnn.ops import get_ops, set_ops  # noqa: E402
+from minicnn.parallel import get_num_threads, set_num_threads  # noqa: E402
+from minicnn.seeding import set_seed  # noqa: E402
+from minicnn.training.models import clone_model, load_model  # noqa: E402
+from minicnn.training.trainer import Sequential  # noqa: E402
 
-__version__ = "0.3.0"
-
+__version__ = "0.4.0"
 
 
-def set_kernels(name):
-    """The name of set_ops before minicnn 0.3 (to a Keras user, "kernels" are a
-    convolution's weights); "numba" and "numpy" mean the same as before."""
-    import warnings
-    warnings.warn("minicnn.set_kernels is now minicnn.set_ops", DeprecationWarning, stacklevel=2)
-    set_ops(name)
-
-
-def get_kernels():
-    """The name of get_ops before minicnn 0.3."""
-    import warnings
-    warnings.warn("minicnn.get_kernels is now minicnn.get_ops", DeprecationWarning, stacklevel=2)
-    return get_ops()
-
-
-def expand_dims(input, axis, name=None):
-    """tf.expand_dims: the array with a new axis of size 1 at ``axis`` (np.expand_dims)."""
-    return np.expand_dims(np.asarray(input), axis)
-
-
-# Loaded on first use, so that `import minicnn as tf; tf.keras...` works and the
-# teaching modules never load them.
-SUBMODULES = {name: f"minicnn.{name}" for name in (
-    "keras", "model_selection", "explain", "export", "random", "nn", "data", "utils", "datasets")}
-TENSORFLOW_HINTS = {
-    "GradientTape": "minicnn has no automatic differentiation: every layer has its backward "
-                    "written out; model.compute_gradients(x, y) fills each layer's grads.",
-    "function": "minicnn compiles nothing from Python functions (its kernels are numba's).",
-    "Variable": "minicnn's weights are NumPy arrays: layer.get_weights() / set_weights().",
-    "constant": "use NumPy arrays (np.asarray) wherever TensorFlow takes tensors.",
-    "convert_to_tensor": "use NumPy arrays (np.asarray) wherever TensorFlow takes tensors.",
-    "config": "minicnn runs on the CPU: minicnn.set_num_threads(n) sets its threads.",
-    "test": "minicnn runs on the CPU (no GPU to look for).",
-    "math": "use NumPy (np.argmax, np.exp, ...) on arrays.",
-    "image": "minicnn.preprocessing.image_utils and ImageDataGenerator resize and augment images.",
-    "io": "load_img / image_dataset_from_directory read image files.",
-    "lite": "minicnn exports ONNX (minicnn export MODEL OUT.onnx) rather than TFLite.",
-    "saved_model": "model.save(\"x.keras\") writes a Keras file; minicnn has no SavedModel.",
-}
-__getattr__ = missing_names("tf", TENSORFLOW_HINTS,
-                          ["keras", "random", "nn", "data", "expand_dims"], SUBMODULES,
-                          kind="TensorFlow")
+def __getattr__(name):
+    """TensorFlow's names (tf.keras, tf.data, tf.expand_dims, ...), looked up on first
+    use in compat/tensorflow, which explains the ones minicnn lacks."""
+    from minicnn.compat import tensorflow
+    return tensorflow.attribute(name)
 
 
 __all__ = ["Sequential", "load_model", "clone_model", "set_seed", "set_ops", "get_ops",
-           "set_num_threads", "get_num_threads", "layers", "losses", "optimizers", "callbacks",
-           "metrics", "gradcheck", "activations", "preprocessing", "initializers", "regularizers",
-           "expand_dims"]
+           "set_num_threads", "get_num_threads", "layers", "losses", "optimizers", "activations",
+           "gradcheck", "preprocessing", "initializers", "regularizers"]

@@ -1,5 +1,5 @@
 import sys
 
-from minicnn.cli import main
+from minicnn.apps.cli import main
 
 sys.exit(main())

@@ -7,6 +7,9 @@ import re
 
 import numpy as np
 
+# An image's color_mode (Keras's name) -> its number of channels.
+COLOR_MODE_CHANNELS = {"grayscale": 1, "rgb": 3, "rgba": 4}
+
 
 def check_choice(owner, arg, value, allowed):
     """``value`` if it is one of ``allowed``, else a ValueError listing them."""
@@ -82,3 +85,16 @@ def check_layer_name(name, owner=None):
                          f"digits, '_', '-' and '.' (not first, no '..'), at most 200 "
                          f"characters, e.g. 'conv_1'")
     return name
+
+
+def color_mode_advice(want_channels, have_channels):
+    """For images of ``have_channels`` channels given to a model that takes
+    ``want_channels``: how to load them as it takes them ("" when either count is
+    no image color mode's)."""
+    modes = {count: name for name, count in COLOR_MODE_CHANNELS.items()}
+    want, have = modes.get(want_channels), modes.get(have_channels)
+    if want is None or have is None or want == have:
+        return ""
+    return (f"the model takes {want} images ({want_channels} channel"
+            f"{'s' if want_channels > 1 else ''}) and got {have} ones; load them with "
+            f"color_mode=\"{want}\"")

@@ -16,7 +16,7 @@ random g, so that dL/dy = g exercises every output.
 """
 import numpy as np
 
-from minicnn.models import clone_model
+from minicnn.sequential import copy_model
 
 
 def rel_error(analytic, numeric):
@@ -93,7 +93,7 @@ def check_model(model, x, y, h=1e-4, verbose=True, check_input=False):
     if model.loss is None:
         raise ValueError(f"check_model: compile {model.name} first (the check needs its loss)")
     if model.dtype != np.float64:
-        model = clone_model(model, np.float64)
+        model = copy_model(model, np.float64)
     x = np.array(x, dtype=np.float64)
     model.compute_gradients(x, y, training=False)
     analytic = {name: grad.copy() for name, _, grad in model.parameters()}

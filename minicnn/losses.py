@@ -299,3 +299,41 @@ def warn_if_outputs_read_as_probabilities(model, loss):
 def get(loss):
     """A loss object from an object or a Keras name (any case)."""
     return by_name("loss", loss, LOSSES)
+
+
+def check_targets(model, y, owner):
+    """Targets ``y`` (an array) against the model's outputs and loss: a softmax
+    cross-entropy takes one-hot rows of as many classes as the last layer has
+    outputs, or indices below that; a binary cross-entropy values in [0, 1], one
+    per output. The error names the last layer and both numbers."""
+    if not getattr(model, "built", False) or model.loss is None or len(model.output_shape) != 1:
+        return
+    y = np.asarray(y)
+    if y.size == 0:
+        return
+    outputs, last = model.output_shape[0], model.output_layer()
+    layer = f"{last.name} ({type(last).__name__})"
+    if isinstance(model.loss, SoftmaxCrossEntropy):
+        if y.ndim == 2 and y.shape[1] > 1:
+            if y.shape[1] != outputs:
+                raise ValueError(f"{owner}: the targets are one-hot rows of {y.shape[1]} classes, "
+                                 f"but the model's last layer, {layer}, gives {outputs} "
+                                 f"outputs; give it {y.shape[1]} units (one per class)")
+            return
+        index = y.reshape(len(y), -1)[:, 0] if y.ndim == 2 else y
+        if y.ndim > 2 or np.any(index != np.round(index)) or index.min() < 0:
+            raise ValueError(f"{owner}: the targets must be class indices (whole numbers >= 0) "
+                             f"or one-hot rows; got shape {y.shape} with values from "
+                             f"{y.min()} to {y.max()}")
+        if index.max() >= outputs:
+            raise ValueError(f"{owner}: the targets hold class index {int(index.max())} (so at "
+                             f"least {int(index.max()) + 1} classes), but the model's last layer, "
+                             f"{layer}, gives {outputs} outputs; give it one unit per class")
+    elif isinstance(model.loss, BinaryCrossentropy):
+        if y.size != len(y) * outputs:
+            raise ValueError(f"{owner}: the targets have shape {y.shape}, but the model's last "
+                             f"layer, {layer}, gives {outputs} outputs per sample (binary "
+                             f"cross-entropy takes one 0/1 target per output)")
+        if y.min() < 0 or y.max() > 1:
+            raise ValueError(f"{owner}: binary cross-entropy takes targets in [0, 1], got "
+                             f"values from {y.min()} to {y.max()}")

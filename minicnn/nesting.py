@@ -3,7 +3,7 @@ the Layer contract (layers/base.py) kept by a model, over its own layers.
 
 Its parameters, gradients and state are its layers', named "layer.key"; its
 output shape, activation and pre-activation are its last layer's. Forward and
-backward are the model's own (model.py). A model inside a model is computed
+backward are the model's own (sequential.py). A model inside a model is computed
 whole (``independent_samples = False``): its layers keep one cache each.
 """
 from minicnn.layers.base import Layer

@@ -4,7 +4,7 @@ import pytest
 
 import minicnn
 from minicnn import Sequential
-from minicnn.callbacks import EarlyStopping
+from minicnn.training.callbacks import EarlyStopping
 from minicnn.layers import Dense, Flatten
 from minicnn.optimizers import SGD
 from conftest import bars
@@ -59,7 +59,7 @@ def test_patience_counts_epochs_as_keras_does():
 
 def test_model_checkpoint_saves_the_best_epochs_model(rng, tmp_path):
     from minicnn import load_model
-    from minicnn.callbacks import ModelCheckpoint
+    from minicnn.training.callbacks import ModelCheckpoint
     minicnn.set_seed(1)
     x, y = bars(32, rng, size=8)
     model = Sequential([Flatten(), Dense(2, activation="softmax")], input_shape=(8, 8, 1))
@@ -74,7 +74,7 @@ def test_model_checkpoint_saves_the_best_epochs_model(rng, tmp_path):
 
 
 def test_csv_logger_writes_a_line_per_epoch(rng, tmp_path):
-    from minicnn.callbacks import CSVLogger
+    from minicnn.training.callbacks import CSVLogger
     x, y = bars(16, rng, size=8)
     model = Sequential([Flatten(), Dense(2, activation="softmax")], input_shape=(8, 8, 1))
     model.compile("adam", "sparse_categorical_crossentropy", ["accuracy"])
@@ -87,7 +87,7 @@ def test_csv_logger_writes_a_line_per_epoch(rng, tmp_path):
 
 def test_the_progress_bar_writes_a_line_every_interval_outside_a_terminal(monkeypatch):
     import io
-    from minicnn.callbacks import progress
+    from minicnn.training.callbacks import progress
     clock = iter([0.0, 1.0, 11.0, 12.0, 25.0, 30.0])
     monkeypatch.setattr(progress.time, "perf_counter", lambda: next(clock))
     stream = io.StringIO()
@@ -105,7 +105,7 @@ def test_the_progress_bar_writes_a_line_every_interval_outside_a_terminal(monkey
 # -- round 3 --------------------------------------------------------------------------------
 @pytest.mark.parametrize("failure", [FloatingPointError, KeyboardInterrupt])
 def test_csv_logger_closes_its_file_when_fit_ends_with_an_error(rng, tmp_path, failure):
-    from minicnn.callbacks import Callback, CSVLogger
+    from minicnn.training.callbacks import Callback, CSVLogger
     x, y = bars(16, rng, size=8)
     model = Sequential([Flatten(), Dense(2, activation="softmax")], input_shape=(8, 8, 1))
     model.compile("adam", "sparse_categorical_crossentropy", ["accuracy"])
@@ -123,7 +123,7 @@ def test_csv_logger_closes_its_file_when_fit_ends_with_an_error(rng, tmp_path, f
 
 def test_every_callback_has_a_json_able_state_protocol():
     import json
-    from minicnn.callbacks import Callback, CSVLogger, ModelCheckpoint
+    from minicnn.training.callbacks import Callback, CSVLogger, ModelCheckpoint
     assert Callback().get_state() == {} and Callback().set_state({}) is None
     assert CSVLogger("log.csv").get_state() == {}
     checkpoint = ModelCheckpoint("m.npz", save_best_only=True)

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from minicnn.cli import main
-from minicnn.projects import galaxy, xray
+from minicnn.apps.cli import main
+from minicnn.apps.projects import galaxy, xray
 
 OUTPUTS = ["history.png", "confusion_matrix.png", "filters.png", "feature_maps.png",
            "saliency.png", "grad_cam.png", "model.npz", "metrics.json", "checkpoint.npz"]
@@ -112,7 +112,7 @@ def test_galaxy_from_an_npz_splits_stratified(tmp_path, rng):
 
 # -- the attacks on the CLI ---------------------------------------------------------------
 def test_a_bad_out_fails_before_any_data_is_read(tmp_path, capsys, monkeypatch):
-    from minicnn.projects import runner
+    from minicnn.apps.projects import runner
     monkeypatch.setattr(xray, "load_data", lambda *a, **k: pytest.fail("data was loaded"))
     (tmp_path / "file").write_text("x")
     for out in (tmp_path / "file", tmp_path / "file" / "sub"):
@@ -237,7 +237,7 @@ def test_image_size_out_of_bounds_names_the_option_before_any_work(size, words, 
     ('{"Covid": 3}', {"Covid": 3}), ('{"0": 3}', {"0": 3}),
 ])
 def test_class_weight_forms(text, expected):
-    from minicnn.cli import parse_class_weight
+    from minicnn.apps.cli import parse_class_weight
     assert parse_class_weight(text) == expected
 
 
@@ -287,7 +287,7 @@ def test_ctrl_c_while_the_command_imports_waits_for_the_import(monkeypatch, caps
     real_import = importlib.import_module
 
     def import_module(name, *args):
-        if name == "minicnn.projects.runner":
+        if name == "minicnn.apps.projects.runner":
             os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C in the middle of the import
             sys_module.modules.pop("minicnn.ops.windows", None)
             real_import("minicnn.ops.windows")  # Python code runs on: the signal is not raised
@@ -297,7 +297,7 @@ def test_ctrl_c_while_the_command_imports_waits_for_the_import(monkeypatch, caps
     monkeypatch.setattr(importlib, "import_module", import_module)
     monkeypatch.setitem(cli.COMMANDS, "train", lambda args: pytest.fail("training started"))
     assert main(["train", "xray", "--quiet"]) == 130
-    assert finished == ["minicnn.projects.runner"]
+    assert finished == ["minicnn.apps.projects.runner"]
     assert "minicnn: interrupted" in capsys.readouterr().err
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
@@ -344,7 +344,7 @@ def test_the_recipe_option_and_a_masked_model_in_predict(tmp_path, capsys):
     assert result.returncode == 0, result.stderr
     assert "no pasted border can reach it" in result.stdout
     from minicnn import load_model
-    from minicnn.shortcuts import black_out
+    from minicnn.apps.shortcut_learning import black_out
     path = str(tmp_path / "run" / "model.npz")
     model = load_model(path)
     assert model.metadata["sees"] == "centre" and model.layers[0].filters == 16
@@ -363,7 +363,7 @@ def test_ops_numpy_trains_the_textbook_path_to_the_same_model(tmp_path, monkeypa
     """--ops numpy runs the textbook ops (and restores the caller's ops afterwards); the model
     it trains equals the fast ops' within float32 rounding."""
     from minicnn import load_model, ops
-    from minicnn.projects import runner
+    from minicnn.apps.projects import runner
     seen = []
     real_run = runner.run
     monkeypatch.setattr(runner, "run", lambda *a, **k: (seen.append(ops.get_ops()),

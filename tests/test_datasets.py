@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from minicnn import datasets
-from minicnn.keras.datasets import cifar10, cifar100, fashion_mnist, mnist
+from minicnn.compat.keras.datasets import cifar10, cifar100, fashion_mnist, mnist
 
 KERAS_HOME = os.path.join(os.path.dirname(__file__), "fixtures", "keras_home")
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from minicnn.cli import main
+from minicnn.apps.cli import main
 from minicnn.preprocessing.duplicates import copies_of, correlations, find_duplicates, fingerprints
 
 

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from minicnn.exercises import answers, write_exercises
-from minicnn.exercises.release import BEGIN, END, STUB, sources, without_solutions
+from minicnn.apps.exercises import answers, write_exercises
+from minicnn.apps.exercises.release import BEGIN, END, STUB, sources, without_solutions
 
 nbformat = pytest.importorskip("nbformat", reason="the notebook runner is a test extra")
 nbclient = pytest.importorskip("nbclient", reason="the notebook runner is a test extra")
@@ -74,7 +74,7 @@ def test_nine_exercises_in_four_parts_with_nbgraders_metadata():
 
 
 def exercises_checks():
-    from minicnn.exercises import CHECKS
+    from minicnn.apps.exercises import CHECKS
     return CHECKS
 
 

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from minicnn import exercises
-from minicnn.exercises import ExerciseFailed, check
-from minicnn.exercises.release import sources
+from minicnn.apps.exercises import ExerciseFailed, check
+from minicnn.apps.exercises.release import sources
 
 SOLUTION = exercises.answers(*sources())
 

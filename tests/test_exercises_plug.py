@@ -6,13 +6,13 @@ import pytest
 
 import minicnn
 from minicnn import exercises, ops
-from minicnn.exercises import ExerciseFailed, PLUGS, use
-from minicnn.exercises.release import sources
+from minicnn.apps.exercises import ExerciseFailed, PLUGS, use
+from minicnn.apps.exercises.release import sources
 from minicnn.layers import Activation, Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU
 from minicnn.losses import SoftmaxCrossEntropy
-from minicnn.model import Sequential
+from minicnn.training.trainer import Sequential
 from minicnn.optimizers import SGD, Adam
-from minicnn.projects import xray
+from minicnn.apps.projects import xray
 
 SOLUTION = exercises.answers(*sources())
 EVERYTHING = {name: SOLUTION[name] for name in PLUGS}

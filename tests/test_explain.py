@@ -129,7 +129,7 @@ def test_receptive_field_centres_are_where_each_unit_looks(layers, size):
 
 
 def test_the_lesson_models_last_convolution_looks_from_9_5_to_243_5():
-    from minicnn.projects import xray
+    from minicnn.apps.projects import xray
     rows, columns = explain.receptive_field_centres(xray.build_model(3), "conv2d_1")
     np.testing.assert_array_equal(rows, 6 * np.arange(40) + 9.5)
     np.testing.assert_array_equal(columns, rows)

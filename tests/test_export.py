@@ -8,11 +8,11 @@ import minicnn
 from minicnn import Sequential
 from minicnn.layers import (Activation, AveragePooling2D, Conv2D, Dense, Dropout, Flatten,
                             GlobalAveragePooling2D, MaxPooling2D, ReLU)
-from minicnn.projects import galaxy, xray
+from minicnn.apps.projects import galaxy, xray
 
 onnx = pytest.importorskip("onnx", reason="the onnx extra is not installed")
 ort = pytest.importorskip("onnxruntime", reason="the onnx extra is not installed")
-from minicnn.export import to_onnx  # noqa: E402
+from minicnn.apps.export import to_onnx  # noqa: E402
 
 
 def run_onnx(path, x):
@@ -111,7 +111,7 @@ def test_the_grid_covers_every_option():
 
 
 def test_export_command(tmp_path, capsys):
-    from minicnn.cli import main
+    from minicnn.apps.cli import main
     minicnn.set_seed(0)
     model = xray.build_model(3)
     model.save(tmp_path / "model.npz")
@@ -123,7 +123,7 @@ def test_export_command(tmp_path, capsys):
 
 
 # -- round 3: every opset minicnn claims, against ONNX Runtime ------------------------------------
-from minicnn.export import OPSETS  # noqa: E402
+from minicnn.apps.export import OPSETS  # noqa: E402
 
 
 def softmax_over_maps():

@@ -9,9 +9,9 @@ import pytest
 
 import minicnn
 from minicnn import data as tf_data
-from minicnn.keras.preprocessing import image_dataset_from_directory as from_preprocessing
-from minicnn.keras.preprocessing.image import img_to_array as image_img_to_array
-from minicnn.keras.utils import (array_to_img, image_dataset_from_directory, img_to_array,
+from minicnn.compat.keras.preprocessing import image_dataset_from_directory as from_preprocessing
+from minicnn.compat.keras.preprocessing.image import img_to_array as image_img_to_array
+from minicnn.compat.keras.utils import (array_to_img, image_dataset_from_directory, img_to_array,
                                  load_img)
 from minicnn.preprocessing import Dataset
 from minicnn.preprocessing.files import load_image
@@ -47,7 +47,7 @@ def test_unshuffled_files_labels_batches_and_pixels_equal_keras(keras_arrays, ca
     assert (images.dtype.name, labels.dtype.name) == (expected["image_dtype"],
                                                       expected["label_dtype"])
     np.testing.assert_allclose(images, keras_arrays["unshuffled/first_batch"], atol=1e-4)
-    rescaled = np.asarray(minicnn.layers.Rescaling(1.0 / 255)(images))
+    rescaled = np.asarray(minicnn.keras.layers.Rescaling(1.0 / 255)(images))
     np.testing.assert_allclose(rescaled, keras_arrays["unshuffled/first_batch_rescaled"],
                                atol=1e-6)
 
@@ -126,7 +126,7 @@ def test_arguments_are_checked_as_keras_checks_them():
 def test_the_dataset_methods_tutorials_call():
     dataset = image_dataset_from_directory(TRAIN, image_size=(16, 16), batch_size=10, seed=3,
                                            verbose=False)
-    rescale = minicnn.layers.Rescaling(1 / 255)
+    rescale = minicnn.keras.layers.Rescaling(1 / 255)
     piped = (dataset.cache().shuffle(1000, seed=1).prefetch(buffer_size=tf_data.AUTOTUNE)
              .map(lambda x, y: (rescale(x), y)))
     assert tf_data.AUTOTUNE == -1 and len(piped) == 9
@@ -147,7 +147,7 @@ def test_fit_evaluate_and_predict_take_the_dataset():
     training, validation = image_dataset_from_directory(
         TRAIN, image_size=(16, 16), color_mode="grayscale", batch_size=16, validation_split=0.2,
         subset="both", seed=7, verbose=False)
-    model = minicnn.Sequential([minicnn.layers.Rescaling(1 / 255), minicnn.layers.Flatten(),
+    model = minicnn.Sequential([minicnn.keras.layers.Rescaling(1 / 255), minicnn.keras.layers.Flatten(),
                                 minicnn.layers.Dense(3, activation="softmax")],
                                input_shape=(16, 16, 1))
     model.compile("adam", "sparse_categorical_crossentropy", ["accuracy"])

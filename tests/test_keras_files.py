@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 
 import minicnn
-from minicnn import keras_format, layers, optimizers
+from minicnn import optimizers
+from minicnn.compat.keras import layers
+from minicnn.compat.keras import saving as keras_format
 
 h5py = pytest.importorskip("h5py", reason="Keras files need the keras extra (h5py)")
 
@@ -238,7 +240,7 @@ def test_model_checkpoint_on_keras_files_writes_keras_archives(tmp_path):
     x = np.random.default_rng(1).integers(0, 256, (6, 10, 10, 1)).astype("float32")
     y = np.eye(3, dtype="float32")[[0, 1, 2, 2, 1, 0]]
     model = every_layer_model()
-    checkpoint = minicnn.callbacks.ModelCheckpoint(str(tmp_path / "ckpt" / "m-{epoch:02d}.keras"))
+    checkpoint = minicnn.training.callbacks.ModelCheckpoint(str(tmp_path / "ckpt" / "m-{epoch:02d}.keras"))
     model.fit(x, y, batch_size=3, epochs=2, verbose=0, callbacks=[checkpoint])
     assert sorted(os.listdir(tmp_path / "ckpt")) == ["m-01.keras", "m-02.keras"]
     members, config, layout = archive_parts(tmp_path / "ckpt" / "m-02.keras")

@@ -16,11 +16,10 @@ import pytest
 import minicnn
 import minicnn as tf  # the lessons' spelling, imports rewritten
 from minicnn import Sequential, initializers, regularizers
-from minicnn.callbacks import LearningRateScheduler, ReduceLROnPlateau
+from minicnn.training.callbacks import LearningRateScheduler, ReduceLROnPlateau
 from minicnn.gradcheck import check_layer, check_model
-from minicnn.layers import (BatchNormalization, Conv2D, Dense, Dropout, Flatten, InputLayer,
-                            MaxPool2D, RandomFlip, RandomRotation, RandomZoom, Rescaling,
-                            SeparableConv2D, Softmax)
+from minicnn.layers import (BatchNormalization, Conv2D, Dense, Dropout, Flatten, InputLayer, MaxPool2D, SeparableConv2D, Softmax)
+from minicnn.preprocessing.layers import RandomFlip, RandomRotation, RandomZoom, Rescaling
 from minicnn.ops import fast, naive, reference
 from minicnn.optimizers import SGD
 from minicnn.parallel import halves
@@ -110,7 +109,7 @@ def test_merge_layers_and_subclassed_models_say_what_minicnn_lacks():
     with pytest.raises(AttributeError, match="chains of layers"):
         layers.Add
     with pytest.raises(ImportError, match="no merge layers"):
-        from minicnn.keras.layers import Concatenate  # noqa: F401
+        from minicnn.compat.keras.layers import Concatenate  # noqa: F401
     with pytest.raises(TypeError, match="subclassed models"):
         class MyModel(keras.Model):
             pass

@@ -288,7 +288,7 @@ def test_one_model_trains_in_one_thread_at_a_time():
     """fit in one thread and train_on_batch in another would share the layers'
     caches: the second is refused with a clear error, and works once fit is done."""
     import threading
-    from minicnn.callbacks import Callback
+    from minicnn.training.callbacks import Callback
     model = Sequential([Flatten(), Dense(2, activation="softmax")], input_shape=(3, 3, 1))
     model.compile("sgd", "sparse_categorical_crossentropy")
     x, y = np.zeros((8, 3, 3, 1), np.float32), np.zeros(8, int)

@@ -5,7 +5,7 @@ import os
 import numpy as np
 import pytest
 
-from minicnn.model_selection import train_test_split
+from minicnn.compat.sklearn.model_selection import train_test_split
 
 FIXTURE = os.path.join(os.path.dirname(__file__), "fixtures", "sklearn_train_test_split.json")
 

@@ -50,7 +50,7 @@ def test_the_history_names_keras_pooled_auc_and_feature_map_titles_fit():
 
 def test_saliency_methods_and_grad_cam_registered(rng):
     from minicnn import explain
-    from minicnn.projects import xray
+    from minicnn.apps.projects import xray
     model = xray.build_model(3)
     x = rng.random((2, 256, 256, 1)).astype(np.float32)
     for method, words in (("smoothgrad", "SmoothGrad"), ("gradient", "grid")):
@@ -75,7 +75,7 @@ def test_box_average_is_a_moving_mean():
 
 
 def test_border_checks_and_recipes_side_by_side(rng):
-    from minicnn.projects import xray
+    from minicnn.apps.projects import xray
     check = {"border_swap": {"own": 0.5, "donor": 0.4, "neither": 0.1, "control_own": 0.9},
              "occlusion": {"clean": 0.8, "centre_blacked": 0.5, "band_blacked": 0.55}}
     fig = plots.plot_border_checks({"one": check, "two": check}, chance=0.4)

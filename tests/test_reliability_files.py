@@ -350,7 +350,7 @@ def test_a_pipe_is_neither_read_nor_replaced(tmp_path):
 # -- concurrent saves ------------------------------------------------------------------------
 def test_only_a_gone_writers_temporaries_are_removed(tmp_path):
     import socket
-    from minicnn.saving import TEMPORARY_MARK
+    from minicnn.training.saving.writing import TEMPORARY_MARK
     host = socket.gethostname()
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True).stdout.strip()

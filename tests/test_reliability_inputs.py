@@ -12,8 +12,9 @@ import pytest
 from PIL import Image
 
 import minicnn
-from minicnn import Sequential, batches, losses
-from minicnn.callbacks import Callback
+from minicnn import Sequential, losses
+from minicnn.training import batches
+from minicnn.training.callbacks import Callback
 from minicnn.layers import Conv2D, Dense, Flatten, MaxPool2D
 from minicnn.preprocessing import ImageDataGenerator
 
@@ -228,7 +229,7 @@ def test_a_class_folder_that_is_a_link_into_the_tree_is_refused(tmp_path, target
 
 
 def test_class_folder_names_that_are_not_text_are_refused_before_training(tmp_path, monkeypatch):
-    from minicnn.projects import runner, xray
+    from minicnn.apps.projects import runner, xray
     for split in ("train", "test"):
         make_tree(tmp_path / split, classes=("ok", os.fsdecode(b"caf\xe9")))
     monkeypatch.setattr(minicnn.Sequential, "fit", lambda *a, **k: pytest.fail("training ran"))
@@ -248,7 +249,7 @@ def test_class_folder_names_that_are_not_text_are_refused_before_training(tmp_pa
     (np.array(["a", "b", "c", "d"] * 5), "labels must be numbers"),
 ])
 def test_galaxy_labels_that_are_not_classes_are_refused_naming_the_file(tmp_path, labels, words):
-    from minicnn.projects import galaxy
+    from minicnn.apps.projects import galaxy
     images = np.zeros((20, 16, 16, 3), np.uint8)
     np.savez(tmp_path / "galaxydata.npz", data=images, labels=labels)
     with pytest.raises(ValueError, match=words) as error:
@@ -257,7 +258,7 @@ def test_galaxy_labels_that_are_not_classes_are_refused_naming_the_file(tmp_path
 
 
 def test_galaxy_index_labels_and_small_images_train(tmp_path):
-    from minicnn.projects import galaxy, runner
+    from minicnn.apps.projects import galaxy, runner
     import contextlib
     import io
     rng = np.random.default_rng(0)

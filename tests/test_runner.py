@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from minicnn import load_model
-from minicnn.callbacks import Callback
-from minicnn.projects import runner, xray
+from minicnn.training.callbacks import Callback
+from minicnn.apps.projects import runner, xray
 
 
 class InterruptAfter(Callback):
@@ -180,7 +180,7 @@ def test_a_damaged_callback_state_is_a_clear_error(tmp_path):
 def test_resume_keeps_a_learning_rate_lowered_by_a_callback(tmp_path):
     """ReduceLROnPlateau (callbacks with the get_state/set_state protocol) and the
     optimizer's lowered rate come back from the checkpoint."""
-    import minicnn.callbacks as callbacks
+    import minicnn.training.callbacks as callbacks
     if not hasattr(callbacks, "ReduceLROnPlateau"):
         pytest.skip("this minicnn has no ReduceLROnPlateau")
 

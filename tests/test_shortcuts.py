@@ -11,8 +11,8 @@ import pytest
 import minicnn
 from minicnn import Sequential, shortcuts
 from minicnn.layers import Dense, Flatten
-from minicnn.projects import xray
-from minicnn.shortcuts import band as band_module
+from minicnn.apps.projects import xray
+from minicnn.apps.shortcut_learning import band as band_module
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 
@@ -197,7 +197,7 @@ def test_the_readme_caption_gives_the_measured_figures():
     """The README's "Where the model looks" paragraph holds the numbers benchmarks/shortcuts.py
     computes from the figures it committed (minicnn/shortcuts/covid_measured.py), in order:
     the words may be edited, the numbers may not drift from the measurement."""
-    from minicnn.shortcuts.covid_measured import MEASURED
+    from minicnn.apps.shortcut_learning.covid_measured import MEASURED
     readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
     start = readme.index("Where the model looks")
     paragraph = readme[start:readme.index("![", start)]
@@ -207,7 +207,7 @@ def test_the_readme_caption_gives_the_measured_figures():
 
 def test_the_measured_figures_meet_the_issues_target():
     """What notebook 07 and the README say about the full covid set, on the committed figures."""
-    from minicnn.shortcuts.covid_measured import MEASURED
+    from minicnn.apps.shortcut_learning.covid_measured import MEASURED
     summary = benchmark().summaries(MEASURED)
     lesson, masked = summary["lesson"], summary["masked-border"]
     assert len(MEASURED["seeds"]) == 6

@@ -11,8 +11,8 @@ import pytest
 
 from minicnn.metrics import (ConfusionMatrixDisplay, UndefinedMetricWarning, accuracy_score,
                              classification_report, confusion_matrix)
-from minicnn.model_selection import KFold, StratifiedKFold
-from minicnn.utils.class_weight import compute_class_weight
+from minicnn.compat.sklearn.model_selection import KFold, StratifiedKFold
+from minicnn.compat.sklearn.utils.class_weight import compute_class_weight
 
 with open(os.path.join(os.path.dirname(__file__), "fixtures", "keras_round3", "sklearn.json")) as f:
     SKLEARN = json.load(f)

@@ -10,7 +10,7 @@ import traceback
 import pytest
 
 import minicnn
-from minicnn.projects import xray
+from minicnn.apps.projects import xray
 
 PACKAGE = os.path.dirname(os.path.abspath(minicnn.__file__))
 
@@ -60,14 +60,20 @@ def recipe():
 
 
 def test_a_breakpoint_in_every_backward_shows_only_the_model_and_the_layer(recipe):
+    """fit (training/trainer.py) calls train_step (sequential.py), and from there down
+    to the layer's backward only sequential.py and the layer's file are on the stack."""
     model, train = recipe
     stacks, _ = fit_watched(model, train, "numpy")
     assert set(stacks) == {"Conv2D", "MaxPooling2D", "Dropout", "Flatten", "Dense"}
+    trainer = os.path.join("training", "trainer.py")
     for layer, stack in stacks.items():
         layer_file = stack[-1][0]
         assert layer_file.startswith("layers" + os.sep), stack
-        assert {file for file, _ in stack} == {"model.py", layer_file}, (layer, stack)
-        assert [name for file, name in stack if file == "model.py"][-3:] == \
+        files = [file for file, _ in stack]
+        step = files.index("sequential.py")
+        assert set(files[:step]) == {trainer}, (layer, stack)  # fit, then its epoch loop
+        assert set(files[step:]) == {"sequential.py", layer_file}, (layer, stack)
+        assert [name for file, name in stack if file == "sequential.py"][-3:] == \
             ["train_step", "backward_loss", "backward"], stack
 
 
@@ -132,4 +138,4 @@ def test_the_textbook_imports_nothing_fast_and_nothing_imports_in_a_cycle():
         return seen
     cycles = sorted(m for m in graph if m in reaches(m))
     assert not cycles, cycles
-    assert "minicnn.model" not in reaches("minicnn.saving")
+    assert "minicnn.sequential" not in reaches("minicnn.training.saving")

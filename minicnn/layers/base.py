@@ -215,7 +215,7 @@ class Layer:
     @property
     def output(self):
         """Keras's symbolic output of this layer in its model, to build a
-        sub-model (minicnn.submodel.Model) that returns it; before the layer is
+        sub-model (minicnn.compat.submodel.Model) that returns it; before the layer is
         in a model, the output of its call on a symbolic tensor."""
         if getattr(self, "container", None) is not None:
             return self.container.point_after(self)

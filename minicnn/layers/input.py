@@ -3,7 +3,7 @@
     inputs = keras.Input(shape=(28, 28, 1), name="digits")  # a KerasTensor, (None, 28, 28, 1)
     x = layers.Conv2D(8, 3, activation="relu")(inputs)      # another: the chain so far
     outputs = layers.Dense(10, activation="softmax")(layers.Flatten()(x))
-    model = keras.Model(inputs, outputs)                    # a Sequential (functional.py)
+    model = keras.Model(inputs, outputs)                    # a Sequential (compat/functional.py)
 
 A KerasTensor (layers/base.py, what a layer returns when called on one) holds
 no numbers: only the per-sample shape and the chain of layers that leads to it

@@ -1,7 +1,7 @@
 """Dataset: the tf.data.Dataset methods Keras tutorials call, over NumPy arrays.
 
     train_ds = image_dataset_from_directory(...)          # batches of (images, labels)
-    train_ds = train_ds.cache().shuffle(1000).prefetch(buffer_size=minicnn.data.AUTOTUNE)
+    train_ds = train_ds.cache().shuffle(1000).prefetch(buffer_size=minicnn.compat.tensorflow.data.AUTOTUNE)
     train_ds = train_ds.map(lambda x, y: (rescale(x), y))
     model.fit(train_ds, validation_data=val_ds, epochs=10)
 

@@ -7,9 +7,12 @@ import warnings
 import numpy as np
 from PIL import Image, ImageOps
 
+from minicnn.arguments import COLOR_MODE_CHANNELS
+
 IMAGE_EXTENSIONS = ("png", "jpg", "jpeg", "bmp", "ppm", "tif", "tiff")
-# color_mode -> (Pillow mode, channels); the one table every part of minicnn reads.
-COLOR_MODES = {"grayscale": ("L", 1), "rgb": ("RGB", 3), "rgba": ("RGBA", 4)}
+# color_mode -> (Pillow mode, channels); the channels from arguments.py
+COLOR_MODES = {name: (pillow, COLOR_MODE_CHANNELS[name])
+               for name, pillow in (("grayscale", "L"), ("rgb", "RGB"), ("rgba", "RGBA"))}
 INTERPOLATIONS = {
     "nearest": Image.Resampling.NEAREST, "bilinear": Image.Resampling.BILINEAR,
     "bicubic": Image.Resampling.BICUBIC, "lanczos": Image.Resampling.LANCZOS,
@@ -29,19 +32,6 @@ def color_mode_of(channels):
         if count == channels:
             return name
     raise ValueError(f"no image color mode has {channels} channels (grayscale 1, rgb 3, rgba 4)")
-
-
-def color_mode_advice(want_channels, have_channels):
-    """For images of ``have_channels`` channels given to a model that takes
-    ``want_channels``: how to load them as it takes them ("" when either count is
-    no image color mode's)."""
-    modes = {count: name for name, (_, count) in COLOR_MODES.items()}
-    want, have = modes.get(want_channels), modes.get(have_channels)
-    if want is None or have is None or want == have:
-        return ""
-    return (f"the model takes {want} images ({want_channels} channel"
-            f"{'s' if want_channels > 1 else ''}) and got {have} ones; load them with "
-            f"color_mode=\"{want}\"")
 
 
 def find_classes(directory, classes=None):

@@ -1,0 +1,345 @@
+"""The ``minicnn`` command: ``minicnn train xray|galaxy``, ``minicnn predict``, ``minicnn
+duplicates`` and the rest (``minicnn --help``)."""
+import argparse
+import glob
+import json
+import os
+import shutil
+import sys
+
+import numpy as np
+
+PROJECT_HELP = {
+    "xray": ("Train the chest X-ray classifier (256x256 grayscale).",
+             "folder with train/ and test/, one subfolder per class (flow_from_directory "
+             "layout), such as the Covid-19 or the pneumonia X-rays (the README says where to "
+             "get them); default: the small covid sample bundled with minicnn"),
+    "galaxy": ("Train the galaxy classifier (128x128 RGB, Galaxy Zoo).",
+               "a galaxydata.npz (images and one-hot labels; split 80/20 stratified by the seed) "
+               "or a folder with train/ and test/ class folders, such as the Galaxy Zoo 1 "
+               "images (the README says where to get them); required"),
+}
+INSTALL_JUPYTER = "pip install jupyterlab ipykernel"
+
+
+def training_options():
+    """The options of ``minicnn train PROJECT``, shared by every project."""
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("--epochs", type=int, default=10, help="passes over the training set (default 10)")
+    options.add_argument("--batch-size", type=int, default=32, help="images per step (default 32)")
+    options.add_argument("--lr", type=float, default=1e-3, help="learning rate (default 0.001)")
+    options.add_argument("--optimizer", choices=("adam", "sgd"), default="adam",
+                         help="adam (default) or sgd (momentum 0.9, Nesterov)")
+    options.add_argument("--seed", type=int, default=0,
+                         help="seed for weights, shuffling, augmentation and splits (default 0)")
+    options.add_argument("--validation-split", type=float, default=0.2,
+                         help="fraction of the training images held out for validation curves "
+                              "(default 0.2; 0 for none)")
+    options.add_argument("--out", metavar="DIR",
+                         help="where to write the report (default runs/PROJECT)")
+    options.add_argument("--quiet", action="store_true", help="no progress bars")
+    options.add_argument("--image-size", type=int, nargs="+", metavar="N",
+                         help="resize images to N (square) or H W; default: the lesson's "
+                              "(xray 256, galaxy 128); at most 2048")
+    options.add_argument("--class-weight", metavar="W",
+                         help="'balanced' (each class weighs n_samples / (n_classes * its count), "
+                              "as scikit-learn), 'sqrt-balanced' (the square roots of those: "
+                              "softer), or weights by class name (as the data's folders are "
+                              "named) or index: 'Covid=3,Normal=1', '{\"Covid\": 3}' or "
+                              "'{\"0\": 3}' (classes not listed weigh 1); default none")
+    options.add_argument("--early-stopping", type=int, metavar="PATIENCE",
+                         help="stop when the validation loss has not improved for PATIENCE "
+                              "epochs, and keep the best epoch's weights")
+    options.add_argument("--resume", action="store_true",
+                         help="continue the interrupted run in --out from its last checkpoint "
+                              "(same settings; --epochs is the total)")
+    options.add_argument("--threads", type=int, metavar="N",
+                         help="threads for the fast ops (default: one per core)")
+    options.add_argument("--ops", choices=("numba", "numpy", "naive"), default="numba",
+                         help="numba: the fast ops (default); numpy: the textbook path, "
+                              "im2col and one matrix product per convolution, one thread, the "
+                              "code you read in minicnn/ops/reference.py; naive: plain loops "
+                              "(minicnn/ops/naive.py), for study: very slow")
+    return options
+
+
+def build_parser():
+    from minicnn import __version__
+    parser = argparse.ArgumentParser(
+        prog="minicnn", description="Train and use small CNNs written from scratch in NumPy and numba.")
+    parser.add_argument("--version", action="version", version=f"minicnn {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    options = training_options()
+    listing = argparse.ArgumentParser(prog="minicnn train PROJECT", parents=[options],
+                                      add_help=False).format_help()
+    listing = listing[listing.index("options:"):].replace(
+        "options:", "options (after the project's name):\n  --data PATH           the data: "
+                    "xray, a folder with train/ and test/ class\n                        "
+                    "folders (default: the bundled sample); galaxy, a\n                        "
+                    "galaxydata.npz or such a folder (required)", 1)
+    train = commands.add_parser(
+        "train", help="train a project's model and write its report",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Train a project's model, evaluate it on the test set, and write plots, "
+                    "the model and metrics.json.\n\nexamples:\n"
+                    "  minicnn train xray                       the bundled X-ray sample\n"
+                    "  minicnn train xray --data Covid19-dataset --epochs 40\n"
+                    "  minicnn train galaxy --data galaxy-zoo1 --class-weight sqrt-balanced",
+        epilog=listing)
+    projects = train.add_subparsers(dest="project", required=True, metavar="PROJECT")
+    for name, (summary, data_help) in PROJECT_HELP.items():
+        p = projects.add_parser(name, help=summary, description=summary, parents=[options])
+        p.add_argument("--data", metavar="PATH", help=data_help)
+        if name == "xray":
+            from minicnn.apps.projects.xray import RECIPES
+            p.add_argument("--recipe", choices=list(RECIPES), default="lesson",
+                           help="the model and what of the film it sees: " + "; ".join(
+                               f"{key}: {recipe.summary}" for key, recipe in RECIPES.items())
+                           .replace("%", "%%"))  # argparse formats help with %
+    predict = commands.add_parser("predict", help="print class probabilities for images",
+                                  description="Print each image's class probabilities under a "
+                                              "model saved by 'minicnn train'. Images of another "
+                                              "size are resized, with a notice. An image that "
+                                              "cannot be read is reported and skipped; the exit "
+                                              "status is then 1.")
+    predict.add_argument("model", metavar="MODEL", help="a model.npz written by minicnn")
+    notebooks = commands.add_parser("notebooks", help="copy the notebooks into a folder",
+                                    description="Copy minicnn's notebooks (the internals, one "
+                                                "idea each) into DIR, to open with Jupyter: "
+                                                f"{INSTALL_JUPYTER}; jupyter lab DIR")
+    notebooks.add_argument("folder", metavar="DIR", help="where to copy them (created if needed)")
+    duplicates = commands.add_parser(
+        "duplicates", help="list exact and near copies among a folder's images",
+        description="List the images under DIR (e.g. a data set with train/ and test/ class "
+                    "folders) that are exact copies of each other (identical pixels) or near "
+                    "copies (the same picture saved again: correlation of 64x64 averages at "
+                    "--threshold or above), and the test images that copy training images: "
+                    "a test set's figures should be given without them too.")
+    duplicates.add_argument("folder", metavar="DIR", help="the folder to search (recursively)")
+    duplicates.add_argument("--threshold", type=float, default=0.99,
+                            help="correlation from which two images are near copies (default "
+                                 "0.99; two different chest X-rays: about 0.86)")
+    exercises = commands.add_parser(
+        "exercises", help="write the exercise notebooks into a folder",
+        description="Write minicnn's nine exercises (four notebooks: convolution; pooling, "
+                    "ReLU and dense; the loss, dropout and the optimizers; the training step) "
+                    "into DIR: you write the layers, a check after each says what is wrong, "
+                    "and the last notebook trains the X-ray model with your functions. "
+                    f"Notebooks already in DIR are kept. {INSTALL_JUPYTER}; jupyter lab DIR")
+    exercises.add_argument("folder", metavar="DIR", help="where to write them (created if needed)")
+    exercises.add_argument("--solutions", action="store_true",
+                           help="the full version, solutions in: nbgrader's source format, "
+                                "for teachers")
+    from minicnn.apps.export import INSTALL_ONNX, OPSETS
+    export = commands.add_parser("export", help="write a model as ONNX (needs onnx and "
+                                                "onnxruntime)",
+                                 description="Write a model saved by minicnn as an ONNX file, "
+                                             "for ONNX Runtime, PyTorch or TensorFlow. Input "
+                                             "'input': NHWC float32 images, as predict takes. "
+                                             f"Needs the onnx package: {INSTALL_ONNX}.")
+    export.add_argument("model", metavar="MODEL", help="a model.npz written by minicnn")
+    export.add_argument("out", metavar="OUT", help="the .onnx file to write")
+    export.add_argument("--opset", type=int, default=17,
+                        help=f"ONNX opset, {OPSETS[0]} to {OPSETS[-1]} (default 17)")
+    predict.add_argument("images", metavar="IMAGE", nargs="+",
+                         help="image files, or folders (searched recursively)")
+    return parser
+
+
+def parse_class_weight(text):
+    """--class-weight's text -> "balanced", "sqrt-balanced" or {class name or index: weight}
+    (the runner maps names to the data's classes and checks every weight)."""
+    from minicnn.apps.projects.runner import CLASS_WEIGHT_FORMS
+    if text is None or text in ("balanced", "sqrt-balanced"):
+        return text
+    wrong = ValueError(f"--class-weight {text!r}: expected {CLASS_WEIGHT_FORMS}")
+    if text.lstrip().startswith("{"):
+        try:
+            table = json.loads(text)
+        except ValueError:
+            raise wrong from None
+        if not isinstance(table, dict):
+            raise wrong
+        return table
+    table = {}
+    for part in text.split(","):
+        name, equals, weight = part.rpartition("=")
+        if not equals or not name.strip():
+            raise wrong
+        try:
+            table[name.strip()] = float(weight)
+        except ValueError:
+            raise wrong from None
+    return table
+
+
+def train(args):
+    from minicnn.apps.projects import galaxy, runner, xray
+    recipe = {"xray": xray, "galaxy": galaxy}[args.project]
+    if getattr(args, "recipe", "lesson") != "lesson":
+        recipe = xray.RECIPES[args.recipe]
+    if args.epochs < 1 or args.batch_size < 1:
+        raise ValueError("--epochs and --batch-size must be at least 1")
+    if not 0 <= args.validation_split < 1:
+        raise ValueError(f"--validation-split must be in [0, 1); got {args.validation_split}")
+    if not (args.lr > 0 and np.isfinite(args.lr)):
+        raise ValueError(f"--lr must be a finite number > 0; got {args.lr}")
+    if args.early_stopping is not None and args.early_stopping < 0:
+        raise ValueError(f"--early-stopping takes a patience >= 0; got {args.early_stopping}")
+    if args.threads is not None and args.threads < 1:
+        raise ValueError(f"--threads must be at least 1; got {args.threads}")
+    class_weight = parse_class_weight(args.class_weight)
+    image_size = args.image_size
+    if image_size is not None:
+        if len(image_size) not in (1, 2):
+            raise ValueError(f"--image-size takes N or H W, got {' '.join(map(str, image_size))}")
+        image_size = runner.check_image_size(recipe, tuple(image_size) * (3 - len(image_size)))
+    if args.threads is not None:
+        from minicnn import set_num_threads
+        set_num_threads(args.threads)
+    from minicnn import ops
+    before = ops.get_ops()
+    ops.set_ops(args.ops)
+    try:
+        runner.run(recipe, data=args.data, epochs=args.epochs, batch_size=args.batch_size,
+                   learning_rate=args.lr, optimizer=args.optimizer, seed=args.seed, out=args.out,
+                   validation_split=args.validation_split, verbose=0 if args.quiet else 1,
+                   class_weight=class_weight, resume=args.resume, early_stopping=args.early_stopping,
+                   image_size=image_size)
+    finally:  # main() may run inside a program (the tests): leave its ops as they were
+        if before in ops.RUNGS:
+            ops.set_ops(before)
+
+
+def predict(args):
+    """Each image's class probabilities; an image that cannot be read is reported
+    and skipped, and the exit status is 1 if any was. Returns the exit status."""
+    from minicnn import load_model
+    from minicnn.preprocessing.files import color_mode_of, list_images, load_image
+    from minicnn.apps.shortcut_learning.band import black_out
+    model = load_model(args.model)
+    metadata = model.metadata
+    if not isinstance(metadata, dict):
+        raise ValueError(f"{args.model}: its metadata is not a dict")
+    if len(model.input_shape) != 3:
+        raise ValueError(f"{args.model}: takes inputs of shape {model.input_shape}, not images "
+                         f"(height, width, channels)")
+    height, width, channels = model.input_shape
+    color_mode = color_mode_of(channels)
+    outputs = model.output_shape[-1]
+    names = metadata.get("class_names") or [str(k) for k in range(outputs)]
+    if len(names) != outputs:
+        raise ValueError(f"{args.model}: its metadata names {len(names)} classes but the model "
+                         f"has {outputs} outputs")
+    rescale = metadata.get("rescale", 1 / 255)
+    rescale = 1.0 if rescale is None else rescale  # null: the model was trained on raw pixels
+    if not isinstance(rescale, (int, float)) or not np.isfinite(rescale):
+        raise ValueError(f"{args.model}: its metadata's rescale must be a number or null, "
+                         f"got {rescale!r}")
+    band = metadata.get("band")
+    if metadata.get("sees") in ("centre", "band") and (
+            isinstance(band, bool) or not isinstance(band, (int, float)) or not 0 < band < 0.5):
+        raise ValueError(f"{args.model}: its metadata's band must be a fraction in (0, 0.5), "
+                         f"got {band!r}")
+    paths = []
+    for path in args.images:
+        paths += list_images(path) if os.path.isdir(path) else [path]
+    failed = 0
+    for path in paths:
+        try:
+            image = load_image(path, color_mode)
+            if image.shape[:2] != (height, width):
+                print(f"note: {path} is {image.shape[1]}x{image.shape[0]}; resized to "
+                      f"{width}x{height} for this model")
+                image = load_image(path, color_mode, (height, width))
+        except (ValueError, OSError) as error:
+            print(f"minicnn: error: {error}", file=sys.stderr)
+            failed += 1
+            continue
+        x = image[None].astype(np.float32) * np.float32(rescale)
+        if metadata.get("sees") in ("centre", "band"):  # the recipe's mask (xray.RECIPES)
+            x = black_out(x, band, "band" if metadata["sees"] == "centre" else "centre")
+        probabilities = model.predict(x)[0]
+        best = int(probabilities.argmax())
+        listing = ", ".join(f"{name} {p:.3f}" for name, p in zip(names, probabilities))
+        print(f"{path}: {names[best]} ({listing})")
+    if failed:
+        print(f"minicnn: {failed} of {len(paths)} images could not be read", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def find_duplicates(args):
+    from minicnn.preprocessing.duplicates import find_duplicates as find
+    if not 0 < args.threshold <= 1:
+        raise ValueError(f"--threshold must be in (0, 1] (a correlation); got {args.threshold}")
+    print("\n".join(find(args.folder, threshold=args.threshold).report()))
+    return 0
+
+
+def copy_notebooks(args):
+    from minicnn import samples
+    source = os.path.join(os.path.dirname(samples.FOLDER), "notebooks")
+    os.makedirs(args.folder, exist_ok=True)
+    copied = []
+    for path in sorted(glob.glob(os.path.join(source, "*.ipynb"))):
+        target = os.path.join(args.folder, os.path.basename(path))
+        if os.path.exists(target):
+            print(f"kept {target} (it exists; remove it to get a fresh copy)")
+            continue
+        shutil.copyfile(path, target)
+        copied.append(os.path.basename(path))
+    print(f"copied {len(copied)} notebooks to {args.folder}; open them with: jupyter lab "
+          f"{args.folder}   ({INSTALL_JUPYTER} for Jupyter)")
+    return 0
+
+
+def write_exercise_notebooks(args):
+    from minicnn.apps.exercises import write_exercises
+    written, kept = write_exercises(args.folder, solutions=args.solutions)
+    for path in kept:
+        print(f"kept {path} (it exists; remove it to get a fresh copy)")
+    print(f"wrote {len(written)} exercise notebooks{' (with solutions)' if args.solutions else ''} "
+          f"to {args.folder}; open them with: jupyter lab {args.folder}   ({INSTALL_JUPYTER} "
+          f"for Jupyter)")
+    return 0
+
+
+def export_onnx(args):
+    from minicnn import load_model
+    from minicnn.apps.export import to_onnx
+    model = load_model(args.model)
+    to_onnx(model, args.out, opset=args.opset)
+    print(f"wrote {args.out} (ONNX opset {args.opset}): input 'input' {('batch',) + model.input_shape}")
+    return 0
+
+
+COMMANDS = {"train": train, "predict": predict, "export": export_onnx, "notebooks": copy_notebooks,
+            "exercises": write_exercise_notebooks, "duplicates": find_duplicates}
+
+
+def load_what_runs(args):
+    """Import what the command will use now, with Ctrl-C held back (interrupts.py:
+    an import cut in half by Ctrl-C crashed the process at exit)."""
+    import importlib
+    if args.command == "train":
+        importlib.import_module("minicnn.apps.projects.runner")  # matplotlib
+    if args.command in ("train", "predict"):
+        from minicnn import ops
+        if ops.get_ops() == "numba":
+            importlib.import_module("minicnn.ops.fast")  # numba and llvmlite
+
+
+def main(argv=None):
+    from minicnn import interrupts
+    try:
+        with interrupts.held():
+            args = build_parser().parse_args(argv)
+            load_what_runs(args)
+        status = COMMANDS[args.command](args)
+    except (ValueError, OSError, FloatingPointError, ImportError) as error:
+        print(f"minicnn: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("minicnn: interrupted", file=sys.stderr)
+        return 130
+    return status or 0

@@ -1,0 +1,64 @@
+"""The .keras file: a zip of metadata.json, config.json and model.weights.h5 (Keras 3):
+writing one, and reading its members (reading.py builds the model from them)."""
+import datetime
+import io
+import json
+import os
+import zipfile
+
+from minicnn.training.saving import writing
+from minicnn.compat.keras.saving import compile_config, h5, model_config, weights
+
+# The Keras release whose layout minicnn writes (metadata.json's keras_version).
+KERAS_VERSION = "3.15.1"
+MEMBERS = ("metadata.json", "config.json", "model.weights.h5")
+# A member may inflate to at most this many times the archive's size, plus 64 MiB:
+# beyond that it is a zip bomb, not a model (Keras's own guard is alike).
+INFLATION, INFLATION_FLOOR = 100, 64 * 2**20
+
+
+def save(model, path, include_optimizer=True):
+    """Write ``model`` as a .keras archive at ``path``, atomically."""
+    h5py = h5.require_h5py(os.fspath(path), "writing")
+    config = model_config.model_to_config(model)
+    config["compile_config"] = compile_config.compile_config(model) if include_optimizer else {}
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as file:
+        weights.write_weights(h5py, file, model, include_optimizer)
+    metadata = {"keras_version": KERAS_VERSION,
+                "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
+
+    def write(file):
+        with zipfile.ZipFile(file, "w") as archive:
+            archive.writestr("metadata.json", json.dumps(metadata))
+            archive.writestr("config.json", json.dumps(config))
+            archive.writestr("model.weights.h5", buffer.getvalue())
+
+    writing.atomic_write(path, write)
+
+
+def open_archive(path):
+    if not os.path.isfile(path):
+        raise FileNotFoundError(2, "no such model file", path)
+    try:
+        return zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise ValueError(f"{path}: not a .keras file (a .keras file is a zip archive; this "
+                         f"one is not)") from None
+
+
+def read_member(archive, name, path):
+    """A member's bytes; its size checked against the archive's (no zip bomb)."""
+    info = archive.getinfo(name)
+    if info.file_size > INFLATION * os.path.getsize(path) + INFLATION_FLOOR:
+        raise ValueError(f"{path}: {name} would inflate to {info.file_size:,} bytes; refused")
+    return archive.read(name)
+
+
+def read_json(archive, name, path):
+    if name not in archive.namelist():
+        raise ValueError(f"{path}: has no {name}; a .keras file holds {', '.join(MEMBERS)}")
+    try:
+        return json.loads(read_member(archive, name, path))
+    except (ValueError, RecursionError) as error:
+        raise ValueError(f"{path}: {name} is not valid JSON ({error})") from None

@@ -1,0 +1,218 @@
+"""Keras's preprocessing layers: Rescaling, and the random augmentations RandomFlip,
+RandomRotation and RandomZoom, which act only in training.
+
+Put in a model, an augmentation layer changes each training batch and lets
+predict and evaluate see the images as they are:
+
+    model = Sequential([Input((64, 64, 3)), Rescaling(1 / 255), RandomFlip("horizontal"),
+                        RandomRotation(0.1), Conv2D(8, 3, activation="relu"), ...])
+
+As in Keras, ``training`` decides: True in fit, False in predict and evaluate,
+and None when a layer or model is called directly (``layer(images)``), where the
+augmentation layers act (Keras's default for them). Each image gets its own
+random draw; rotation and zoom resample it bilinearly through the affine map of
+preprocessing/transforms.py, the one ImageDataGenerator uses.
+"""
+import numpy as np
+
+from minicnn.arguments import check_choice, check_number
+from minicnn.layers.base import Layer, keras_default_only
+from minicnn.preprocessing import transforms
+from minicnn.preprocessing.resample import FILL_MODES
+from minicnn.seeding import make_rng
+
+
+__all__ = ["Rescaling", "RandomFlip", "RandomRotation", "RandomZoom"]
+
+
+class Rescaling(Layer):
+    """y = x * scale + offset (Keras's Rescaling(1 / 255) turns 0..255 pixels into
+    0..1); scale and offset in the layer's dtype. Backward: dL/dx = dL/dy * scale."""
+    independent_samples = True  # one sample's output depends on that sample alone
+
+    def __init__(self, scale, offset=0.0, name=None, input_shape=None):
+        super().__init__(name, input_shape)
+        self.scale = check_number(self.name, "scale", scale)
+        self.offset = check_number(self.name, "offset", offset)
+
+    def get_config(self):
+        return {"name": self.name, "scale": self.scale, "offset": self.offset}
+
+    def forward(self, x, training=False):
+        x = self._check_input(x)
+        return x * self.dtype.type(self.scale) + self.dtype.type(self.offset)
+
+    def backward(self, grad_y, input_grad=True):
+        return self._check_grad(grad_y) * self.dtype.type(self.scale)
+
+
+class RandomAugmentation(Layer):
+    """What the three random layers share: act unless training is False, one draw
+    per image (``draw_randomness``: so a batch computed in two halves draws what
+    the whole batch would), and images of shape (height, width, channels)."""
+    independent_samples = True  # one sample's output depends on that sample alone
+
+    def __init__(self, seed, name, input_shape):
+        super().__init__(name, input_shape)
+        self.seed = seed
+        self.rng = make_rng(seed)
+
+    def compute_output_shape(self, input_shape):
+        if len(input_shape) != 3:
+            raise ValueError(f"{self.name}: expects images (height, width, channels), got "
+                             f"per-sample shape {input_shape}")
+        return input_shape
+
+    def forward(self, x, training=False):
+        x = self._check_input(x)
+        self.acted = training is not False
+        if not self.acted:
+            return x
+        drawn = self.draw_randomness(len(x))
+        self.drawn = drawn
+        return self.augment(x, drawn)
+
+    def augment(self, x, drawn):
+        raise NotImplementedError(f"{type(self).__name__}.augment")
+
+
+class RandomFlip(RandomAugmentation):
+    """Flip each image with probability 1/2: "horizontal" mirrors left and right
+    (reverses the width axis), "vertical" top and bottom, "horizontal_and_vertical"
+    both at once with one draw (as Keras 3: each image is either unchanged or
+    turned by 180 degrees). Backward: the same flips applied to dL/dy."""
+
+    MODES = ("horizontal_and_vertical", "horizontal", "vertical")
+
+    def __init__(self, mode="horizontal_and_vertical", seed=None, name=None, input_shape=None,
+                 data_format=None):
+        super().__init__(seed, name, input_shape)
+        self.mode = check_choice(self.name, "mode", mode, self.MODES)
+        keras_default_only(self, data_format=(data_format, (None, "channels_last")))
+
+    def get_config(self):
+        return {"name": self.name, "mode": self.mode, "seed": self.seed}
+
+    def draw_randomness(self, n):
+        """(n,) booleans: which images are flipped."""
+        return self.rng.random(n) < 0.5
+
+    def augment(self, x, flip):
+        return self._flip(x, flip)
+
+    def _flip(self, x, flip):
+        axes = {"horizontal": (2,), "vertical": (1,), "horizontal_and_vertical": (1, 2)}[self.mode]
+        out = x.copy()
+        out[flip] = np.flip(x[flip], axis=axes)
+        return out
+
+    def backward(self, grad_y, input_grad=True):
+        grad_y = self._check_grad(grad_y)
+        return self._flip(grad_y, self.drawn) if self.acted else grad_y.copy()
+
+
+class RandomAffine(RandomAugmentation):
+    """Rotation and zoom: each image resampled through its own affine map. Their
+    backward in training (the transpose of the resampling) is not implemented:
+    such a layer passes no gradient back, so it goes before any layer with
+    weights, where Keras tutorials put it (the model then asks it for none)."""
+
+    def __init__(self, fill_mode, interpolation, seed, fill_value, name, input_shape,
+                 data_format):
+        super().__init__(seed, name, input_shape)
+        self.fill_mode = check_choice(self.name, "fill_mode", fill_mode, FILL_MODES)
+        self.interpolation = check_choice(self.name, "interpolation", interpolation,
+                                          ("bilinear",))
+        self.fill_value = check_number(self.name, "fill_value", fill_value)
+        keras_default_only(self, data_format=(data_format, (None, "channels_last")))
+
+    def augment(self, x, drawn):
+        out = np.empty_like(x)
+        for i, parameters in enumerate(drawn):
+            matrix, shift = self.affine(parameters)
+            out[i] = transforms.affine_transform(x[i], matrix, shift, self.fill_mode,
+                                                 self.fill_value)
+        return out
+
+    def backward(self, grad_y, input_grad=True):
+        grad_y = self._check_grad(grad_y)
+        if not self.acted:
+            return grad_y.copy()
+        if not input_grad:
+            return None
+        raise ValueError(f"{self.name} ({type(self).__name__}): passes no gradient back through "
+                         f"its resampling in training; put the augmentation layers first in "
+                         f"the model (before any layer with weights), as Keras tutorials do")
+
+
+def factor_bounds(owner, arg, factor, low):
+    """(lower, upper) of a Keras factor: f -> (-|f|, |f|), a pair as given (sorted);
+    both within [low, 1]."""
+    pair = tuple(factor) if isinstance(factor, (list, tuple)) else None
+    if pair is None:
+        f = abs(check_number(owner, arg, factor))
+        pair = (-f, f)
+    elif len(pair) != 2:
+        raise ValueError(f"{owner}: {arg} must be a number or a pair (lower, upper), "
+                         f"got {factor!r}")
+    lower, upper = sorted(check_number(owner, arg, v, low=low, high=1) for v in pair)
+    return lower, upper
+
+
+class RandomRotation(RandomAffine):
+    """Turn each image about its centre by an angle drawn uniformly from
+    [lower, upper] * 360 degrees (``factor`` is a fraction of a full turn: 0.1
+    means up to 36 degrees either way; a pair gives (lower, upper)). Positive
+    angles turn the picture counter-clockwise, as Keras documents. Positions
+    outside the image read by ``fill_mode`` (Keras's default "reflect")."""
+
+    def __init__(self, factor, fill_mode="reflect", interpolation="bilinear", seed=None,
+                 fill_value=0.0, name=None, input_shape=None, data_format=None):
+        super().__init__(fill_mode, interpolation, seed, fill_value, name, input_shape,
+                         data_format)
+        self.factor = factor
+        self.lower, self.upper = factor_bounds(self.name, "factor", factor, low=-1)
+
+    def get_config(self):
+        return {"name": self.name, "factor": self.factor, "fill_mode": self.fill_mode,
+                "interpolation": self.interpolation, "seed": self.seed,
+                "fill_value": self.fill_value}
+
+    def draw_randomness(self, n):
+        """(n,) angles in degrees."""
+        return 360 * self.rng.uniform(self.lower, self.upper, n)
+
+    def affine(self, degrees):
+        return transforms.affine_matrix(theta=degrees)
+
+
+class RandomZoom(RandomAffine):
+    """Zoom each image about its centre: rows by z_h and columns by z_w, drawn
+    uniformly from [1 + lower, 1 + upper] (a factor f means (-f, f)); without
+    width_factor the columns take the rows' z. As in Keras, z > 1 (a positive
+    factor) reads a larger area, so the picture shrinks: a zoom out; z < 1 zooms in."""
+
+    def __init__(self, height_factor, width_factor=None, fill_mode="reflect",
+                 interpolation="bilinear", seed=None, fill_value=0.0, name=None,
+                 input_shape=None, data_format=None):
+        super().__init__(fill_mode, interpolation, seed, fill_value, name, input_shape,
+                         data_format)
+        self.height_factor, self.width_factor = height_factor, width_factor
+        self.height_bounds = factor_bounds(self.name, "height_factor", height_factor, low=-1)
+        self.width_bounds = (None if width_factor is None else
+                             factor_bounds(self.name, "width_factor", width_factor, low=-1))
+
+    def get_config(self):
+        return {"name": self.name, "height_factor": self.height_factor,
+                "width_factor": self.width_factor, "fill_mode": self.fill_mode,
+                "interpolation": self.interpolation, "seed": self.seed,
+                "fill_value": self.fill_value}
+
+    def draw_randomness(self, n):
+        """(n, 2): each image's zoom of rows and of columns."""
+        rows = 1 + self.rng.uniform(*self.height_bounds, n)
+        columns = rows if self.width_bounds is None else 1 + self.rng.uniform(*self.width_bounds, n)
+        return np.stack([rows, columns], axis=1)
+
+    def affine(self, zooms):
+        return transforms.affine_matrix(zx=zooms[0], zy=zooms[1])

@@ -1,0 +1,252 @@
+"""Metrics as Keras computes them during fit: objects updated batch by batch.
+
+Each metric keeps running sums, so a step costs O(batch) whatever the epoch's
+length, and ``result()`` is ready at any step (the progress bar shows it):
+
+    m = AUC();  m.update_state(y_true, y_pred);  ...;  m.result();  m.reset_state()
+
+y_true: class indices (N,) or one-hot rows (N, K); y_pred: the model's
+probabilities (N, K), or (N, 1) for a sigmoid output.
+"""
+import numpy as np
+
+
+
+def as_labels(y):
+    """Class indices from indices (N,) or one-hot / probability rows (N, K); a
+    single column of probabilities (a sigmoid output) gives 0/1 at 0.5."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] > 1:
+        return y.argmax(axis=1)
+    y = y.reshape(len(y))
+    if y.dtype.kind not in "biuf":
+        return y  # labels as strings (scikit-learn's functions take them)
+    if np.issubdtype(y.dtype, np.floating) and np.any((y > 0) & (y < 1)):
+        return (y > 0.5).astype(np.int64)
+    return y.astype(np.int64)
+
+class Metric:
+    name = "metric"
+
+    def __init__(self, name=None):
+        self.name = name or self.name
+        self.reset_state()
+
+    def reset_state(self):
+        raise NotImplementedError
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        raise NotImplementedError
+
+    def result(self):
+        raise NotImplementedError
+
+
+def _weights(sample_weight, n):
+    return np.ones(n) if sample_weight is None else np.asarray(sample_weight, float).reshape(-1)
+
+
+class Accuracy(Metric):
+    """The (weighted) fraction of samples whose predicted class is the true one:
+    the argmax of rows, or y_pred > 0.5 for one column (a sigmoid output), as
+    Keras's "accuracy" picks categorical or binary accuracy from the output."""
+    name = "accuracy"
+
+    def reset_state(self):
+        self.hits, self.total = 0.0, 0.0
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_pred = np.asarray(y_pred)
+        if y_pred.ndim == 2 and y_pred.shape[1] == 1:
+            predicted = (y_pred[:, 0] > 0.5).astype(np.int64)
+            truth = np.asarray(y_true).reshape(len(y_pred)) > 0.5
+        else:
+            predicted, truth = as_labels(y_pred), as_labels(y_true)
+        weights = _weights(sample_weight, len(y_pred))
+        self.hits += float(weights @ (predicted == truth))
+        self.total += float(weights.sum())
+
+    def result(self):
+        return self.hits / self.total if self.total else 0.0
+
+
+class CategoricalAccuracy(Accuracy):
+    name = "categorical_accuracy"
+
+
+class SparseCategoricalAccuracy(Accuracy):
+    name = "sparse_categorical_accuracy"
+
+
+class BinaryAccuracy(Accuracy):
+    name = "binary_accuracy"
+
+
+class _ThresholdCounts(Metric):
+    """True/false positives/negatives at fixed thresholds, over the one-hot labels
+    and the predictions flattened (Keras's multi_label=False): each (sample,
+    class) pair counts as one binary decision, positive when y_pred > threshold."""
+
+    def __init__(self, thresholds, name=None):
+        self.thresholds = np.asarray(thresholds, dtype=np.float64)
+        super().__init__(name)
+
+    def reset_state(self):
+        shape = len(self.thresholds)
+        self.tp, self.fp, self.tn, self.fn = (np.zeros(shape) for _ in range(4))
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_pred = np.clip(np.asarray(y_pred, dtype=np.float64), 0, 1)
+        labels = _one_hot_like(y_true, y_pred).reshape(-1) > 0
+        weights = np.repeat(_weights(sample_weight, len(y_pred)), y_pred.size // len(y_pred))
+        scores = y_pred.reshape(-1)
+        for is_positive, hit, miss in ((labels, self.tp, self.fn), (~labels, self.fp, self.tn)):
+            order = np.argsort(scores[is_positive], kind="stable")
+            sorted_scores = scores[is_positive][order]
+            cumulative = np.r_[0, np.cumsum(weights[is_positive][order])]
+            at_or_below = cumulative[np.searchsorted(sorted_scores, self.thresholds, side="right")]
+            hit += cumulative[-1] - at_or_below   # score > threshold: predicted positive
+            miss += at_or_below
+
+
+def _one_hot_like(y_true, y_pred):
+    y_true = np.asarray(y_true)
+    if y_true.shape == y_pred.shape:
+        return y_true
+    if y_pred.ndim == 2 and y_pred.shape[1] == 1:
+        return y_true.reshape(y_pred.shape)
+    return np.eye(y_pred.shape[1])[y_true.reshape(-1).astype(np.int64)]
+
+
+class AUC(_ThresholdCounts):
+    """Keras's AUC: the area under the ROC curve of the flattened one-hot labels
+    against the flattened predictions, from counts at num_thresholds fixed
+    thresholds (0 - 1e-7, 1/(n-1), ..., (n-2)/(n-1), 1 + 1e-7), summed with the
+    trapezoid rule ("interpolation"). It approximates the exact AUC (roc_auc in
+    compat/sklearn/metrics/scores.py, which is per class); it is what Keras prints for the same
+    predictions, so a lesson's numbers compare."""
+    name = "auc"
+
+    def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation",
+                 name=None, multi_label=False):
+        if curve != "ROC" or summation_method != "interpolation" or multi_label:
+            raise ValueError("AUC: minicnn computes curve='ROC', summation_method="
+                             "'interpolation', multi_label=False (Keras's defaults) only")
+        if num_thresholds < 2:
+            raise ValueError(f"AUC: num_thresholds must be > 1, got {num_thresholds}")
+        inner = [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)]
+        super().__init__([-1e-7] + inner + [1 + 1e-7], name)
+
+    def result(self):
+        tpr = np.divide(self.tp, self.tp + self.fn, out=np.zeros_like(self.tp),
+                        where=(self.tp + self.fn) > 0)
+        fpr = np.divide(self.fp, self.fp + self.tn, out=np.zeros_like(self.fp),
+                        where=(self.fp + self.tn) > 0)
+        return float(np.sum((fpr[:-1] - fpr[1:]) * (tpr[:-1] + tpr[1:]) / 2))
+
+
+class Precision(_ThresholdCounts):
+    """TP / (TP + FP) at threshold 0.5 over the flattened one-hot labels (Keras's Precision)."""
+    name = "precision"
+    errors = "fp"  # what the true positives are set against
+
+    def __init__(self, thresholds=0.5, name=None):
+        super().__init__([thresholds], name)
+
+    def result(self):
+        total = self.tp[0] + getattr(self, self.errors)[0]
+        return float(self.tp[0] / total) if total else 0.0
+
+
+class Recall(Precision):
+    """TP / (TP + FN) at threshold 0.5 over the flattened one-hot labels (Keras's Recall)."""
+    name = "recall"
+    errors = "fn"
+
+
+class EpochFunction(Metric):
+    """A plain function f(y_true, probabilities), computed once over the whole
+    epoch's predictions (kept until then)."""
+
+    def __init__(self, function, name=None):
+        self.function = function
+        super().__init__(name or function.__name__)
+
+    def reset_state(self):
+        self.targets, self.probs = [], []
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        self.targets.append(np.asarray(y_true))
+        self.probs.append(np.asarray(y_pred))
+
+    def result(self):
+        if not self.probs:
+            return 0.0
+        return float(self.function(np.concatenate(self.targets), np.concatenate(self.probs)))
+
+
+# Keras's names (matched without regard to case, as Keras matches "AUC" and "auc")
+NAMES = {"accuracy": Accuracy, "acc": Accuracy, "categorical_accuracy": CategoricalAccuracy,
+         "sparse_categorical_accuracy": SparseCategoricalAccuracy,
+         "binary_accuracy": BinaryAccuracy, "auc": AUC, "precision": Precision, "recall": Recall}
+
+
+def get(metric):
+    """A fresh Metric from a Keras name, a Metric (used as given) or a function.
+    "accuracy" and "acc" keep the name they were given, as Keras logs them
+    (metrics=["acc"] gives history["acc"])."""
+    if isinstance(metric, Metric):
+        return metric
+    if isinstance(metric, str):
+        if metric.lower() not in NAMES:
+            raise ValueError(f"unknown metric {metric!r}; expected one of {sorted(NAMES)}, a "
+                             f"minicnn.metrics object or a function(y_true, y_prob)")
+        if metric.lower() in ("acc", "accuracy"):
+            return Accuracy(name=metric)
+        return NAMES[metric.lower()]()
+    if callable(metric):
+        return EpochFunction(metric)
+    raise ValueError(f"unknown metric {metric!r}")
+
+
+def compile_metrics(metrics):
+    """Metric objects with unique names: a second AUC becomes auc_1, as Keras names it."""
+    made, taken = [], set()
+    for metric in metrics or ():
+        metric = get(metric)
+        base, name, i = metric.name, metric.name, 0
+        while name in taken:
+            i += 1
+            name = f"{base}_{i}"
+        metric.name = name
+        taken.add(name)
+        made.append(metric)
+    return made
+
+
+class EpochTally:
+    """An epoch's loss (the mean over samples of the weighted per-sample loss, as
+    Keras reports it) and its metrics, updated batch by batch at O(batch) cost."""
+
+    def __init__(self, metrics):
+        self.metrics = metrics
+        for metric in metrics:
+            metric.reset_state()
+        self.loss_sum, self.count = 0.0, 0
+
+    def add(self, loss, y, probs, sample_weight=None):
+        self.loss_sum += loss * len(probs)
+        self.count += len(probs)
+        if y is not None:
+            for metric in self.metrics:
+                metric.update_state(y, probs, sample_weight)
+
+    def result(self, cheap=False):
+        """{"loss": ..., metric name: value}; cheap=True leaves out metrics that
+        keep the whole epoch's predictions (for the per-step progress bar)."""
+        logs = {"loss": self.loss_sum / max(self.count, 1)}
+        if self.count:
+            for metric in self.metrics:
+                if not (cheap and isinstance(metric, EpochFunction)):
+                    logs[metric.name] = metric.result()
+        return logs
