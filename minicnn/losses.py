@@ -18,6 +18,8 @@ import numpy as np
 
 from minicnn.activations import log_softmax, sigmoid, softmax
 from minicnn.arguments import by_name
+from minicnn.tape.operations import operation
+from minicnn.tape.tensor import value_of
 
 EPSILON = 1e-7  # Keras's clip for outputs read as probabilities
 
@@ -103,10 +105,9 @@ class SoftmaxCrossEntropy:
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         """The loss of predictions y_pred (N, K), as Keras's ``loss_fn(y_true, y_pred)``:
-        logits with from_logits=True, otherwise probabilities. A copy computes it,
-        so it changes nothing a training step reads."""
-        return copy.copy(self).forward(np.asarray(y_pred, np.float64), y_true, sample_weight,
-                                       self.from_logits)
+        logits with from_logits=True, otherwise probabilities; a Tensor, one node on
+        a recording tape (loss_call, below)."""
+        return loss_call(y_pred, self, y_true, sample_weight)
 
     @staticmethod
     def as_rows(targets, shape, dtype=np.float64):
@@ -135,6 +136,18 @@ class SoftmaxCrossEntropy:
                                 f"{targets.shape[1]} units" if targets.ndim == 2
                                 and len(targets) == n else ""))
         return targets.astype(dtype, copy=False)
+
+
+@operation()
+def loss_call(y_pred, loss, y_true, sample_weight=None):
+    """``loss(y_true, y_pred)`` as an operation a tape records: a copy of the loss
+    runs its forward (so nothing a training step reads changes) and its backward,
+    dL/dy_pred, is the node's rule."""
+    values = y_pred if np.issubdtype(y_pred.dtype, np.floating) else y_pred.astype(np.float32)
+    fresh = copy.copy(loss)
+    value = fresh.forward(values, value_of(y_true), value_of(sample_weight), loss.from_logits)
+    return (np.asarray(value, dtype=values.dtype),
+            lambda g: (g * fresh.backward()).reshape(y_pred.shape).astype(values.dtype))
 
 
 def as_sample_weight(sample_weight, n, dtype=np.float64):
@@ -233,9 +246,9 @@ class BinaryCrossentropy:
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         """The loss of predictions y_pred, as Keras's ``loss_fn(y_true, y_pred)``: logits
-        with from_logits=True, otherwise probabilities. A copy computes it."""
-        return copy.copy(self).forward(np.asarray(y_pred, np.float64), y_true, sample_weight,
-                                       self.from_logits)
+        with from_logits=True, otherwise probabilities; a Tensor, one node on a
+        recording tape (loss_call, below)."""
+        return loss_call(y_pred, self, y_true, sample_weight)
 
     def forward(self, values, targets, sample_weight=None, from_logits=True):
         """The loss of values (N, K) or (N,): logits, or with from_logits=False probabilities."""

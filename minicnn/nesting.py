@@ -43,6 +43,27 @@ class ModelAsLayer(Layer):
                 for key, value in layer.arrays().items()}
 
     @property
+    def trainable_variables(self):
+        """Each layer's own variables (the objects its calls on a tape read)."""
+        if not self.trainable:
+            return []
+        return [v for layer in self.layers for v in layer.trainable_variables]
+
+    @property
+    def non_trainable_variables(self):
+        if not self.trainable:
+            return [v for layer in self.layers for v in layer.variables]
+        return [v for layer in self.layers for v in layer.non_trainable_variables]
+
+    @property
+    def variables(self):
+        return [v for layer in self.layers for v in layer.variables]
+
+    trainable_weights = trainable_variables
+    non_trainable_weights = non_trainable_variables
+    weights = variables
+
+    @property
     def declared_input_shape(self):
         if self.input_shape is not None:
             return self.input_shape

@@ -51,9 +51,13 @@ class Optimizer:
         self._learning_rate = check_number(owner, "learning_rate", value, low=0, low_open=True)
 
     def apply_gradients(self, items, new_state=()):
-        """items: iterable of (key, param, grad); each param is updated in place.
+        """items: (key, param, grad) triples, as model.parameters() lists them; each
+        param is updated in place. Or Keras's (gradient, variable) pairs, as a custom
+        training loop gives them: apply_gradients(zip(grads, model.trainable_variables)).
         new_state: (key, array, new value) of arrays the step also writes (the
         layers' running statistics), checked and written with the parameters."""
+        items = [item if len(item) == 3 else _from_variable(*item) for item in items]
+        items = [item for item in items if item is not None]
         t = self.iterations + 1
         with np.errstate(over="ignore", invalid="ignore"):  # checked just below
             updates = [(key, param, *self.update(key, param, grad, t)) for key, param, grad in items]
@@ -71,6 +75,10 @@ class Optimizer:
             for _, array, value in new_state:
                 array[...] = value
             self.iterations = t
+
+    def apply(self, grads, variables):
+        """Keras 3's ``optimizer.apply(grads, trainable_variables)``."""
+        self.apply_gradients(zip(grads, variables))
 
     def update(self, key, param, grad, t):
         """(the new value of param, {slot name: new slot array}) for step t; changes nothing."""
@@ -114,6 +122,10 @@ class SGD(Optimizer):
         self.config = {"momentum": self.momentum, "nesterov": self.nesterov,
                        "weight_decay": self.weight_decay}
 
+    def apply(self, grads, variables):
+        """Keras 3's ``optimizer.apply(grads, trainable_variables)``."""
+        self.apply_gradients(zip(grads, variables))
+
     def update(self, key, param, grad, t):
         lr = self.learning_rate
         if self.weight_decay:
@@ -140,6 +152,10 @@ class Adam(Optimizer):
         self.beta_2 = check_number("Adam", "beta_2", beta_2, low=0, high=1, high_open=True)
         self.epsilon = check_number("Adam", "epsilon", epsilon, low=0)
         self.config = {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+    def apply(self, grads, variables):
+        """Keras 3's ``optimizer.apply(grads, trainable_variables)``."""
+        self.apply_gradients(zip(grads, variables))
 
     def update(self, key, param, grad, t):
         m = self._slot(key, "m", param)
@@ -174,6 +190,10 @@ class RMSprop(Optimizer):
         self.config = {"rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
                        "centered": self.centered}
 
+    def apply(self, grads, variables):
+        """Keras 3's ``optimizer.apply(grads, trainable_variables)``."""
+        self.apply_gradients(zip(grads, variables))
+
     def update(self, key, param, grad, t):
         slots = {"velocity": self._slot(key, "velocity", param)}
         slots["velocity"] = self.rho * slots["velocity"] + (1 - self.rho) * grad * grad
@@ -191,6 +211,18 @@ class RMSprop(Optimizer):
 
 
 OPTIMIZERS = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop}
+
+
+def _from_variable(grad, variable):
+    """(key, param, grad) from a Keras (gradient, variable) pair; None for a variable
+    with no gradient (Keras skips it too)."""
+    if grad is None:
+        return None
+    if not hasattr(variable, "assign"):
+        raise TypeError(f"apply_gradients: expected (gradient, variable) pairs, got a "
+                        f"{type(variable).__name__} where the variable goes "
+                        f"(zip(grads, model.trainable_variables))")
+    return variable.key, variable.value, np.asarray(grad, dtype=variable.dtype)
 
 
 def get(optimizer):

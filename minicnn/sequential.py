@@ -34,6 +34,7 @@ from minicnn.arguments import check_layer_name, color_mode_advice
 from minicnn.layers.base import KerasTensor, Layer, refuse_several_inputs
 from minicnn.layers.input import InputLayer
 from minicnn.nesting import ModelAsLayer
+from minicnn.tape.tensor import Tensor, value_of
 
 
 class Sequential(ModelAsLayer):
@@ -217,6 +218,8 @@ class Sequential(ModelAsLayer):
         the optimizer keys its state by and model files store the weights under."""
         items = []
         for layer in self.layers:
+            if not layer.trainable:
+                continue
             grads = layer.grads
             items += [(f"{layer.name}.{key}", param, grads[key])
                       for key, param in layer.params.items()]
@@ -249,16 +252,19 @@ class Sequential(ModelAsLayer):
         return f"<{type(self).__name__} {self.name!r}: {len(self.layers)} layers>"
 
     def __call__(self, x, training=None):
-        """model(x), as Keras: the output for an array (built from it on first use;
-        ``training`` None lets each layer use its default), or, on a symbolic
-        tensor, the next link of a functional chain (a model used as a layer)."""
+        """model(x), as Keras: the output for an array or a tensor, as a Tensor (the
+        model is built from x on first use; ``training`` None lets each layer use its
+        default). Each layer is called in turn, so while a GradientTape records,
+        each layer is one node of it. On a symbolic tensor, the next link of a
+        functional chain (a model used as a layer)."""
         if isinstance(x, KerasTensor):
             return x.then(self)
         refuse_several_inputs(self.name, x)
-        y = self.forward(self.prepare_input(x), training)
-        if training:
-            self.write_state(self.state_updates())
-        return y
+        checked = self.prepare_input(value_of(x))
+        x = x if isinstance(x, Tensor) else checked
+        for layer in self.layers:
+            x = layer(x, training)
+        return x
 
     def compute_loss(self, x, y, training=False):
         """The loss on (x, y), forward only."""

@@ -38,6 +38,8 @@ import numpy as np
 from minicnn import initializers, regularizers
 from minicnn.arguments import check_layer_name
 from minicnn.ops.windows import sliding_window_shape
+from minicnn.tape import layer_calls
+from minicnn.tape.tensor import Variable
 
 
 class Layer:
@@ -129,16 +131,44 @@ class Layer:
             self.state[key][...] = value
 
     def __call__(self, x, training=None):
-        """Keras's call: on an array, the output (a training call also writes the
-        state it updates); on a symbolic tensor (keras.Input and what layers made
+        """Keras's call: on an array or a tensor, the output as a Tensor (a training
+        call also writes the state it updates); while a GradientTape records, the call
+        is one node of it, whose backward is this layer's ``backward``
+        (tape/layer_calls.py). On a symbolic tensor (keras.Input and what layers made
         of it), the symbolic output, one more link of a functional chain."""
         if isinstance(x, KerasTensor):
             return x.then(self)
         refuse_several_inputs(self.name, x)
-        y = self.forward(np.asarray(x), training)
-        if training:
-            self.write_state(self.state_updates())
-        return y
+        return layer_calls.call_layer(self, x, training)
+
+    # -- variables: the parameters as a GradientTape and an optimizer see them -----------------
+    trainable = True  # Keras's: False freezes the layer (fit and the tape leave it alone)
+
+    def variable(self, key):
+        """The Variable of parameter or state array ``key``: one object per array, so a
+        tape's gradients and an optimizer's state find it again."""
+        cached = self.__dict__.setdefault("_variables", {})
+        if key not in cached:
+            cached[key] = Variable(layer=self, key=key, trainable=key in self.params)
+        return cached[key]
+
+    @property
+    def trainable_variables(self):
+        return [self.variable(key) for key in self.params] if self.trainable else []
+
+    @property
+    def non_trainable_variables(self):
+        frozen = [] if self.trainable else list(self.params)
+        return [self.variable(key) for key in frozen + list(self.state)]
+
+    @property
+    def variables(self):
+        """Every array as a Variable, parameters then state, in get_weights's order."""
+        return [self.variable(key) for key in self.arrays()]
+
+    trainable_weights = trainable_variables
+    non_trainable_weights = non_trainable_variables
+    weights = variables
 
     def arrays(self):
         """Everything the layer keeps across batches, {key: array}: its parameters,
