@@ -59,6 +59,10 @@ class ModelAsLayer(Layer):
     def variables(self):
         return [v for layer in self.layers for v in layer.variables]
 
+    @property
+    def losses(self):
+        return [loss for layer in self.layers for loss in layer.losses]
+
     trainable_weights = trainable_variables
     non_trainable_weights = non_trainable_variables
     weights = variables

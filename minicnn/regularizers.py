@@ -14,13 +14,16 @@ backward_loss). No 1/2 in front of the L2 sum: Keras's definition.
 import numpy as np
 
 from minicnn.arguments import check_number
+from minicnn.tape import operations as ops
 
 
 class Regularizer:
     """Base class: ``penalty(w)`` -> float and ``gradient(w)`` -> array like w."""
 
     def __call__(self, w):
-        return self.penalty(w)
+        """Keras's regularizer(weight): the penalty as a tensor (tape operations on w),
+        which a GradientTape differentiates: what model.losses holds."""
+        raise NotImplementedError(f"{type(self).__name__}.__call__")
 
     def penalty(self, w):
         raise NotImplementedError(f"{type(self).__name__}.penalty")
@@ -46,6 +49,10 @@ class L1L2(Regularizer):
     def penalty(self, w):
         w = np.asarray(w, dtype=np.float64)
         return float(self.l1 * np.abs(w).sum() + self.l2 * np.square(w).sum())
+
+    def __call__(self, w):
+        return ops.add(ops.multiply(self.l1, ops.sum(ops.abs(w))),
+                       ops.multiply(self.l2, ops.sum(ops.square(w))))
 
     def gradient(self, w):
         return (self.l1 * np.sign(w) + (2 * self.l2) * w).astype(w.dtype, copy=False)

@@ -31,7 +31,7 @@ import numpy as np
 
 from minicnn import losses, optimizers, regularizers
 from minicnn.arguments import check_layer_name, color_mode_advice
-from minicnn.layers.base import KerasTensor, Layer, refuse_several_inputs
+from minicnn.layers.base import Layer, symbolic_input
 from minicnn.layers.input import InputLayer
 from minicnn.nesting import ModelAsLayer
 from minicnn.tape.tensor import Tensor, value_of
@@ -46,6 +46,7 @@ class Sequential(ModelAsLayer):
         self.loss = self.optimizer = None
         self.metadata = {}  # saved with the model: e.g. class names and preprocessing
         self.container = None  # the model this one is a layer of, if any
+        self.trainable = True
         for layer in layers or []:
             self.add(layer)
         if input_shape is not None:
@@ -146,14 +147,15 @@ class Sequential(ModelAsLayer):
 
     def first_with_parameters(self):
         """The index of the first layer with parameters (len(layers) if none has any)."""
-        return next((i for i, layer in enumerate(self.layers) if layer.params), len(self.layers))
+        return next((i for i, layer in enumerate(self.layers) if layer.trainable_variables),
+                    len(self.layers))
 
     # -- building the model ------------------------------------------------------------------
     def add(self, layer):
         """Append a layer (a model too), or declare the input shape with a
         ``keras.Input(shape=...)`` or an ``InputLayer``."""
-        if isinstance(layer, KerasTensor):
-            if layer.layers:
+        if symbolic_input(layer) is not None:  # keras.Input(shape=...): its InputLayer
+            if getattr(layer, "input_layer", None) is None:
                 raise ValueError(f"{self.name}.add: got the output of {layer.name} (a symbolic "
                                  f"tensor); add layers, or build a functional model with "
                                  f"keras.Model(inputs, outputs)")
@@ -214,16 +216,10 @@ class Sequential(ModelAsLayer):
         return sum(layer.count_params() for layer in self.layers)
 
     def parameters(self):
-        """(name, param, grad) for every parameter, named "layer.key": the names
-        the optimizer keys its state by and model files store the weights under."""
-        items = []
-        for layer in self.layers:
-            if not layer.trainable:
-                continue
-            grads = layer.grads
-            items += [(f"{layer.name}.{key}", param, grads[key])
-                      for key, param in layer.params.items()]
-        return items
+        """(name, param, grad) for every parameter of every layer not frozen, named
+        "layer.key": the names the optimizer keys its state by and model files
+        store the weights under. The layers' trainable variables list them."""
+        return [(v.key, v.value, v.layer.grads[v.param]) for v in self.trainable_variables]
 
     def get_layer(self, name=None, index=None):
         """A layer by name or by index in ``layers``, as Keras's get_layer."""
@@ -257,19 +253,24 @@ class Sequential(ModelAsLayer):
         default). Each layer is called in turn, so while a GradientTape records,
         each layer is one node of it. On a symbolic tensor, the next link of a
         functional chain (a model used as a layer)."""
-        if isinstance(x, KerasTensor):
-            return x.then(self)
-        refuse_several_inputs(self.name, x)
+        if symbolic_input(x) is not None:  # a model used as a layer of a functional model
+            return symbolic_input(x).symbolic_call(self, x)
         checked = self.prepare_input(value_of(x))
         x = x if isinstance(x, Tensor) else checked
         for layer in self.layers:
             x = layer(x, training)
         return x
 
-    def compute_loss(self, x, y, training=False):
-        """The loss on (x, y), forward only."""
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=False):
+        """Keras 3's: the loss of y_pred (by default, the model's output on x) against y,
+        plus the model's losses (weight penalties, add_loss), as a Tensor a recording
+        GradientTape follows: in a train_step of one's own, it is the loss to
+        differentiate. Forward only; float() of it is the number."""
         self._require_compiled("compute_loss")
-        return self.loss_value(self.forward(self.prepare_input(x), training), y)
+        loss = self.loss(y, self(x, training) if y_pred is None else y_pred, sample_weight)
+        for extra in self.losses:
+            loss = loss + extra
+        return loss
 
     def compute_gradients(self, x, y, training=True, input_grad=True):
         """Forward and backward on (x, y): every layer's grads are filled.
@@ -287,23 +288,7 @@ class Sequential(ModelAsLayer):
         self.loss_value(self.forward(self.prepare_input(x), training=False), y)
         return self.backward_loss(input_grad=True)
 
-    # -- weights -----------------------------------------------------------------------------
-    def get_weights(self):
-        """Copies of every layer's arrays (parameters, then state), layer by layer."""
-        return [array.copy() for layer in self.layers for array in layer.arrays().values()]
-
-    def set_weights(self, weights):
-        arrays = [array for layer in self.layers for array in layer.arrays().values()]
-        if len(weights) != len(arrays):
-            raise ValueError(f"{self.name}.set_weights: the model has {len(arrays)} arrays, "
-                             f"got {len(weights)}")
-        for array, value in zip(arrays, weights):
-            if array.shape != np.shape(value):
-                raise ValueError(f"{self.name}.set_weights: expected an array of shape "
-                                 f"{array.shape}, got {np.shape(value)}")
-        for array, value in zip(arrays, weights):
-            array[...] = value
-
+    # (get_weights and set_weights: Layer's, over every layer's variables)
     def _require_built(self, verb):
         if not self.built:
             raise ValueError(f"{self.name}.{verb}: the model is not built; give input_shape, add an "
@@ -336,17 +321,19 @@ def copy_model(model, dtype=None):
     through its float64 copy."""
     clone = copy.deepcopy(model)
     if dtype is not None:
-        _cast(clone, np.dtype(dtype))
+        _cast(clone.layers, np.dtype(dtype))
+        clone.dtype = np.dtype(dtype)
     return clone
 
 
-def _cast(model, dtype):
-    """Every array of every layer (nested models' included) in ``dtype``."""
-    for layer in model.layers:
+def _cast(layers, dtype):
+    """Every array of every layer (nested models' and sublayers' included) in ``dtype``."""
+    for layer in layers:
         if hasattr(layer, "layers"):
-            _cast(layer, dtype)
+            _cast(layer.layers, dtype)
+            layer.dtype = dtype
             continue
         layer.dtype = dtype
         for kind in ("params", "grads", "state"):
             setattr(layer, kind, {k: v.astype(dtype) for k, v in getattr(layer, kind).items()})
-    model.dtype = dtype
+        _cast(layer.sublayers(), dtype)

@@ -89,30 +89,16 @@ def test_feature_maps_of_a_functional_chain_and_of_a_sequential(rng):
 
 
 @pytest.mark.parametrize("build,words", [
-    (lambda i: layers.Dense(2)([i, i]), ["2 symbolic tensors", "chains"]),
-    (lambda i: keras.Model([i, keras.Input((3,))], layers.Dense(2)(i)), ["2 inputs"]),
-    (lambda i: keras.Model(i, [layers.Dense(2)(i), layers.Dense(3)(i)]), ["two branches"]),
-    (lambda i: keras.Model(keras.Input((3,)), layers.Dense(2)(i)), ["not computed from"]),
-    (lambda i: (lambda d: d(d(i)))(layers.Dense(3)), ["applied twice"]),
-    (lambda i: layers.Dense(2)(i) + 1, ["arithmetic"]),
+    (lambda i: keras.Model(keras.Input((3,)), layers.Dense(2)(i)), ["not among the model's inputs"]),
     (lambda i: Sequential().add(layers.Dense(2)(i)), ["symbolic tensor", "keras.Model"]),
+    (lambda i: layers.Dense(2)(np.zeros((1, 3)) if False else [i, np.zeros(3)]), ["a mix"]),
 ])
-def test_graphs_that_are_not_chains_are_refused_with_a_message(build, words):
+def test_graphs_that_cannot_be_built_say_why(build, words):
     inputs = keras.Input(shape=(3,))
     with pytest.raises((ValueError, TypeError)) as error:
         build(inputs)
     for word in words:
         assert word in str(error.value)
-
-
-def test_merge_layers_and_subclassed_models_say_what_minicnn_lacks():
-    with pytest.raises(AttributeError, match="chains of layers"):
-        layers.Add
-    with pytest.raises(ImportError, match="no merge layers"):
-        from minicnn.compat.keras.layers import Concatenate  # noqa: F401
-    with pytest.raises(TypeError, match="subclassed models"):
-        class MyModel(keras.Model):
-            pass
 
 
 def test_a_wrong_shape_is_reported_at_the_call_that_makes_it():
@@ -232,7 +218,9 @@ def test_names_that_could_break_a_model_file_are_refused_when_created_or_added(n
 def test_compile_without_metrics_logs_the_loss_only_and_evaluate_returns_a_float(rng):
     model = Sequential([Dense(2, activation="softmax")], input_shape=(3,))
     model.compile()
-    assert type(model.optimizer).__name__ == "RMSprop" and model.metrics == []  # Keras's defaults
+    # Keras's defaults; Keras 3 lists its loss tracker as the one metric
+    assert type(model.optimizer).__name__ == "RMSprop"
+    assert [m.name for m in model.metrics] == ["loss"]
     x, y = rng.standard_normal((6, 3)), np.eye(2)[[0, 1] * 3]
     history = model.fit(x, y, validation_data=(x, y), epochs=2, verbose=0)
     assert sorted(history.history) == ["loss", "val_loss"]
@@ -700,7 +688,6 @@ def test_tf_random_nn_and_expand_dims():
     (keras.optimizers, "AdamW", ["SGD", "RMSprop"]),
     (keras.callbacks, "TensorBoard", ["history.history"]),
     (keras, "applications", ["pretrained"]),
-    (tf, "GradientTape", ["tf.GradientTape", "backward"]),
     (layers, "NotAKerasName", ["no such name", "Conv2D", "BatchNormalization"]),
 ])
 def test_missing_names_say_so_and_point_to_minicnns_way(where, name, words):

@@ -37,6 +37,7 @@ import numpy as np
 
 from minicnn import initializers, regularizers
 from minicnn.arguments import check_layer_name
+from minicnn.seeding import make_rng
 from minicnn.ops.windows import sliding_window_shape
 from minicnn.tape import layer_calls
 from minicnn.tape.tensor import Variable
@@ -56,7 +57,16 @@ class Layer:
     # minicnn's own layers say True where it holds.
     independent_samples = False
 
-    def __init__(self, name=None, input_shape=None):
+    def __init_subclass__(cls, **kwargs):
+        """A layer written Keras's way, with ``call`` (and perhaps ``build(input_shape)``
+        with the batch axis), gets its forward, backward and build from the tape
+        (tape/layer_calls.py): its own build is kept as ``keras_build``."""
+        super().__init_subclass__(**kwargs)
+        if "call" in vars(cls) and "build" in vars(cls):
+            cls.keras_build = vars(cls)["build"]
+            cls.build = Layer.build
+
+    def __init__(self, name=None, input_shape=None, trainable=True, dtype=None, **keras_only):
         # a layer's name names its arrays in model files: nothing that could leave a folder
         self.name = _snake_case(type(self).__name__) if name is None else check_layer_name(
             name, type(self).__name__)
@@ -68,10 +78,16 @@ class Layer:
         # Keras 2's style, Conv2D(..., input_shape=(h, w, c)) on a model's first
         # layer: the model builds itself from it (an Input does the same).
         self.declared_input_shape = None if input_shape is None else tuple(input_shape)
+        self.trainable = bool(trainable)
+        self.container = None  # the model (or layer) this layer is part of, if any
 
     @property
     def built(self):
         return self.input_shape is not None
+
+    @built.setter
+    def built(self, value):
+        pass  # a Keras-style build ends with self.built = True; here, building decides it
 
     def build(self, input_shape, dtype=np.float32):
         """Fix the per-sample input shape and dtype, create the parameters and
@@ -80,6 +96,8 @@ class Layer:
         dtype = np.dtype(dtype)
         if dtype not in (np.float32, np.float64):
             raise ValueError(f"{self.name}: dtype must be float32 or float64, got {dtype}")
+        if self.writes_call():
+            return layer_calls.build_by_call(self, input_shape, dtype)
         input_shape = tuple(int(d) for d in input_shape)
         self.output_shape = tuple(self.compute_output_shape(input_shape))
         self.input_shape, self.dtype = input_shape, dtype
@@ -91,12 +109,42 @@ class Layer:
     # -- what every layer provides --------------------------------------------
     def forward(self, x, training=False):
         """x: (N, *input_shape) -> y: (N, *output_shape). ``training`` switches
-        on what differs in training (Dropout's mask); None: the layer's default."""
+        on what differs in training (Dropout's mask); None: the layer's default.
+        A layer written with ``call`` gets this from the tape."""
+        if self.writes_call():
+            return layer_calls.forward_by_call(self, x, training)
         raise NotImplementedError(f"{type(self).__name__}.forward")
 
     def backward(self, grad_y, input_grad=True):
-        """grad_y = dL/dy of the last forward -> dL/dx; fills ``grads``."""
+        """grad_y = dL/dy of the last forward -> dL/dx; fills ``grads``. A layer
+        written with ``call`` gets this from the tape: the walk back through what
+        its call recorded."""
+        if self.writes_call():
+            return layer_calls.backward_by_call(self, grad_y, input_grad)
         raise NotImplementedError(f"{type(self).__name__}.backward")
+
+    def writes_call(self):
+        """Whether this layer is written Keras's way: a ``call`` method of tensor
+        operations and layer calls, its backward left to the tape."""
+        return hasattr(self, "call")
+
+    def add_weight(self, shape=None, initializer="glorot_uniform", dtype=None, trainable=True,
+                   name=None, regularizer=None, **keras_only):
+        """Keras's add_weight, for a layer written with ``call``: a new parameter (or,
+        trainable=False, state) array of ``shape``, drawn by ``initializer``; returns
+        its Variable, which ``call`` computes with."""
+        key = name or f"weight_{len(self.params) + len(self.state)}"
+        array = initializer_argument(self, "initializer", initializer)(
+            tuple(int(d) for d in (shape or ())), np.float64, make_rng(None))
+        array = array.astype(self.dtype or dtype or np.float32)
+        if trainable:
+            self.params[key], self.grads[key] = array, np.zeros_like(array)
+            penalty = regularizer_argument(self, "regularizer", regularizer)
+            if penalty is not None:
+                self.regularizers[key] = penalty
+        else:
+            self.state[key] = array
+        return self.variable(key)
 
     def compute_output_shape(self, input_shape):
         """The per-sample output shape for a per-sample input shape; no side effects."""
@@ -136,13 +184,13 @@ class Layer:
         is one node of it, whose backward is this layer's ``backward``
         (tape/layer_calls.py). On a symbolic tensor (keras.Input and what layers made
         of it), the symbolic output, one more link of a functional chain."""
-        if isinstance(x, KerasTensor):
-            return x.then(self)
-        refuse_several_inputs(self.name, x)
+        symbolic = symbolic_input(x)
+        if symbolic is not None:  # keras.Input's kind (training/symbolic.py): a graph, no numbers
+            return symbolic.symbolic_call(self, x)
         return layer_calls.call_layer(self, x, training)
 
     # -- variables: the parameters as a GradientTape and an optimizer see them -----------------
-    trainable = True  # Keras's: False freezes the layer (fit and the tape leave it alone)
+    # trainable (set in __init__): Keras's; False freezes the layer (fit and the tape leave it)
 
     def variable(self, key):
         """The Variable of parameter or state array ``key``: one object per array, so a
@@ -154,17 +202,45 @@ class Layer:
 
     @property
     def trainable_variables(self):
-        return [self.variable(key) for key in self.params] if self.trainable else []
+        """Its parameters as Variables (and, for a layer written with ``call``, its
+        sublayers'), unless the layer is frozen."""
+        if not self.trainable:
+            return []
+        own = [self.variable(key) for key in self.params]
+        return own + [v for layer in self.sublayers() for v in layer.trainable_variables]
 
     @property
     def non_trainable_variables(self):
         frozen = [] if self.trainable else list(self.params)
-        return [self.variable(key) for key in frozen + list(self.state)]
+        own = [self.variable(key) for key in frozen + list(self.state)]
+        below = [v for layer in self.sublayers()
+                 for v in (layer.non_trainable_variables if self.trainable else layer.variables)]
+        return own + below
 
     @property
     def variables(self):
         """Every array as a Variable, parameters then state, in get_weights's order."""
-        return [self.variable(key) for key in self.arrays()]
+        own = [self.variable(key) for key in self.arrays()]
+        return own + [v for layer in self.sublayers() for v in layer.variables]
+
+    @property
+    def losses(self):
+        """Keras's: the weight penalties, as tensors a tape differentiates, and the
+        losses ``call`` added with add_loss in the last call; this layer's and its
+        sublayers'. A custom training loop adds them to its loss."""
+        own = [penalty(self.variable(key)) for key, penalty in self.regularizers.items()]
+        added = list(self.__dict__.get("added_losses", []))
+        return own + added + [loss for layer in self.sublayers() for loss in layer.losses]
+
+    def add_loss(self, loss):
+        """Keras's: in ``call``, a tensor to add to the training loss (an activity
+        penalty); the next call starts afresh."""
+        self.__dict__.setdefault("added_losses", []).append(loss)
+
+    def sublayers(self):
+        """The layers a layer written with ``call`` keeps as attributes (Keras tracks
+        them so), in the order they were set; none for the others."""
+        return layer_calls.sublayers(self) if self.writes_call() else []
 
     trainable_weights = trainable_variables
     non_trainable_weights = non_trainable_variables
@@ -176,21 +252,23 @@ class Layer:
         return {**self.params, **self.state}
 
     def get_weights(self):
-        """Copies of the layer's arrays (parameters, then state), as Keras lists them."""
-        return [array.copy() for array in self.arrays().values()]
+        """Copies of the layer's arrays (parameters, then state; a model's or a layer
+        written with call's: layer by layer), as Keras lists them."""
+        return [variable.value.copy() for variable in self.variables]
 
     def set_weights(self, weights):
-        """Set the layer's arrays from a list in get_weights's order and shapes."""
-        arrays = list(self.arrays().items())
-        if len(weights) != len(arrays):
-            raise ValueError(f"{self.name}.set_weights: the layer has {len(arrays)} arrays "
-                             f"({', '.join(key for key, _ in arrays) or 'none'}), got {len(weights)}")
-        for (key, array), value in zip(arrays, weights):
-            if array.shape != np.shape(value):
-                raise ValueError(f"{self.name}.set_weights: {key} has shape {array.shape}, "
-                                 f"got an array of shape {np.shape(value)}")
-        for (_, array), value in zip(arrays, weights):
-            array[...] = value
+        """Set the arrays from a list in get_weights's order and shapes."""
+        variables = self.variables
+        if len(weights) != len(variables):
+            raise ValueError(f"{self.name}.set_weights: it has {len(variables)} arrays "
+                             f"({', '.join(v.path for v in variables) or 'none'}), got "
+                             f"{len(weights)}")
+        for variable, value in zip(variables, weights):
+            if variable.shape != np.shape(value):
+                raise ValueError(f"{self.name}.set_weights: {variable.path} has shape "
+                                 f"{variable.shape}, got an array of shape {np.shape(value)}")
+        for variable, value in zip(variables, weights):
+            variable.value[...] = value
 
     def get_config(self):
         """The constructor arguments, for saving a model's architecture."""
@@ -244,87 +322,28 @@ class Layer:
 
     @property
     def output(self):
-        """Keras's symbolic output of this layer in its model, to build a
-        sub-model (minicnn.compat.submodel.Model) that returns it; before the layer is
-        in a model, the output of its call on a symbolic tensor."""
-        if getattr(self, "container", None) is not None:
-            return self.container.point_after(self)
-        if getattr(self, "symbolic_output", None) is not None:
-            return self.symbolic_output
-        raise ValueError(f"{self.name}.output: the layer is in no model yet")
+        """Keras's layer.output: the symbolic output of the layer's first call on a
+        symbolic tensor (a built Sequential makes one for each of its layers on first
+        ask), to build a model that returns it, keras.Model(model.inputs, layer.output)."""
+        if getattr(self, "symbolic_output", None) is None and self.container is not None:
+            getattr(self.container, "outputs", None)  # a Sequential's layers called symbolically
+        if getattr(self, "symbolic_output", None) is None:
+            raise ValueError(f"{self.name}.output: the layer has not been called on a symbolic "
+                             f"tensor (keras.Input) yet, nor is it in a built model")
+        return self.symbolic_output
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
         return f"{type(self).__name__}({args})"
 
 
-class KerasTensor:
-    """A placeholder for the batches a functional model will see: ``shape``
-    (None, ...), ``dtype``, and the chain of layers (``layers``) from its
-    ``input_layer`` to here. ``layer(tensor)`` gives the next one (``then``)."""
-
-    def __init__(self, input_layer, layers=(), per_sample=None):
-        self.input_layer, self.layers = input_layer, tuple(layers)
-        self.per_sample = input_layer.shape if per_sample is None else tuple(per_sample)
-
-    @property
-    def shape(self):
-        return (None,) + self.per_sample
-
-    @property
-    def ndim(self):
-        return len(self.shape)
-
-    @property
-    def dtype(self):
-        return self.input_layer.input_dtype.name
-
-    @property
-    def name(self):
-        return (self.layers[-1] if self.layers else self.input_layer).name
-
-    def then(self, layer):
-        """The symbolic output of ``layer`` applied to this tensor (what
-        ``layer(tensor)`` returns); the layer's output shape is worked out now,
-        so a wrong shape is reported at this line, as Keras reports it."""
-        if layer in self.layers:
-            raise ValueError(f"{layer.name} ({type(layer).__name__}) is applied twice in one "
-                             f"chain; minicnn's Functional API uses each layer once (to share "
-                             f"weights between two places, Keras's shared layers, is not "
-                             f"supported): create a second layer")
-        try:
-            per_sample = tuple(layer.compute_output_shape(self.per_sample))
-        except ValueError as error:
-            raise ValueError(f"{layer.name} ({type(layer).__name__}) called on a tensor of "
-                             f"shape {self.shape}: {error}") from None
-        out = KerasTensor(self.input_layer, self.layers + (layer,), per_sample)
-        layer.symbolic_output = out
-        return out
-
-    def __array__(self, *args, **kwargs):
-        raise TypeError(f"{self!r} is a symbolic placeholder of a functional model, not an "
-                        f"array: it holds no numbers. Build the model with keras.Model(inputs, "
-                        f"outputs) and call it (or predict) on arrays")
-
-    def _arithmetic(self, *args, **kwargs):
-        raise TypeError(f"{self!r}: minicnn's Functional API builds chains of layers; "
-                        f"arithmetic on symbolic tensors (x + y, x * 2, ...) is not supported. "
-                        f"Use a layer (Rescaling for x * scale + offset)")
-
-    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _arithmetic
-    __truediv__ = __rtruediv__ = __matmul__ = __neg__ = __getitem__ = _arithmetic
-
-    def __repr__(self):
-        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
-
-
-def refuse_several_inputs(owner, x):
-    """A layer given a list of symbolic tensors is a merge (Add, Concatenate, ...),
-    which needs a graph: say so instead of failing on a list."""
-    if isinstance(x, (list, tuple)) and any(isinstance(t, KerasTensor) for t in x):
-        raise ValueError(f"{owner}: called on {len(x)} symbolic tensors; minicnn's Functional "
-                         f"API builds chains (one input per layer): branches that merge and "
-                         f"models with several inputs are not supported")
+def symbolic_input(x):
+    """The symbolic tensor (one with ``symbolic_call``: a functional model's
+    placeholder) that x is or holds, else None."""
+    for item in (x if isinstance(x, (list, tuple)) else [x]):
+        if hasattr(item, "symbolic_call"):
+            return item
+    return None
 
 
 class WindowLayer(Layer):

@@ -1,19 +1,8 @@
-"""The input of a model: keras.Input and the InputLayer, which start the Functional API.
-
-    inputs = keras.Input(shape=(28, 28, 1), name="digits")  # a KerasTensor, (None, 28, 28, 1)
-    x = layers.Conv2D(8, 3, activation="relu")(inputs)      # another: the chain so far
-    outputs = layers.Dense(10, activation="softmax")(layers.Flatten()(x))
-    model = keras.Model(inputs, outputs)                    # a Sequential (compat/functional.py)
-
-A KerasTensor (layers/base.py, what a layer returns when called on one) holds
-no numbers: only the per-sample shape and the chain of layers that leads to it
-from its Input. minicnn's Functional API builds
-chains, where each layer feeds the next; merges (Add, Concatenate), several
-inputs and layers used twice are refused with a message.
-"""
+"""The input of a model: the InputLayer, which keras.Input (training/symbolic.py) makes
+to start a functional model, and which declares a Sequential's input shape."""
 import numpy as np
 
-from minicnn.layers.base import KerasTensor, Layer
+from minicnn.layers.base import Layer
 
 
 class InputLayer(Layer):
@@ -43,19 +32,6 @@ class InputLayer(Layer):
 
     def backward(self, grad_y, input_grad=True):
         return self._check_grad(grad_y) if input_grad else None
-
-
-def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
-          tensor=None, optional=False):
-    """keras.Input: a symbolic tensor of shape (None, *shape), to start a functional
-    chain or to declare a Sequential's input (``model.add(keras.Input(shape=...))``).
-    ``name`` names its InputLayer."""
-    if tensor is not None or optional:
-        raise ValueError("Input: minicnn takes shape=, dtype= and name= (tensor= and "
-                         "optional= are Keras features it does not have)")
-    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name,
-                       batch_shape=batch_shape, sparse=sparse)
-    return KerasTensor(layer)
 
 
 def _per_sample_shape(owner, shape):

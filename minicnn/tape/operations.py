@@ -371,6 +371,13 @@ def cast(x, dtype):
 
 # -- what has no gradient: integers, booleans, constants -----------------------------------------
 @operation()
+def stop_gradient(x):
+    """x itself, but the tape stops here: nothing behind it gets a gradient through it."""
+    return np.array(x), None
+
+
+
+@operation()
 def argmax(x, axis=None):
     return np.argmax(x, axis=axis), None
 

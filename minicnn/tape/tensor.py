@@ -159,11 +159,22 @@ class Variable(Tensor):
             self.own = value
             Variable._count += 1
             self.name = name or "Variable"
-            self.key = f"{self.name}:{Variable._count}"
+            self.free_key = f"{self.name}:{Variable._count}"
         else:
             self.name = KERAS_NAMES.get(key, key)
-            self.key = f"{layer.name}.{key}"
         self.trainable = bool(trainable)
+
+    @property
+    def key(self):
+        """"layer.key" (inside nested models, "model.layer.key"): the name fit's
+        optimizer state and model files give the array."""
+        if self.layer is None:
+            return self.free_key
+        names, owner = [self.layer.name], self.layer.container
+        while owner is not None and owner.container is not None:
+            names.append(owner.name)
+            owner = owner.container
+        return ".".join(reversed(names)) + "." + self.param
 
     @property
     def value(self):

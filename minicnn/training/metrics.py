@@ -10,6 +10,8 @@ probabilities (N, K), or (N, 1) for a sigmoid output.
 """
 import numpy as np
 
+from minicnn.tape.tensor import Tensor, value_of
+
 
 
 def as_labels(y):
@@ -38,8 +40,19 @@ class Metric:
     def update_state(self, y_true, y_pred, sample_weight=None):
         raise NotImplementedError
 
-    def result(self):
+    def value(self):
+        """The metric's current value, a number."""
         raise NotImplementedError
+
+    def result(self):
+        """Keras's: the current value as a scalar tensor (``float(m.result())``,
+        ``m.result().numpy()``)."""
+        return Tensor(np.float32(self.value()))
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        """Keras's: update with one batch, then the current value."""
+        self.update_state(y_true, y_pred, sample_weight)
+        return self.result()
 
 
 def _weights(sample_weight, n):
@@ -66,7 +79,7 @@ class Accuracy(Metric):
         self.hits += float(weights @ (predicted == truth))
         self.total += float(weights.sum())
 
-    def result(self):
+    def value(self):
         return self.hits / self.total if self.total else 0.0
 
 
@@ -137,7 +150,7 @@ class AUC(_ThresholdCounts):
         inner = [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)]
         super().__init__([-1e-7] + inner + [1 + 1e-7], name)
 
-    def result(self):
+    def value(self):
         tpr = np.divide(self.tp, self.tp + self.fn, out=np.zeros_like(self.tp),
                         where=(self.tp + self.fn) > 0)
         fpr = np.divide(self.fp, self.fp + self.tn, out=np.zeros_like(self.fp),
@@ -153,7 +166,7 @@ class Precision(_ThresholdCounts):
     def __init__(self, thresholds=0.5, name=None):
         super().__init__([thresholds], name)
 
-    def result(self):
+    def value(self):
         total = self.tp[0] + getattr(self, self.errors)[0]
         return float(self.tp[0] / total) if total else 0.0
 
@@ -179,7 +192,7 @@ class EpochFunction(Metric):
         self.targets.append(np.asarray(y_true))
         self.probs.append(np.asarray(y_pred))
 
-    def result(self):
+    def value(self):
         if not self.probs:
             return 0.0
         return float(self.function(np.concatenate(self.targets), np.concatenate(self.probs)))
@@ -224,6 +237,56 @@ def compile_metrics(metrics):
     return made
 
 
+class Mean(Metric):
+    """Keras's Mean: the (weighted) mean of every value given to update_state, as
+    a custom training loop tracks its loss: ``loss_tracker.update_state(loss)``."""
+    name = "mean"
+
+    def reset_state(self):
+        self.total, self.count = 0.0, 0.0
+
+    def update_state(self, values, sample_weight=None):
+        values = np.asarray(value_of(values), dtype=np.float64)
+        weights = np.broadcast_to(1.0 if sample_weight is None else
+                                  np.asarray(value_of(sample_weight), np.float64), values.shape)
+        self.total += float((values * weights).sum())
+        self.count += float(weights.sum())
+
+    def value(self):
+        return self.total / self.count if self.count else 0.0
+
+    def __call__(self, values, sample_weight=None):
+        self.update_state(values, sample_weight)
+        return self.result()
+
+
+class CompileMetrics(Metric):
+    """What compile(metrics=[...]) made, as one metric (Keras 3's "compile_metrics"):
+    update_state updates each, result() gives {name: value}; ``metrics`` lists them."""
+    name = "compile_metrics"
+
+    def __init__(self, metrics):
+        self.metrics = list(metrics)
+        super().__init__()
+
+    def reset_state(self):
+        for metric in self.metrics:
+            metric.reset_state()
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        for metric in self.metrics:
+            metric.update_state(y_true, y_pred, sample_weight)
+
+    def result(self):
+        return {metric.name: metric.result() for metric in self.metrics}
+
+    def __iter__(self):
+        return iter(self.metrics)
+
+    def __len__(self):
+        return len(self.metrics)
+
+
 class EpochTally:
     """An epoch's loss (the mean over samples of the weighted per-sample loss, as
     Keras reports it) and its metrics, updated batch by batch at O(batch) cost."""
@@ -248,5 +311,5 @@ class EpochTally:
         if self.count:
             for metric in self.metrics:
                 if not (cheap and isinstance(metric, EpochFunction)):
-                    logs[metric.name] = metric.result()
+                    logs[metric.name] = metric.value()
         return logs

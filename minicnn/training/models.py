@@ -56,5 +56,5 @@ def clone_model(model, dtype=None):
     this one copies them."""
     clone = sequential.copy_model(model, dtype)
     if model.loss is not None:
-        clone.optimizer, clone.metrics = optimizers.get("sgd"), []
+        clone.compile(optimizers.get("sgd"), model.loss)
     return clone

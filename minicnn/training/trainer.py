@@ -10,15 +10,16 @@ chooses; the split lives in parallel/halves.py, outside the textbook step).
 """
 import contextlib
 import copy
+import inspect
 import threading
 
 import numpy as np
 
 from minicnn import losses, parallel, sequential
-from minicnn.compat.submodel import ChainEnds
-from minicnn.training import batches, metrics as metrics_module
+from minicnn.training import batches, metrics as metrics_module, symbolic
 from minicnn.training.saving import reading, writing
 from minicnn.training.callbacks import Callback, FunctionCallback, History, ProgressBar
+from minicnn.tape.tensor import Tensor, value_of
 from minicnn.training.summary import layer_output, summary_text, trace
 
 
@@ -27,7 +28,8 @@ class Trainer:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.metrics = []
+        self.compiled_metrics = metrics_module.CompileMetrics([])
+        self.loss_tracker = None  # Keras 3's Mean("loss"), made by compile
         self.stop_training = False
         self.history = None  # the History of the last fit
         self.class_weight = None
@@ -44,7 +46,25 @@ class Trainer:
                              f"{', '.join(sorted(unsupported))} (one loss, one output, one step "
                              f"at a time)")
         super().compile(optimizer, loss)
-        self.metrics = metrics_module.compile_metrics(metrics)
+        self.compiled_metrics = metrics_module.CompileMetrics(metrics_module.compile_metrics(metrics))
+        self.loss_tracker = metrics_module.Mean(name="loss")
+
+    @property
+    def metrics(self):
+        """Keras 3's: once compiled, the loss tracker and the compiled metrics (one
+        CompileMetrics, whose result is {name: value}); what a train_step(data) of
+        one's own updates. fit's own step keeps its tally of the compiled metrics."""
+        if self.loss_tracker is None:
+            return []
+        return [self.loss_tracker] + ([self.compiled_metrics] if len(self.compiled_metrics) else [])
+
+    @property
+    def metrics_names(self):
+        return [metric.name for metric in self.metrics]
+
+    def reset_metrics(self):
+        for metric in self.metrics:
+            metric.reset_state()
 
     def summary(self, print_fn=print):
         """Print a Keras-style table: layer (type), output shape, parameter count."""
@@ -56,14 +76,17 @@ class Trainer:
         """One forward, backward and optimizer update on a batch (the step fit
         takes). Returns the loss."""
         self._require_compiled("train_on_batch")
+        x, y = plain(x), plain(y)
         if class_weight is not None:
             sample_weight = losses.class_weight_to_sample_weights(y, class_weight)
         with self._training("train_on_batch"):
-            return parallel.train_step_for(self)(x, y, sample_weight)[0]
+            made = self.fit_step()(x, y, sample_weight)
+        return flat_logs(made)["loss"] if isinstance(made, dict) else made[0]
 
     def test_on_batch(self, x, y, sample_weight=None):
         """The loss on a batch, in inference mode (no dropout, no update)."""
         self._require_compiled("test_on_batch")
+        x, y = plain(x), plain(y)
         return self.loss_value(self.forward(self.prepare_input(x)), y, sample_weight)
 
     def check_batch(self, x, y, sample_weight=None):
@@ -93,6 +116,7 @@ class Trainer:
         """
         self._require_compiled("fit")
         self._require_layers("fit")
+        x, y = plain(x), plain(y)
         train, validation, self.class_weight = batches.fit_batches(
             x, y, batch_size, validation_split, validation_data, shuffle, class_weight,
             sample_weight, initial_epoch, epochs, steps_per_epoch, validation_steps,
@@ -107,7 +131,7 @@ class Trainer:
             callback.params = dict(params)  # Keras's Callback.params
         verbose = 1 if verbose == "auto" else verbose
         self.stop_training = False
-        train_step = parallel.train_step_for(self)  # train_step, or it on two halves
+        train_step = self.fit_step()
         with self._training("fit"):
             for callback in callbacks:
                 callback.set_model(self)
@@ -124,28 +148,42 @@ class Trainer:
                     callback.on_train_end()
         return self.history
 
+    def fit_step(self):
+        """The step fit runs on each batch: a train_step(self, data) of the model's own
+        (Keras's override, which returns its logs), else ``train_step`` itself, or,
+        with the fast ops on, the same step computed faster (parallel.train_step_for)."""
+        if overrides_keras_step(self, "train_step"):
+            return lambda x, y, w: self.train_step((x, y) if w is None else (x, y, w))
+        return parallel.train_step_for(self)
+
     def _fit_epoch(self, epoch, train, validation, train_step, callbacks, verbose):
         for callback in callbacks:
             callback.on_epoch_begin(epoch)
         bar = ProgressBar(len(train)) if verbose else None
         wants_running_logs = verbose or len(callbacks) > 1  # else nobody reads them per step
-        tally = metrics_module.EpochTally(self.metrics)
+        tally = metrics_module.EpochTally(self.compiled_metrics.metrics)
+        self.reset_metrics()  # as Keras, for a train_step of one's own
+        logs = {}
         for step, (xb, yb, wb) in enumerate(train):
             for callback in callbacks:
                 callback.on_train_batch_begin(step)
             if self.class_weight is not None:
                 wb = losses.class_weight_to_sample_weights(yb, self.class_weight)
             try:
-                loss, probs = train_step(xb, yb, wb)
+                made = train_step(xb, yb, wb)
             except FloatingPointError as error:
                 raise FloatingPointError(f"epoch {epoch + 1}, batch {step + 1}: {error}") from None
-            tally.add(loss, yb, probs, wb)
-            running = tally.result(cheap=True) if wants_running_logs else None
+            if isinstance(made, dict):  # the logs of a train_step(data) of one's own
+                running = logs = flat_logs(made)
+            else:
+                loss, probs = made
+                tally.add(loss, yb, probs, wb)
+                running = tally.result(cheap=True) if wants_running_logs else None
             if bar:
                 bar.update(step + 1, running)
             for callback in callbacks:
                 callback.on_train_batch_end(step, running)
-        logs = tally.result()
+        logs = logs or tally.result()
         if validation is not None:
             logs.update({f"val_{k}": v for k, v in self._evaluate_logs(validation).items()})
         train.end_epoch()
@@ -155,7 +193,13 @@ class Trainer:
             bar.update(len(train), logs, final=True)
 
     def _evaluate_logs(self, data):
-        tally = metrics_module.EpochTally(self.metrics)
+        if overrides_keras_step(self, "test_step"):
+            self.reset_metrics()
+            logs = {}
+            for xb, yb, wb in data:
+                logs = flat_logs(self.test_step((xb, yb) if wb is None else (xb, yb, wb)))
+            return logs
+        tally = metrics_module.EpochTally(self.compiled_metrics.metrics)
         for xb, yb, wb in data:
             output = self.forward(self.prepare_input(xb), training=False)
             tally.add(self.loss_value(output, yb, wb), yb, self.probabilities(output), wb)
@@ -168,6 +212,7 @@ class Trainer:
         without metrics, a dict with return_dict=True."""
         self._require_compiled("evaluate")
         self._require_layers("evaluate")
+        x, y = plain(x), plain(y)
         if batches.is_arrays(x) and y is None:
             raise ValueError("evaluate: y (the targets) is needed when x is an array")
         data = batches.Batches(x, y, sample_weight, batches.batch_size_or_default(
@@ -185,12 +230,16 @@ class Trainer:
         inference mode, as Keras returns it: class probabilities for a model
         ending in softmax."""
         self._require_layers("predict")
+        x = plain(x)
         batch_size = batches.batch_size_or_default("predict", batch_size)
         if batches.is_arrays(x) and len(np.asarray(x)) == 0:
             x = self.prepare_input(x)  # builds an unbuilt model from x's shape
             return np.zeros((0,) + self.output_shape, dtype=self.dtype)
         data = batches.Batches(x, None, None, batch_size, steps=steps, owner="predict")
-        return np.concatenate([self.forward(self.prepare_input(xb)) for xb, _, _ in data])
+        parts = [self.forward(self.prepare_input(xb)) for xb, _, _ in data]
+        if isinstance(parts[0], list):  # a model with several outputs: one array each
+            return [np.concatenate(output) for output in zip(*parts)]
+        return np.concatenate(parts)
 
     # -- looking inside ----------------------------------------------------------------------
     def layer_output(self, x, layer):
@@ -262,7 +311,35 @@ class Trainer:
         return clone
 
 
-class Sequential(Trainer, ChainEnds, sequential.Sequential):
+def overrides_keras_step(model, name):
+    """Whether the model's class defines ``name`` (train_step, test_step) Keras's way,
+    taking one ``data`` argument, rather than minicnn's train_step(x, y, sample_weight)."""
+    method = getattr(type(model), name, None)
+    if method is None or method is getattr(sequential.Sequential, name, None):
+        return False
+    return len(inspect.signature(method).parameters) == 2  # self, data
+
+
+def plain(value):
+    """Tensors (and lists of them) as the arrays inside: fit and predict take both."""
+    if isinstance(value, (list, tuple)) and any(isinstance(v, Tensor) for v in value):
+        return type(value)(value_of(v) for v in value)
+    return value_of(value)
+
+
+def flat_logs(logs):
+    """A train_step's returned logs as {name: float}; nested dicts (Keras 3's
+    compile_metrics) flattened, tensors made numbers."""
+    flat = {}
+    for key, value in logs.items():
+        if isinstance(value, dict):
+            flat.update(flat_logs(value))
+        else:
+            flat[key] = float(np.asarray(value_of(value)))
+    return flat
+
+
+class Sequential(Trainer, sequential.Sequential):
     """A stack of layers with Keras's verbs:
 
         model = Sequential([Conv2D(8, 3, activation="relu"), MaxPool2D(), Flatten(),
@@ -271,5 +348,39 @@ class Sequential(Trainer, ChainEnds, sequential.Sequential):
         history = model.fit(x, y, epochs=5, validation_split=0.2)
 
     The layers and the training step are minicnn/sequential.py's; fit and the
-    other verbs are Trainer's, above; model.inputs and layer.output, for
-    sub-models, are compat/submodel.py's."""
+    other verbs are Trainer's, above. model.inputs, model.outputs and each layer's
+    output are symbolic tensors (training/symbolic.py), as Keras's, to build a model
+    of the same layers: keras.Model(model.inputs, [layer.output, model.output])."""
+
+    @property
+    def inputs(self):
+        return list(self._symbolic_ends()[0])
+
+    @property
+    def input(self):
+        return self._symbolic_ends()[0][0]
+
+    @property
+    def outputs(self):
+        return [self._symbolic_ends()[1]]
+
+    @property
+    def output(self):
+        return self._symbolic_ends()[1]
+
+    def _symbolic_ends(self):
+        """(the input tensors, the output tensor): a functional chain's own, or the
+        layers called symbolically on a keras.Input of the model's input shape, once
+        for the layers the model has now."""
+        self._require_built("inputs")
+        if getattr(self, "symbolic_inputs", None):
+            return self.symbolic_inputs, self.layers[-1].output
+        key = (self.input_shape, tuple(id(layer) for layer in self.layers))
+        ends = getattr(self, "_ends", None)
+        if ends is None or ends[0] != key:
+            start = x = symbolic.Input(shape=self.input_shape, dtype=self.dtype,
+                                       name=f"{self.name}_input")
+            for layer in self.layers:
+                x = symbolic.call_symbolically(layer, x)
+            self._ends = ends = (key, [start], x)
+        return ends[1], ends[2]

@@ -1,8 +1,9 @@
 """keras.layers: minicnn's layers under Keras's names."""
 from minicnn.compat.missing import CHAINS, hint_each, missing_names
 from minicnn.layers import (Activation, AveragePooling2D, AvgPool2D, BatchNormalization, Conv2D,
-                            Dense, Dropout, Flatten, GlobalAveragePooling2D, Input, InputLayer,
+                            Dense, Dropout, Flatten, GlobalAveragePooling2D, InputLayer,
                             Layer, MaxPool2D, MaxPooling2D, ReLU, SeparableConv2D, Softmax)
+from minicnn.training.symbolic import Input
 from minicnn.preprocessing.layers import RandomFlip, RandomRotation, RandomZoom, Rescaling
 
 __all__ = ["Activation", "AveragePooling2D", "AvgPool2D", "BatchNormalization", "Conv2D", "Dense",

@@ -1,33 +1,33 @@
 """TensorFlow's tf.nn functions Keras tutorials call (``import tensorflow as tf`` ->
-``import minicnn as tf``), on NumPy arrays: softmax, log_softmax, relu, sigmoid."""
-import numpy as np
-
-from minicnn import activations
-
-
-def _floats(x):
-    x = np.asarray(x)
-    return x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float32)
+``import minicnn as tf``): softmax, log_softmax, relu, sigmoid, as minicnn's tape
+operations (a recording GradientTape follows them)."""
+from minicnn.tape import operations as ops
 
 
 def softmax(logits, axis=None, name=None):
     """tf.nn.softmax: exp(x) / sum(exp(x)) along ``axis`` (the last by default)."""
-    return activations.softmax(_floats(logits), -1 if axis is None else axis)
+    return ops.softmax(_floats(logits), -1 if axis is None else axis)
 
 
 def log_softmax(logits, axis=None, name=None):
-    """tf.nn.log_softmax along the last axis."""
-    if axis not in (None, -1):
-        raise ValueError("log_softmax: minicnn takes the last axis only (axis=-1)")
-    return activations.log_softmax(_floats(logits))
+    return ops.log_softmax(_floats(logits), -1 if axis is None else axis)
 
 
 def relu(features, name=None):
-    return np.maximum(_floats(features), 0)
+    return ops.relu(features)
 
 
 def sigmoid(x, name=None):
-    return activations.sigmoid(_floats(x))
+    return ops.sigmoid(_floats(x))
 
 
-__all__ = ["softmax", "log_softmax", "relu", "sigmoid"]
+def tanh(x, name=None):
+    return ops.tanh(x)
+
+
+def _floats(x):
+    x = ops.convert_to_tensor(x)
+    return x if x.dtype.kind == "f" else ops.cast(x, "float32")
+
+
+__all__ = ["softmax", "log_softmax", "relu", "sigmoid", "tanh"]

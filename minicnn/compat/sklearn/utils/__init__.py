@@ -1,5 +1,5 @@
 """scikit-learn's ``sklearn.utils`` helpers lessons import (with ``sklearn`` -> ``minicnn``):
-``minicnn.compat.sklearn.utils.class_weight.compute_class_weight``."""
+``minicnn.utils.class_weight.compute_class_weight``."""
 from minicnn.compat.sklearn.utils import class_weight
 
 __all__ = ["class_weight"]
