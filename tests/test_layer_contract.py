@@ -217,3 +217,26 @@ def test_a_layer_of_ones_own_is_computed_whole_unless_it_says_otherwise():
     from minicnn import Sequential
     model = Sequential([Conv2D(2, 3), Noise(), Flatten(), Dense(2)], input_shape=(6, 6, 1))
     assert halves.split_point(model, 64) is None
+
+
+@pytest.mark.parametrize("make,shape,other", [
+    (lambda: Dense(5), (4,), (7,)),
+    (lambda: Conv2D(2, 3), (6, 6, 1), (6, 6, 3)),
+    (lambda: BatchNormalization(), (5, 5, 2), (5, 5, 4)),
+    (lambda: SeparableConv2D(2, 3), (6, 6, 2), (6, 6, 1)),
+])
+def test_a_trained_layer_reused_on_another_input_shape_is_refused_not_redrawn(make, shape, other):
+    """A layer with weights, reused in a model of another input width, would need new
+    weights: Keras refuses, and so does minicnn (it re-drew them silently once)."""
+    from minicnn import Sequential
+    layer = make()
+    first = Sequential([layer], input_shape=shape)
+    weights = [w.copy() for w in first.get_weights()]
+    with pytest.raises(ValueError, match=rf"{layer.name} .*built for inputs of shape"):
+        Sequential([layer], input_shape=other)
+    for before, after in zip(weights, first.get_weights()):
+        np.testing.assert_array_equal(before, after)
+    again = Sequential([layer], input_shape=shape)  # the same shape: shared, as Keras shares
+    again.build(shape, np.float64)  # another dtype: the same weights, cast
+    for before, after in zip(weights, again.get_weights()):
+        np.testing.assert_allclose(before, after)

@@ -99,11 +99,28 @@ class Layer:
         if self.writes_call():
             return layer_calls.build_by_call(self, input_shape, dtype)
         input_shape = tuple(int(d) for d in input_shape)
+        if self.built and (self.params or self.state):
+            return self._rebuild(input_shape, dtype)
         self.output_shape = tuple(self.compute_output_shape(input_shape))
         self.input_shape, self.dtype = input_shape, dtype
         self.params = {k: v.astype(dtype) for k, v in self.init_params(input_shape).items()}
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
         self.state = {k: v.astype(dtype) for k, v in self.init_state(input_shape).items()}
+        return self.output_shape
+
+    def _rebuild(self, input_shape, dtype):
+        """A built layer asked to build again keeps its weights: cast to a new dtype,
+        never drawn anew (a trained layer reused in another model stays trained). A
+        different input shape would need other weights: refused, as Keras refuses it."""
+        if input_shape != self.input_shape:
+            raise ValueError(
+                f"{self.name} ({type(self).__name__}) was built for inputs of shape (batch, "
+                f"{', '.join(map(str, self.input_shape))}) and holds weights for them; it "
+                f"cannot take (batch, {', '.join(map(str, input_shape))}). Use a new layer "
+                f"for that shape (or the same input shape)")
+        self.dtype = dtype
+        for kind in ("params", "grads", "state"):
+            setattr(self, kind, {k: v.astype(dtype) for k, v in getattr(self, kind).items()})
         return self.output_shape
 
     # -- what every layer provides --------------------------------------------
