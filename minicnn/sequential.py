@@ -237,12 +237,14 @@ class Sequential(ModelAsLayer):
             raise ValueError(f"No such layer: {name}. Existing layers are: {names}.")
         return self.layers[names.index(name)]
 
-    def compile(self, optimizer="rmsprop", loss="categorical_crossentropy"):
+    def compile(self, optimizer="rmsprop", loss=None):
         """Choose the optimizer (object or "sgd"/"adam"/"rmsprop"; Keras's default
-        "rmsprop") and the loss (object or a Keras name)."""
+        "rmsprop") and the loss (object or a Keras name; None, as Keras allows, for a
+        model whose own train_step computes its loss)."""
         self.optimizer = optimizers.get(optimizer)
-        self.loss = losses.get(loss)
-        losses.warn_if_outputs_read_as_probabilities(self, self.loss)
+        self.loss = None if loss is None else losses.get(loss)
+        if self.loss is not None:
+            losses.warn_if_outputs_read_as_probabilities(self, self.loss)
 
     def __repr__(self):
         return f"<{type(self).__name__} {self.name!r}: {len(self.layers)} layers>"
@@ -300,8 +302,11 @@ class Sequential(ModelAsLayer):
                              f"model.add(...) first")
 
     def _require_compiled(self, verb):
-        if self.loss is None:
+        if self.optimizer is None:
             raise ValueError(f"{self.name}.{verb}: call compile(optimizer, loss) first")
+        if self.loss is None and not getattr(self, "computes_its_own_loss", False):
+            raise ValueError(f"{self.name}.{verb}: the model was compiled without a loss; "
+                             f"give one, model.compile(optimizer, loss=...)")
 
 
 def wrong_input_message(name, input_shape, got):

@@ -46,6 +46,28 @@ MUTATIONS = [
 ]
 
 
+# -- the exercises' checks: their own tolerances and conditions (issue 31) -------------------
+# A check that loosens or drops one of its own conditions still passes every right answer;
+# only a near miss, planted in tests/test_exercises_mistakes.py, shows it.
+MISTAKES = "tests/test_exercises_mistakes.py::"
+MUTATIONS += [
+    ("the verdict's relative tolerance loosened from 1e-6 to 1e-2",
+     "minicnn/apps/exercises/verdict.py", "RTOL, ATOL = 1e-6, 1e-9", "RTOL, ATOL = 1e-2, 1e-9",
+     [MISTAKES + "test_an_answer_off_by_a_thousandth_fails[conv_forward]"]),
+    ("the optimizer checks' step tolerance loosened from 1e-4 to 1e-1",
+     "minicnn/apps/exercises/checks/optimizers.py", "STEP_RTOL = 1e-4", "STEP_RTOL = 1e-1",
+     [MISTAKES + "test_adam_with_a_bias_correction_five_per_cent_off_fails[False]"]),
+    ("the training-loop check's `or` turned into `and`",
+     "minicnn/apps/exercises/checks/train_loop.py",
+     "if losses.shape != (EPOCHS,) or not any(", "if losses.shape != (EPOCHS,) and not any(",
+     [MISTAKES + "test_the_training_loops_losses_off_by_a_thousandth_fail"]),
+    ("the shape-hint condition inverted", "minicnn/apps/exercises/verdict.py",
+     "if self.output.shape != expected.shape and answer.shape == self.output.shape:",
+     "if self.output.shape == expected.shape and answer.shape == self.output.shape:",
+     [MISTAKES + "test_a_flipped_kernel_gets_its_own_hint_and_no_other"]),
+]
+
+
 def run_tests(folder, test_ids, numba_cache):
     env = dict(os.environ, PYTHONPATH=folder, NUMBA_CACHE_DIR=numba_cache)
     return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",

@@ -303,7 +303,8 @@ def dropout(x, rate, training, rng, scale_in_training=True, at_test=None, dtype=
     if not training:
         return (x if at_test is None else at_test(x, rate)), None
     keep = rng.random(x.shape, dtype=x.dtype) >= rate if dtype else rng.random(x.shape) >= rate
-    mask = keep / (1 - rate) if scale_in_training else keep.astype(float)
+    keep = keep.astype(x.dtype)
+    mask = keep / (1 - rate) if scale_in_training else keep
     return x * mask, mask
 
 
@@ -323,7 +324,7 @@ def test_each_dropout_mistake_gets_its_hint(title):
 
 def test_dropout_drawing_at_test_time_is_caught():
     def draws_anyway(x, rate, training, rng):
-        mask = (rng.random(x.shape, dtype=x.dtype) >= rate) / (1 - rate)
+        mask = (rng.random(x.shape, dtype=x.dtype) >= rate).astype(x.dtype) / (1 - rate)
         return (x * mask, mask) if training else (x, None)
     assert "drew random numbers from rng at test time" in verdict("dropout_forward", draws_anyway)
 
@@ -355,8 +356,10 @@ def test_adam_counting_from_zero_is_recognised():
 
 
 def test_adam_in_the_papers_form_passes_as_keras_form_does(capsys):
-    check("adam", adam)  # epsilon after sqrt(v_hat): the steps differ by ~1e-6 of themselves
-    assert "adam: correct" in capsys.readouterr().out
+    assert check("adam", adam) == "paper"  # epsilon after sqrt(v_hat)
+    assert "the paper's Adam's" in capsys.readouterr().out
+    assert check("adam", SOLUTION["adam"]) == "keras"
+    assert "(Keras's form" in capsys.readouterr().out
 
 
 def test_sgd_without_momentum_is_recognised_and_pytorchs_velocity_passes(capsys):
@@ -603,3 +606,506 @@ def test_every_other_hint_is_given_for_its_mistake(name, wrong, forward, title):
     (same_order_every_epoch, "every epoch had the same order")])
 def test_the_other_training_loop_mistakes_are_said(wrong, said):
     assert said in verdict("train", wrong)
+
+
+# -- issue 31: near misses fail, both ways right, the right function blamed ------------------
+def changed(function, change, at=0):
+    """``function`` with what it returns at position ``at`` (of a tuple) changed; a list
+    (backward_walk's gradients) has each of its arrays changed."""
+    def wrapped(*args, **kwargs):
+        result = function(*args, **kwargs)
+        if isinstance(result, list):
+            return [None if item is None else change(item) for item in result]
+        if not isinstance(result, tuple):
+            return change(result)
+        return result[:at] + (change(result[at]),) + result[at + 1:]
+    return wrapped
+
+
+def forward_of(name):
+    return SOLUTION[name.replace("backward", "forward")] if name.endswith("backward") else None
+
+
+# every check with a float64 answer held to rounding (the training loop's is its own)
+NEAR = [name for name in exercises.CHECKS if name not in ("train",)]
+
+
+@pytest.mark.parametrize("name", NEAR)
+def test_an_answer_off_by_a_thousandth_fails(name):
+    """1 + 1e-3 times the right answer: far more than rounding, and not passed."""
+    message = verdict(name, changed(SOLUTION[name], lambda a: a * (1 + 1e-3)), forward_of(name))
+    assert "is not right yet" in message and "expected" in message, message
+
+
+@pytest.mark.parametrize("name", [n for n in NEAR if n != "train_step"])
+def test_an_answer_of_the_wrong_dtype_fails(name):
+    """float64 from float32 inputs: each check has a float32 case, and says so."""
+    message = verdict(name, changed(SOLUTION[name], lambda a: np.asarray(a, np.float64),
+                                    at=1 if name == "softmax_loss" else 0), forward_of(name))
+    assert "of dtype float64; its inputs are float32" in message, message
+    assert "Hint (float64 from float32)" in message
+
+
+@pytest.mark.parametrize("name", ["relu_forward", "conv_forward", "softmax_loss", "adam",
+                                  "dense_backward", "backward_walk"])
+def test_a_complex_answer_fails_instead_of_being_cast(name):
+    message = verdict(name, changed(SOLUTION[name], lambda a: a + 3j), forward_of(name))
+    assert "of complex dtype (complex128)" in message, message
+
+
+def test_relu_plus_3j_fails():
+    assert "of complex dtype" in verdict("relu_forward", lambda x: (np.maximum(x, 0) + 3j, x))
+
+
+def adam_form_of(inside=False, bias=1.0, keras=False, sqrt_of_numpy=False):
+    """Adam written as a student would: the paper's form or Keras's, with a knob per
+    mistake (epsilon inside the root, the bias correction off by a factor, the step
+    size a float64 NumPy number)."""
+    def update(w, dw, m, v, t, learning_rate, beta1, beta2, epsilon):
+        m = beta1 * m + (1 - beta1) * dw
+        v = beta2 * v + (1 - beta2) * dw ** 2
+        if keras:
+            root = np.sqrt(1 - beta2 ** t) if sqrt_of_numpy else (1 - beta2 ** t) ** 0.5
+            size = learning_rate * root / (1 - beta1 ** t) * bias
+            return w - size * m / (np.sqrt(v + epsilon) if inside else np.sqrt(v) + epsilon), m, v
+        m_hat, v_hat = m / (1 - beta1 ** t) * bias, v / (1 - beta2 ** t)
+        return w - learning_rate * m_hat / (np.sqrt(v_hat + epsilon) if inside
+                                            else np.sqrt(v_hat) + epsilon), m, v
+    return update
+
+
+@pytest.mark.parametrize("keras", [False, True])
+def test_adam_with_epsilon_inside_the_root_fails_in_either_form(keras):
+    message = verdict("adam", adam_form_of(inside=True, keras=keras))
+    assert "Hint (epsilon inside the square root)" in message, message
+
+
+@pytest.mark.parametrize("keras", [False, True])
+def test_adam_with_a_bias_correction_five_per_cent_off_fails(keras):
+    assert "adam is not right yet" in verdict("adam", adam_form_of(bias=1.05, keras=keras))
+
+
+def test_adam_whose_step_size_is_a_float64_numpy_number_fails_in_float32():
+    message = verdict("adam", adam_form_of(keras=True, sqrt_of_numpy=True))
+    assert "returned w of dtype float64; its inputs are float32" in message
+    assert "np.sqrt(1 - beta2**t) is a float64" in message
+
+
+def test_both_forms_of_adam_pass(capsys):
+    assert check("adam", adam_form_of(keras=True)) == "keras"
+    assert check("adam", adam_form_of()) == "paper"
+
+
+def last_batch_loss(model, x, y, epochs, batch_size, rng, step):
+    losses = []
+    for _ in range(epochs):
+        order = rng.permutation(len(x))
+        for i in range(0, len(x), batch_size):
+            loss, _ = step(model, x[order[i:i + batch_size]], y[order[i:i + batch_size]])
+        losses.append(loss)
+    return losses
+
+
+def test_the_training_loops_losses_off_by_a_thousandth_fail():
+    message = verdict("train", changed(SOLUTION["train"], lambda a: np.asarray(a) * (1 + 1e-3)))
+    assert "the mean loss of each epoch's steps is" in message, message
+
+
+def test_the_last_batchs_loss_instead_of_the_epochs_mean_fails():
+    message = verdict("train", last_batch_loss)
+    assert "the loss of each epoch's last step" in message, message
+
+
+def im2col_stacked(x, kh, kw, stride):
+    n, h, w, c = x.shape
+    out_h, out_w = (h - kh) // stride + 1, (w - kw) // stride + 1
+    slices = [x[:, i:i + stride * out_h:stride, j:j + stride * out_w:stride, :]
+              for i in range(kh) for j in range(kw)]
+    return np.stack(slices).reshape(n * out_h * out_w, kh * kw * c)
+
+
+def im2col_column_by_column(x, kh, kw, stride):
+    n, h, w, c = x.shape
+    out_h, out_w = (h - kh) // stride + 1, (w - kw) // stride + 1
+    return np.array([x[m, i * stride:i * stride + kh, j * stride:j * stride + kw, :].ravel()
+                     for m in range(n) for j in range(out_w) for i in range(out_h)])
+
+
+@pytest.mark.parametrize("wrong, title", [(im2col_stacked, "slices stacked, then reshaped"),
+                                          (im2col_column_by_column, "windows in column order")])
+def test_im2col_with_the_wrong_layout_gets_its_hint(wrong, title):
+    assert f"Hint ({title})" in verdict("im2col", wrong)
+
+
+def conv_with_matrix(matrix):
+    """conv_forward as im2col @ a weight matrix made from w by ``matrix``."""
+    def conv_forward(x, w, b, stride=1, pad=0):
+        n, h, width, c = x.shape
+        kh, kw, _, f = w.shape
+        cols = SOLUTION["im2col"](pad_all(x, pad), kh, kw, stride)
+        out_h, out_w = (h + 2 * pad - kh) // stride + 1, (width + 2 * pad - kw) // stride + 1
+        return (cols @ matrix(w) + b).reshape(n, out_h, out_w, f), None
+    return conv_forward
+
+
+def pad_all(x, p):
+    return pad(x, p, p, p, p)
+
+
+@pytest.mark.parametrize("matrix", [lambda w: w.T.reshape(-1, w.shape[3]),
+                                    lambda w: w.reshape(w.shape[3], -1).T])
+def test_a_weight_matrix_reshaped_from_w_transposed_gets_its_hint(matrix):
+    assert "Hint (kernel reshaped from w.T)" in verdict("conv_forward", conv_with_matrix(matrix))
+
+
+def test_dx_through_w_transposed_then_reshaped_gets_its_hint():
+    def backward(dout, cache):
+        x_shape, cols, w, stride, p = cache
+        n, h, width, c = x_shape
+        kh, kw, _, f = w.shape
+        dcols = dout.reshape(-1, f) @ w.T.reshape(f, -1)
+        dx = SOLUTION["col2im"](dcols, (n, h + 2 * p, width + 2 * p, c), kh, kw, stride)
+        return (dx[:, p:p + h, p:p + width, :],) + SOLUTION["conv_backward"](dout, cache)[1:]
+    message = verdict("conv_backward", backward, SOLUTION["conv_forward"])
+    assert "Hint (w.T reshaped instead of w)" in message, message
+
+
+def test_max_pooling_that_ignores_the_stride_gets_its_hint_forward_and_backward():
+    def forward(x, pool=2, stride=2):
+        n, h, w, c = x.shape
+        out_h, out_w = (h - pool) // stride + 1, (w - pool) // stride + 1
+        out = np.array([[x[:, i:i + pool, j:j + pool, :].max(axis=(1, 2)) for j in range(out_w)]
+                        for i in range(out_h)]).transpose(2, 0, 1, 3)
+        return out, (x, pool, stride)
+
+    def backward(dout, cache):  # windows at (i, j), not (i * stride, j * stride)
+        x, pool, stride = cache
+        dx = np.zeros(x.shape, dtype=dout.dtype)
+        for i in range(dout.shape[1]):
+            for j in range(dout.shape[2]):
+                window = x[:, i:i + pool, j:j + pool, :]
+                flat = window.reshape(len(x), -1, x.shape[3])
+                first = np.arange(pool * pool)[None, :, None] == flat.argmax(axis=1)[:, None, :]
+                dx[:, i:i + pool, j:j + pool, :] += first.reshape(window.shape) * dout[:, i:i + 1,
+                                                                                       j:j + 1, :]
+        return dx
+    assert "Hint (stride ignored)" in verdict("maxpool_forward", forward)
+    message = verdict("maxpool_backward", backward, pool_forward_keeping_x)
+    assert "Hint (stride ignored)" in message, message
+
+
+def maxpool_forward_recording_the_last_tie(x, pool=2, stride=2):
+    """Right output; its cache records the last maximum of a tied window (>=)."""
+    n, h, w, c = x.shape
+    out_h, out_w = (h - pool) // stride + 1, (w - pool) // stride + 1
+    out = np.full((n, out_h, out_w, c), -np.inf, dtype=x.dtype)
+    where = np.zeros(out.shape, dtype=int)
+    for di in range(pool):
+        for dj in range(pool):
+            candidate = x[:, di:di + stride * out_h:stride, dj:dj + stride * out_w:stride, :]
+            better = candidate >= out
+            out, where = np.where(better, candidate, out), np.where(better, di * pool + dj, where)
+    return out, (x.shape, where, pool, stride)
+
+
+def test_a_forward_recording_the_last_tie_passes_its_check_and_is_blamed_by_the_backwards():
+    check("maxpool_forward", maxpool_forward_recording_the_last_tie)  # out is right
+    message = verdict("maxpool_backward", SOLUTION["maxpool_backward"],
+                      maxpool_forward_recording_the_last_tie)
+    assert "Hint (gradient to the last tied maximum)" in message
+    assert "The mistake is in your maxpool_forward" in message, message
+    assert "the mistake is in maxpool_backward" not in message
+
+
+def test_a_backward_picking_the_last_tie_from_x_is_blamed_itself():
+    message = verdict("maxpool_backward", maxpool_last_tied, pool_forward_keeping_x)
+    assert "the mistake is in maxpool_backward" in message, message
+
+
+def softmax_loss_with(axis_of_softmax=1, axis_of_max=1, mean_over_classes=False):
+    def softmax_loss(logits, y):
+        n, k = logits.shape
+        shifted = logits - logits.max(axis=axis_of_max, keepdims=True)
+        p = np.exp(shifted) / np.exp(shifted).sum(axis=axis_of_softmax, keepdims=True)
+        onehot = np.eye(k, dtype=logits.dtype)[y]
+        if mean_over_classes:
+            return -(onehot * np.log(p)).mean(), (p - onehot) / (n * k)
+        return -np.log(p[np.arange(n), y]).mean(), (p - onehot) / n
+    return softmax_loss
+
+
+@pytest.mark.parametrize("knobs, title", [
+    (dict(axis_of_softmax=0, axis_of_max=0), "softmax over axis 0"),
+    (dict(axis_of_max=0), "maximum over axis 0"),
+    (dict(mean_over_classes=True), "averaged over the classes too")])
+def test_softmax_axis_and_averaging_mistakes_get_their_hints(knobs, title):
+    message = verdict("softmax_loss", softmax_loss_with(**knobs))
+    assert f"Hint ({title})" in message, message
+
+
+def test_one_dropout_mask_for_every_sample_gets_its_hint():
+    def shared(x, rate, training, rng):
+        if not training:
+            return x, None
+        mask = (rng.random(x.shape[1:], dtype=x.dtype) >= rate).astype(x.dtype) / (1 - rate)
+        return x * mask, mask
+    assert "Hint (one mask for every sample)" in verdict("dropout_forward", shared)
+
+
+def test_gradients_accumulated_across_steps_get_their_hint():
+    sums = {}
+
+    def accumulating(model, x, y, store=sums):
+        out = x
+        for layer in model.layers:
+            out = layer.forward(out, training=True)
+        loss = model.loss.forward(model.layers[-1].pre_activation(), y)
+        grad = model.layers[-1].backward_from_pre_activation(model.loss.backward())
+        for layer in reversed(model.layers[:-1]):
+            grad = layer.backward(grad)
+        for key, _, g in model.parameters():  # a store of gradients never reset
+            store[key] = store.get(key, 0) + g
+            g[...] = store[key]
+        model.optimizer.apply_gradients(model.parameters())
+        return loss, out
+    message = verdict("train_step", accumulating)
+    assert "After step 2" in message and "Hint (gradients accumulated across steps)" in message
+
+
+def test_a_flipped_kernel_gets_its_own_hint_and_no_other():
+    message = verdict("conv_forward", CONV_FORWARD_MISTAKES["kernel flipped"])
+    assert message.count("Hint (") == 1 and "Hint (kernel flipped)" in message, message
+
+
+def test_a_shape_mistake_gets_its_hint_and_no_other():
+    message = verdict("conv_forward", CONV_FORWARD_MISTAKES["stride ignored"])
+    assert message.count("Hint (") == 1 and "Hint (stride ignored)" in message, message
+
+
+# -- the time limit ------------------------------------------------------------------------
+def test_a_function_that_never_returns_is_stopped_and_named():
+    def relu_forward(x):
+        while True:
+            try:
+                x = x + 0
+            except Exception:  # a student's handler does not swallow the time limit
+                pass
+    message = verdict_with_limit("relu_forward", relu_forward, 0.3)
+    assert message.startswith("relu_forward(x) with x of shape (4, 5) did not return within "
+                              "the check's time limit (0.3 s)"), message
+
+
+def verdict_with_limit(name, function, seconds):
+    with pytest.raises(ExerciseFailed) as failed:
+        check(name, function, time_limit=seconds)
+    return str(failed.value)
+
+
+def test_the_named_function_is_the_one_given_to_use():
+    """The timing cell plugs conv_forward_loops in as conv_forward: a failure names it."""
+    def conv_forward_loops(x, w, b, stride=1, pad=0):
+        return CONV_FORWARD_MISTAKES["kernel flipped"](x, w, b, stride, pad)
+    with pytest.raises(ExerciseFailed) as failed:
+        exercises.use(conv_forward=conv_forward_loops)
+    message = str(failed.value)
+    assert message.startswith("use: your conv_forward_loops does not pass its check yet")
+    assert "conv_forward_loops is not right yet" in message
+
+
+# -- the grading's hidden tests: the student's own work ---------------------------------------
+def test_own_work_refuses_minicnns_code_by_name_and_passes_the_solutions(capsys):
+    import minicnn
+    from minicnn.ops import reference
+    from minicnn.ops.reference import conv2d_forward
+
+    def through_the_package(x, w, b, stride=1, pad=0):
+        return minicnn.ops.reference.conv2d_forward(x, w, b, (stride,) * 2, (pad,) * 4)
+
+    def through_a_module(x, w, b, stride=1, pad=0):
+        return reference.conv2d_forward(x, w, b, (stride,) * 2, (pad,) * 4)
+
+    def through_a_helper(x, w, b, stride=1, pad=0):  # the student's helper calls it
+        return imported(x, w, b, stride, pad)
+
+    def imported(x, w, b, stride, pad):
+        return conv2d_forward(x, w, b, (stride,) * 2, (pad,) * 4)
+    for wrong in (through_the_package, through_a_module, through_a_helper):
+        wrong.__module__ = imported.__module__ = "__main__"
+        check("conv_forward", wrong)  # the numbers are right: the check passes
+        with pytest.raises(ExerciseFailed, match="uses minicnn's own code"):
+            exercises.own_work("conv_forward", wrong)
+
+    def whole_step(model, x, y):
+        return model.train_step(x, y)
+    with pytest.raises(ExerciseFailed, match=r"calls the model's \.train_step"):
+        exercises.own_work("train_step", whole_step)
+    for name in exercises.CHECKS:
+        exercises.own_work(name, SOLUTION[name])
+    assert "train_step: your own work" in capsys.readouterr().out
+
+
+# -- exercise 10: the tape's backward walk ---------------------------------------------------
+def walk(nodes, target, seed, sources, order="reversed", add="sum", start="seed", none="skip",
+         key=id):
+    """A backward walk as a student writes it, with a knob per mistake: ``order`` "recorded"
+    (the nodes in the order they ran); ``add`` "assign" (grads[k] = g) or "first" (only the
+    first gradient kept) or "in place" (grads[k] += g); ``start`` "ones" or "nothing";
+    ``none`` "zeros" (None as zeros, and zeros for a source without a path) or "add"
+    (None added like a gradient, to grads.get(k, 0)); ``key`` what keys the dict (the
+    tensor itself). ``add`` "get" is right: grads[k] = grads.get(k, 0) + g."""
+    grads = {} if start == "nothing" else {
+        key(target): np.ones_like(seed) if start == "ones" else seed}
+    for node in (nodes if order == "recorded" else reversed(nodes)):
+        grad = grads.get(key(node.output))
+        if grad is None:
+            continue
+        wanted = [True] * len(node.inputs)
+        for x, grad_x in zip(node.inputs, node.backward(grad, wanted)):
+            if grad_x is None and none == "zeros":
+                grad_x = np.zeros(np.shape(x), np.asarray(seed).dtype)
+            elif grad_x is None and none == "skip":
+                continue
+            k = key(x)
+            if none == "add" or add == "get":  # 0 + None fails
+                grads[k] = grads.get(k, 0) + grad_x
+            elif k not in grads or add == "assign":
+                grads[k] = grad_x
+            elif add == "in place":
+                grads[k] += grad_x
+            elif add == "sum":
+                grads[k] = grads[k] + grad_x
+    if none == "zeros":
+        return [grads.get(key(s), np.zeros(np.shape(s), np.asarray(seed).dtype)) for s in sources]
+    return [grads.get(key(s)) for s in sources]
+
+
+def walk_with(**knobs):
+    def backward_walk(nodes, target, seed, sources):
+        return walk(nodes, target, seed, sources, **knobs)
+    return backward_walk
+
+
+WALK_MISTAKES = [
+    (dict(add="assign"), "= instead of +="),
+    (dict(add="first"), "= instead of +="),
+    (dict(order="recorded"), "walked in the order recorded"),
+    (dict(start="ones"), "seed forgotten"),
+    (dict(start="nothing"), "seed forgotten"),
+    (dict(none="zeros"), "a gradient where there is none"),
+    (dict(none="add"), "None from a backward"),
+    (dict(add="in place"), "a gradient changed in place"),
+    (dict(key=lambda tensor: tensor), "tensors as keys"),
+]
+
+
+@pytest.mark.parametrize("knobs, title", WALK_MISTAKES, ids=[f"{t}-{i}" for i, (_, t) in
+                                                             enumerate(WALK_MISTAKES)])
+def test_each_backward_walk_mistake_gets_its_hint(knobs, title):
+    message = verdict("backward_walk", walk_with(**knobs))
+    assert f"Hint ({title})" in message, message
+    hinted = [line for line in message.splitlines() if line.startswith("Hint (")]
+    assert len(hinted) == 1, message  # that hint only
+
+
+def test_the_right_walks_pass_whatever_they_want():
+    """Wanting every input, or only those that lead to a source (the solution)."""
+    check("backward_walk", walk_with())
+    check("backward_walk", walk_with(add="get"))
+    check("backward_walk", SOLUTION["backward_walk"])
+
+
+def test_a_walk_that_does_not_skip_a_node_without_gradient_is_told_where_and_why():
+    def backward_walk(nodes, target, seed, sources, forward=False):
+        grads = {id(target): seed}
+        for node in (nodes if forward else reversed(nodes)):
+            grad = grads.get(id(node.output))
+            for x, grad_x in zip(node.inputs, node.backward(grad, [True] * len(node.inputs))):
+                if grad_x is not None:
+                    grads[id(x)] = grads[id(x)] + grad_x if id(x) in grads else grad_x
+        return [grads.get(id(s)) for s in sources]
+    message = verdict("backward_walk", backward_walk)
+    assert "node 2 (multiply)'s backward was called with grad None" in message, message
+    assert "unused = y * v             # node 2: the target does not use it" in message
+    assert "line" in message and "node.backward(grad, [True] * len(node.inputs))" in message
+    assert "reversed(nodes)" not in message  # it did walk in reverse
+    forward = verdict("backward_walk", lambda *args: backward_walk(*args, forward=True))
+    assert "node 0 (multiply)'s backward was called with grad None" in forward
+    assert "walk from the last node recorded to the first, reversed(nodes)" in forward
+
+
+def test_a_walk_that_reverses_the_tapes_record_is_told_so():
+    def backward_walk(nodes, target, seed, sources):
+        nodes.reverse()
+        return walk(nodes[::-1], target, seed, sources)
+    assert "backward_walk changed its argument `nodes` in place" in verdict("backward_walk",
+                                                                          backward_walk)
+
+
+def test_a_walk_reading_a_missing_gradient_with_brackets_gets_its_hint():
+    def backward_walk(nodes, target, seed, sources):
+        grads = walk(nodes, target, seed, list(sources))
+        table = {id(s): g for s, g in zip(sources, grads) if g is not None}
+        return [table[id(s)] for s in sources]
+    message = verdict("backward_walk", backward_walk)
+    assert "raised KeyError" in message and "Hint (no gradient)" in message, message
+    assert "(what gets no gradient: where nodes is the record of" in message
+
+
+def test_a_walk_comparing_tensors_with_in_gets_its_hint():
+    def backward_walk(nodes, target, seed, sources):
+        found = walk(nodes, target, seed, sources)
+        return [g if s in sources[:-1] or s is sources[-1] else None
+                for s, g in zip(sources, found)]
+    assert "Hint (== on tensors)" in verdict("backward_walk", backward_walk)
+
+
+def test_a_walk_summing_into_float64_zeros_fails_in_float32():
+    def backward_walk(nodes, target, seed, sources):
+        found = walk(nodes, target, seed, sources)
+        return [None if g is None else np.zeros(np.shape(g)) + g for g in found]
+    message = verdict("backward_walk", backward_walk)
+    assert "returned dx of dtype float64; its inputs are float32" in message, message
+
+
+def test_a_walk_that_never_ends_is_stopped():
+    def backward_walk(nodes, target, seed, sources):
+        while True:
+            pass
+    message = verdict_with_limit("backward_walk", backward_walk, 0.3)
+    assert message.startswith("backward_walk(nodes, target, seed, sources) with seed of shape () "
+                              "did not return within the check's time limit"), message
+
+
+def test_the_walks_cases_number_their_nodes_as_the_tape_records_them():
+    """The hints name nodes by index: each case's code says which line made which node."""
+    from minicnn.apps.exercises.checks.tape import CASES
+    for build in CASES:
+        case = build()
+        numbered = [line for line in case.program if "# node" in line]
+        assert [int(line.split("# node ")[1].split(":")[0].split(" ")[0]) for line in numbered] \
+            == list(range(len(case.nodes)))
+
+
+def test_a_walk_changing_a_layers_gradient_in_place_fails_though_its_numbers_are_right():
+    """+= on a variable's gradient: the sums come out right, but the array it added into
+    is the one the layer's node returned (the layer's grads entry)."""
+    def backward_walk(nodes, target, seed, sources):
+        grads = {id(target): seed}
+        for node in reversed(nodes):
+            grad = grads.get(id(node.output))
+            if grad is None:
+                continue
+            for x, grad_x in zip(node.inputs, node.backward(grad, [True] * len(node.inputs))):
+                if grad_x is None:
+                    continue
+                if id(x) not in grads:
+                    grads[id(x)] = grad_x
+                elif hasattr(x, "assign"):  # a variable: its own array, surely
+                    grads[id(x)] += grad_x
+                else:
+                    grads[id(x)] = grads[id(x)] + grad_x
+        return [grads.get(id(s)) for s in sources]
+    message = verdict("backward_walk", backward_walk)
+    assert "every gradient is right, but:" in message, message
+    assert "Hint (a gradient changed in place): your walk changed, in place, the array node 3 " \
+        "(second)'s backward returned for its input 1 (second.kernel)" in message, message

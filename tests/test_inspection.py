@@ -24,7 +24,7 @@ def test_summary_table(capsys):
 
 def test_trace_reports_every_layer(rng, capsys):
     model = small_cnn()
-    model.compile("adam")
+    model.compile("adam", "categorical_crossentropy")
     rows = model.trace(rng.standard_normal((4, 8, 8, 2)), np.eye(3)[[0, 1, 2, 0]])
     out = capsys.readouterr().out
     assert [r["layer"] for r in rows] == [layer.name for layer in model.layers]

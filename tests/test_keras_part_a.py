@@ -217,7 +217,7 @@ def test_names_that_could_break_a_model_file_are_refused_when_created_or_added(n
 # -- compile, evaluate and the logs ------------------------------------------------------------------
 def test_compile_without_metrics_logs_the_loss_only_and_evaluate_returns_a_float(rng):
     model = Sequential([Dense(2, activation="softmax")], input_shape=(3,))
-    model.compile()
+    model.compile(loss="categorical_crossentropy")
     # Keras's defaults; Keras 3 lists its loss tracker as the one metric
     assert type(model.optimizer).__name__ == "RMSprop"
     assert [m.name for m in model.metrics] == ["loss"]

@@ -1,6 +1,7 @@
 """Inputs checked before the work, round 3: validation data with the training data,
 class and sample weights, target sizes, image trees (pipes, links up the tree, names that
-are not text), galaxy labels."""
+are not text), galaxy labels; round 4: the command line's --seed, and predict on a folder
+without images."""
 import os
 import subprocess
 import sys
@@ -302,3 +303,37 @@ def test_rgb_data_for_a_grayscale_model_suggests_color_mode():
                                          r'ones; load them with color_mode="rgb"'):
         batches.fit_batches(x, y, 4, 0, None, True, None, None, 0, 1, None, None, None, 0,
                             model=model)
+
+
+# -- the command line, round 4 ---------------------------------------------------------------
+@pytest.mark.parametrize("project, seed", [("xray", "-1"), ("xray", str(2**32)),
+                                           ("galaxy", str(2**64)), ("galaxy", "-7")])
+def test_a_seed_out_of_range_is_named_before_anything_is_written(tmp_path, capsys, project, seed):
+    from minicnn.apps import cli
+    out = tmp_path / "out"
+    status = cli.main(["train", project, "--data", str(tmp_path / "no-data"), "--out", str(out),
+                       "--seed", seed, "--epochs", "1"])
+    assert status == 2
+    assert "--seed must be a whole number from 0 to 4294967295" in capsys.readouterr().err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("contents", [[], ["notes.txt"], ["sub/readme.md", "x.gif.txt"]])
+def test_predict_on_a_folder_without_images_fails_naming_it(tmp_path, capsys, contents):
+    from minicnn.apps import cli
+    model = Sequential([Flatten(), Dense(2, activation="softmax")], input_shape=(6, 6, 3))
+    model.metadata = {"class_names": ["a", "b"]}
+    model.save(tmp_path / "model.npz")
+    full, empty = tmp_path / "full", tmp_path / "empty"
+    full.mkdir()
+    Image.new("RGB", (6, 6)).save(full / "x.png")
+    empty.mkdir()
+    for name in contents:
+        (empty / name).parent.mkdir(parents=True, exist_ok=True)
+        (empty / name).write_text("not an image")
+    for folders in ([empty], [full, empty]):
+        status = cli.main(["predict", str(tmp_path / "model.npz")] + [str(f) for f in folders])
+        captured = capsys.readouterr()
+        assert status == 2 and f"{empty}: no images in this folder" in captured.err
+        assert "x.png:" not in captured.out  # refused before anything is predicted
+    assert cli.main(["predict", str(tmp_path / "model.npz"), str(full)]) == 0

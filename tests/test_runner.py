@@ -9,7 +9,7 @@ import pytest
 
 from minicnn import load_model
 from minicnn.training.callbacks import Callback
-from minicnn.apps.projects import runner, xray
+from minicnn.apps.projects import report, runner, xray
 
 
 class InterruptAfter(Callback):
@@ -249,6 +249,6 @@ def test_the_history_figure_says_why_validation_can_look_better():
     from minicnn.preprocessing import ImageDataGenerator
     augmented = ImageDataGenerator(rotation_range=10).flow(np.zeros((2, 8, 8, 1)), np.zeros(2))
     plain = ImageDataGenerator().flow(np.zeros((2, 8, 8, 1)), np.zeros(2))
-    note = runner._history_note(xray.build_model(3), [augmented, None])
+    note = report._history_note(xray.build_model(3), [augmented, None])
     assert "augmentation and dropout" in note and "only in training" in note
-    assert runner._history_note(Sequential([Dense(2)], input_shape=(3,)), [plain]) is None
+    assert report._history_note(Sequential([Dense(2)], input_shape=(3,)), [plain]) is None

@@ -13,7 +13,7 @@ from conftest import small_cnn
 # -- files ------------------------------------------------------------------------------
 def test_save_and_load_model_round_trip(tmp_path, rng):
     model = small_cnn()
-    model.compile("adam")
+    model.compile("adam", "categorical_crossentropy")
     x = rng.standard_normal((3, 8, 8, 2)).astype(np.float32)
     path = tmp_path / "model.npz"
     model.save(path)
@@ -192,7 +192,7 @@ def test_a_saved_optimizer_resumes_training_exactly(tmp_path, rng):
     models[1].save(tmp_path / "half.npz")
     resumed = load_model(tmp_path / "half.npz")
     assert type(resumed.optimizer).__name__ == "Adam" and resumed.optimizer.iterations == 2
-    assert [m.name for m in resumed.metrics] == ["accuracy", "auc"]
+    assert [m.name for m in resumed.compiled_metrics] == ["accuracy", "auc"]
     for _ in range(2):
         resumed.train_on_batch(x, y)
     for a, b in zip(models[0].get_weights(), resumed.get_weights()):

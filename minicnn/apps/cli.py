@@ -125,11 +125,15 @@ def build_parser():
                     "ReLU and dense; the loss, dropout and the optimizers; the training step) "
                     "into DIR: you write the layers, a check after each says what is wrong, "
                     "and the last notebook trains the X-ray model with your functions. "
-                    f"Notebooks already in DIR are kept. {INSTALL_JUPYTER}; jupyter lab DIR")
+                    f"Notebooks already in DIR are kept (they may hold your work) unless --force. "
+                    f"{INSTALL_JUPYTER}; jupyter lab DIR")
     exercises.add_argument("folder", metavar="DIR", help="where to write them (created if needed)")
     exercises.add_argument("--solutions", action="store_true",
                            help="the full version, solutions in: nbgrader's source format, "
                                 "for teachers")
+    exercises.add_argument("--force", action="store_true",
+                           help="overwrite the notebooks already in DIR (your work in them is "
+                                "lost); without it they are kept")
     from minicnn.apps.export import INSTALL_ONNX, OPSETS
     export = commands.add_parser("export", help="write a model as ONNX (needs onnx and "
                                                 "onnxruntime)",
@@ -188,6 +192,8 @@ def train(args):
         raise ValueError(f"--early-stopping takes a patience >= 0; got {args.early_stopping}")
     if args.threads is not None and args.threads < 1:
         raise ValueError(f"--threads must be at least 1; got {args.threads}")
+    if not 0 <= args.seed < 2**32:  # NumPy's seeds (the splits use RandomState)
+        raise ValueError(f"--seed must be a whole number from 0 to {2**32 - 1}; got {args.seed}")
     class_weight = parse_class_weight(args.class_weight)
     image_size = args.image_size
     if image_size is not None:
@@ -215,7 +221,8 @@ def predict(args):
     """Each image's class probabilities; an image that cannot be read is reported
     and skipped, and the exit status is 1 if any was. Returns the exit status."""
     from minicnn import load_model
-    from minicnn.preprocessing.files import color_mode_of, list_images, load_image
+    from minicnn.preprocessing.files import (IMAGE_EXTENSIONS, color_mode_of, list_images,
+                                             load_image)
     from minicnn.apps.shortcut_learning.band import black_out
     model = load_model(args.model)
     metadata = model.metadata
@@ -243,7 +250,11 @@ def predict(args):
                          f"got {band!r}")
     paths = []
     for path in args.images:
-        paths += list_images(path) if os.path.isdir(path) else [path]
+        found = list_images(path) if os.path.isdir(path) else [path]
+        if not found:  # a folder without images: say so, rather than print nothing
+            raise ValueError(f"{path}: no images in this folder or its subfolders (minicnn "
+                             f"predict reads {', '.join(IMAGE_EXTENSIONS)} files)")
+        paths += found
     failed = 0
     for path in paths:
         try:
@@ -295,10 +306,16 @@ def copy_notebooks(args):
 
 def write_exercise_notebooks(args):
     from minicnn.apps.exercises import write_exercises
-    written, kept = write_exercises(args.folder, solutions=args.solutions)
-    for path in kept:
-        print(f"kept {path} (it exists; remove it to get a fresh copy)")
-    print(f"wrote {len(written)} exercise notebooks{' (with solutions)' if args.solutions else ''} "
+    done = write_exercises(args.folder, solutions=args.solutions, force=args.force)
+    for path in done.kept:
+        print(f"kept {path}: it exists and may hold your work (--force overwrites it)")
+    for path in done.overwritten:
+        print(f"overwrote {path} (--force)")
+    for path, aside in done.set_aside.items():
+        print(f"{path} was not a whole notebook (a write cut short?): moved it to {aside} "
+              f"and wrote a fresh one")
+    wrote = len(done.written) + len(done.overwritten)
+    print(f"wrote {wrote} exercise notebooks{' (with solutions)' if args.solutions else ''} "
           f"to {args.folder}; open them with: jupyter lab {args.folder}   ({INSTALL_JUPYTER} "
           f"for Jupyter)")
     return 0
@@ -322,7 +339,7 @@ def load_what_runs(args):
     an import cut in half by Ctrl-C crashed the process at exit)."""
     import importlib
     if args.command == "train":
-        importlib.import_module("minicnn.apps.projects.runner")  # matplotlib
+        importlib.import_module("minicnn.apps.projects.report")  # matplotlib
     if args.command in ("train", "predict"):
         from minicnn import ops
         if ops.get_ops() == "numba":

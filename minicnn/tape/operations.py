@@ -280,19 +280,16 @@ def _axis(axis):
 @operation(2)
 def matmul(x, y):
     """x @ y with NumPy's rules: stacks of matrices broadcast; a 1-d side is a vector."""
+    x2 = np.asarray(x)[None, :] if np.ndim(x) == 1 else np.asarray(x)  # a one-row matrix
+    y2 = np.asarray(y)[:, None] if np.ndim(y) == 1 else np.asarray(y)  # a one-column matrix
+
     def backward(g):
-        x2, y2, g2 = np.asarray(x), np.asarray(y), g
-        if x2.ndim == 1:  # a row vector in, the row axis gone from g
-            x2, g2 = x2[None, :], np.expand_dims(g2, -2)
-        if y2.ndim == 1:  # a column vector in, the column axis gone from g
-            y2, g2 = y2[:, None], np.expand_dims(g2, -1)
-        grad_x = g2 @ np.swapaxes(y2, -1, -2)
-        grad_y = np.swapaxes(x2, -1, -2) @ g2
-        if np.ndim(x) == 1:
-            grad_x = grad_x[..., 0, :]
-        if np.ndim(y) == 1:
-            grad_y = grad_y[..., :, 0]
-        return unbroadcast(grad_x, np.shape(x)), unbroadcast(grad_y, np.shape(y))
+        # g with the axes a vector side took away put back (both vectors: g is a number)
+        g2 = np.reshape(g, np.broadcast_shapes(x2.shape[:-2], y2.shape[:-2])
+                        + (x2.shape[-2], y2.shape[-1]))
+        grad_x = unbroadcast(g2 @ np.swapaxes(y2, -1, -2), x2.shape)
+        grad_y = unbroadcast(np.swapaxes(x2, -1, -2) @ g2, y2.shape)
+        return grad_x.reshape(np.shape(x)), grad_y.reshape(np.shape(y))
     return np.matmul(x, y), backward
 
 

@@ -35,7 +35,7 @@ class Trainer:
         self.class_weight = None
         self._training_lock = threading.RLock()
 
-    def compile(self, optimizer="rmsprop", loss="categorical_crossentropy", metrics=None,
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None,
                 run_eagerly=None, jit_compile=None, **unsupported):
         """Choose the optimizer (object or "sgd"/"adam"/"rmsprop"; Keras's default
         "rmsprop"), the loss (object or a Keras name) and the metrics (Keras names,
@@ -147,6 +147,11 @@ class Trainer:
                 for callback in callbacks:
                     callback.on_train_end()
         return self.history
+
+    @property
+    def computes_its_own_loss(self):
+        """A train_step(self, data) of one's own may compute any loss: compile without one."""
+        return overrides_keras_step(self, "train_step")
 
     def fit_step(self):
         """The step fit runs on each batch: a train_step(self, data) of the model's own

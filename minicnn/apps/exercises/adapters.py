@@ -2,24 +2,32 @@
 contract of an exercise (one stride, one padding, class indices, a cache of the
 student's own making) and offers the contract minicnn calls.
 
-Two kinds, both installed and removed by plug.py:
-  - ops (ops/__init__.py's contract): convolution and max-pooling, given to
-    ``minicnn.ops.plug``;
-  - methods of minicnn's classes (Dense, Activation, Dropout, the softmax loss,
-    SGD, Adam, Sequential.train_step), set on the class while in use.
+Three kinds, all installed and removed through registry.py by plug.py:
+  - ops (ops/__init__.py's contract: pure ops, z = conv(x, w) + b, the layer
+    applies its activation): convolution and max-pooling, given to ``minicnn.ops.plug``;
+  - the activation functions (activations.forward and backward), which every layer
+    that applies an activation calls (Conv2D, Dense, Activation, ReLU, ...): the
+    student's ReLU reaches them all;
+  - methods of minicnn's classes (Dense, Dropout, the softmax loss, SGD, Adam,
+    Sequential.train_step), set on the class while in use;
+  - the tape's backward pass (tape/recording.py's backward_pass, which
+    GradientTape.gradient and the layers written with ``call`` walk through): the
+    student's backward_walk, which takes one target.
 Everything an adapter returns is cast to the model's dtype (a student's function
 may well compute in float64), so the model around it runs as it always does.
 """
+import weakref
 from collections import namedtuple
 
 import numpy as np
 
 from minicnn import activations
-from minicnn.ops import reference
 from minicnn.ops.windows import pad_hw, unpad_hw
+from minicnn.tape import recording
+from minicnn.tape.tensor import Tensor
 
 # What the conv and pool ops keep between forward and backward.
-ConvCache = namedtuple("ConvCache", "theirs pads with_bias activation activation_cache z")
+ConvCache = namedtuple("ConvCache", "theirs pads with_bias")
 PoolCache = namedtuple("PoolCache", "theirs pads")
 
 
@@ -44,68 +52,58 @@ def even_pads(pads):
     return (pads[0], (0, 0, 0, 0)) if len(set(pads)) == 1 else (0, tuple(pads))
 
 
-class Activation:
-    """The activation after a layer's linear part: the student's ReLU when given,
-    else minicnn's (activations.py, whose backward reads the output y)."""
+def activation_functions(relu_forward, relu_backward, own_forward, own_backward):
+    """activations.forward and activations.backward (name, ...) running the student's
+    ReLU for "relu" and minicnn's own (``own_*``) for every other activation.
 
-    def __init__(self, relu_forward=None, relu_backward=None):
-        self.relu_forward, self.relu_backward = relu_forward, relu_backward
+    A layer keeps the output y of forward and hands it to backward; the student's
+    relu_backward wants the cache of their relu_forward instead, kept here beside
+    that y for as long as y lives. (A y this forward did not make, or a copy, gets
+    the cache of the student's relu_forward on y itself: for ReLU, y > 0 exactly
+    where z > 0, so a right relu_backward gives the same gradient.)"""
+    caches = {}
 
-    def forward(self, name, z):
-        """(y, what backward needs)."""
-        if name == "relu" and self.relu_forward is not None:
-            y, cache = self.relu_forward(z)
-            return np.asarray(y, z.dtype), cache
-        y = activations.forward(name, z)
-        return y, y
+    def forward(name, z):
+        if name != "relu":
+            return own_forward(name, z)
+        y, cache = relu_forward(z)
+        y = np.array(y, dtype=z.dtype)  # a new array: its identity keys the cache
+        key = id(y)
+        caches[key] = (weakref.ref(y, lambda _, key=key: caches.pop(key, None)), cache)
+        return y
 
-    def backward(self, name, grad_y, cache):
-        if name == "relu" and self.relu_forward is not None:
-            if self.relu_backward is None:
-                raise missing("relu_backward", "relu_forward")
-            return np.asarray(self.relu_backward(grad_y, cache), grad_y.dtype)
-        return activations.backward(name, grad_y, cache)
-
-
-def textbook_conv():
-    """minicnn's own convolution, without activation, in the exercises' contract:
-    the linear part of a Conv2D whose ReLU alone is the student's."""
-    def forward(x, w, b, stride, pad):
-        return reference.conv2d_forward(x, w, b, (stride, stride), (pad,) * 4)
-
-    def backward(dout, cache):
-        return reference.conv2d_backward(dout, cache, from_pre_activation=True)
+    def backward(name, grad_y, y, z=None):  # z: the forward's input, which some activations read
+        if name != "relu":
+            return own_backward(name, grad_y, y) if z is None else own_backward(name, grad_y, y, z)
+        if relu_backward is None:
+            raise missing("relu_backward", "relu_forward")
+        kept = caches.get(id(y))
+        cache = kept[1] if kept is not None and kept[0]() is y else relu_forward(y)[1]
+        return np.asarray(relu_backward(grad_y, cache), grad_y.dtype)
+    forward.__name__, backward.__name__ = "forward", "backward"
     return forward, backward
 
 
-def conv_ops(conv_forward, conv_backward, activation):
-    """conv2d_forward, conv2d_backward and conv2d_pre_activation (ops/__init__.py's
-    contract) running the student's convolution and activation."""
-    def conv2d_forward(x, w, b, strides, pads, activation_name=None):
+def conv_ops(conv_forward, conv_backward):
+    """conv2d_forward and conv2d_backward (ops/__init__.py's contract: z and dL/dz,
+    no activation) running the student's convolution."""
+    def conv2d_forward(x, w, b, strides, pads):
         stride = one_number("conv_forward", "strides", strides)
         pad, around = even_pads(pads)
         with_bias = b is not None
         b = b if with_bias else np.zeros(w.shape[3], w.dtype)
         z, theirs = conv_forward(pad_hw(x, around), w, b, stride, pad)
-        z = np.asarray(z, x.dtype)
-        y, activation_cache = activation.forward(activation_name, z)
-        return y, ConvCache(theirs, around, with_bias, activation_name, activation_cache, z)
+        return np.asarray(z, x.dtype), ConvCache(theirs, around, with_bias)
 
-    def conv2d_backward(grad_y, cache, input_grad=True, from_pre_activation=False):
+    def conv2d_backward(grad_z, cache, input_grad=True):
         if conv_backward is None:
             raise missing("conv_backward", "conv_forward")
-        grad_z = grad_y if from_pre_activation else activation.backward(
-            cache.activation, grad_y, cache.activation_cache)
         grad_x, grad_w, grad_b = conv_backward(grad_z, cache.theirs)
-        dtype = grad_y.dtype
+        dtype = grad_z.dtype
         grad_x = unpad_hw(np.asarray(grad_x, dtype), cache.pads) if input_grad else None
         return grad_x, np.asarray(grad_w, dtype), (np.asarray(grad_b, dtype) if cache.with_bias
                                                    else None)
-
-    def conv2d_pre_activation(cache):
-        return cache.z
-    return {"conv2d_forward": conv2d_forward, "conv2d_backward": conv2d_backward,
-            "conv2d_pre_activation": conv2d_pre_activation}
+    return {"conv2d_forward": conv2d_forward, "conv2d_backward": conv2d_backward}
 
 
 def pool_ops(maxpool_forward, maxpool_backward):
@@ -125,21 +123,18 @@ def pool_ops(maxpool_forward, maxpool_backward):
 
 
 # -- methods ------------------------------------------------------------------------------
-def dense_methods(dense_forward, dense_backward, activation):
-    """Dense.forward, backward and backward_from_pre_activation running the student's
-    dense layer (and ReLU)."""
+def dense_methods(dense_forward, dense_backward):
+    """Dense.forward and backward_from_pre_activation running the student's dense
+    layer. The activation is the layer's own call of activations.forward/backward
+    (the student's ReLU when that is plugged in too); Dense.backward is minicnn's,
+    which applies it and calls backward_from_pre_activation."""
     def forward(self, x, training=False):
         x = self._check_input(x)
         b = self.params["b"] if self.use_bias else np.zeros(self.units, self.dtype)
         z, self.exercise_cache = dense_forward(x, self.params["W"], b)
         self.x, self.z = x, np.asarray(z, self.dtype)
-        self.y, self.activation_cache = activation.forward(self.activation, self.z)
+        self.y = activations.forward(self.activation, self.z)
         return self.y
-
-    def backward(self, grad_y, input_grad=True):
-        grad_z = activation.backward(self.activation, self._check_grad(grad_y),
-                                     self.activation_cache)
-        return self.backward_from_pre_activation(grad_z, input_grad)
 
     def backward_from_pre_activation(self, grad_z, input_grad=True):
         if dense_backward is None:
@@ -149,22 +144,7 @@ def dense_methods(dense_forward, dense_backward, activation):
         if self.use_bias:
             self.grads["b"] = np.asarray(grad_b, self.dtype)
         return np.asarray(grad_x, self.dtype) if input_grad else None
-    return {"forward": forward, "backward": backward,
-            "backward_from_pre_activation": backward_from_pre_activation}
-
-
-def activation_methods(activation):
-    """Activation.forward and backward (the ReLU layer is an Activation) through
-    the student's ReLU."""
-    def forward(self, x, training=False):
-        self.z = self._check_input(x)
-        self.y, self.activation_cache = activation.forward(self.activation, self.z)
-        return self.y
-
-    def backward(self, grad_y, input_grad=True):
-        return activation.backward(self.activation, self._check_grad(grad_y),
-                                   self.activation_cache)
-    return {"forward": forward, "backward": backward}
+    return {"forward": forward, "backward_from_pre_activation": backward_from_pre_activation}
 
 
 def dropout_methods(dropout_forward, dropout_backward):
@@ -186,7 +166,11 @@ def dropout_methods(dropout_forward, dropout_backward):
 def loss_methods(softmax_loss):
     """SoftmaxCrossEntropy.forward and backward running the student's softmax_loss,
     which takes class indices: one-hot targets are turned into them."""
-    def forward(self, logits, targets, sample_weight=None):
+    def forward(self, logits, targets, sample_weight=None, from_logits=True):
+        if not from_logits:
+            raise ValueError("exercises.use: your softmax_loss takes logits; this model's "
+                             "last layer does not end in a softmax (give Dense(..., "
+                             "activation='softmax') as the last layer)")
         logits = np.asarray(logits)
         rows = self.as_rows(targets, logits.shape, logits.dtype)
         labels = rows.argmax(axis=1)
@@ -229,10 +213,37 @@ def adam_update(adam):
 
 def train_step_method(train_step):
     """Sequential.train_step (what fit and train_on_batch run) as the student's."""
+    running = set()  # the models inside a step: a step calling model.train_step calls itself
+
     def step(self, x, y, sample_weight=None):
         if sample_weight is not None and np.any(np.asarray(sample_weight) != 1):
             raise ValueError("exercises.use: your train_step takes no sample weights; train "
                              "without class_weight or sample_weight")
-        loss, out = train_step(self, self.prepare_input(x), y)
+        if id(self) in running:
+            raise RuntimeError("exercises.use: your train_step calls model.train_step, which "
+                               "is your train_step while it is plugged in: it would call "
+                               "itself forever. Write the step from the layers: forward, "
+                               "loss, backward, update.")
+        running.add(id(self))
+        try:
+            loss, out = train_step(self, self.prepare_input(x), y)
+        finally:
+            running.discard(id(self))
         return float(loss), self.probabilities(np.asarray(out))
     return step
+
+
+def backward_pass(backward_walk):
+    """recording.backward_pass(nodes, targets, seeds, sources) by the student's
+    backward_walk(nodes, target, seed, sources). Several targets (the tape
+    differentiates their sum) become one: a node more, reading them all, whose
+    backward hands each its seed."""
+    def walk(nodes, targets, seeds, sources):
+        nodes, sources = list(nodes), list(sources)  # the tape's own lists stay as they are
+        if len(targets) == 1:
+            return list(backward_walk(nodes, targets[0], seeds[0], sources))
+        joined = Tensor(np.zeros(()))
+        node = recording.Node("targets", list(targets), joined, lambda grad, wanted: list(seeds))
+        return list(backward_walk(nodes + [node], joined, np.ones(()), sources))
+    walk.__name__ = "backward_pass"
+    return walk

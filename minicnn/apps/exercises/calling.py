@@ -1,8 +1,12 @@
 """Calling a student's function: whatever it raises or returns becomes a message
-in the student's terms (which call, what it raised, the line in their code),
-never a traceback from deep inside NumPy or the checker."""
+in the student's terms (which call, what it raised, the line in their code, what
+it returned that is not a real array of the inputs' dtype, a call that never
+returns), never a traceback from deep inside NumPy or the checker."""
+import contextlib
 import os
+import signal
 import sysconfig
+import threading
 import traceback
 
 import numpy as np
@@ -14,6 +18,40 @@ from minicnn.apps.exercises.verdict import ExerciseFailed
 # line the student wrote.
 NOT_THEIRS = tuple(os.path.dirname(os.path.abspath(module.__file__)) + os.sep
                    for module in (np, minicnn)) + (sysconfig.get_paths()["stdlib"] + os.sep,)
+
+
+# How long one check may take, in seconds: the checks' cases are small, so a right
+# function takes well under a second; this only stops a loop that never ends.
+TIME_LIMIT = 20.0
+_limit = {"seconds": None}
+
+
+class OutOfTime(BaseException):
+    """The check's time ran out (a BaseException, as KeyboardInterrupt is, so that
+    a student's ``except Exception`` does not swallow it)."""
+
+
+@contextlib.contextmanager
+def limited(seconds):
+    """Raise OutOfTime in this thread after ``seconds`` (SIGALRM: the main thread
+    of a Unix process, as a Jupyter kernel's code runs; elsewhere, no limit)."""
+    usable = (seconds is not None and hasattr(signal, "setitimer")
+              and threading.current_thread() is threading.main_thread())
+    if not usable:
+        yield
+        return
+
+    def expire(signum, frame):
+        raise OutOfTime()
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    _limit["seconds"] = seconds
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        _limit["seconds"] = None
 
 
 class Call:
@@ -48,6 +86,13 @@ class Call:
             # an overflow shows as inf or nan in the answer, and the check says so there
             with np.errstate(all="ignore"):
                 result = self.function(*self.values())
+        except OutOfTime:
+            raise ExerciseFailed(
+                f"{self.text()} did not return within the check's time limit "
+                f"({_limit['seconds']:g} s); the check's cases are small, so a right function "
+                f"returns in well under a second. Is there a loop that never ends (a `while` "
+                f"whose condition never changes), or loops over far more than the outputs?"
+                ) from None
         except NotImplementedError as error:
             raise ExerciseFailed(not_written(self, error)) from None
         except Exception as error:  # the student's code may raise anything: say what and where
@@ -90,17 +135,22 @@ def not_written(call, error):
 def raised(call, error):
     """What a call raised, and the line of the student's code that raised it."""
     lines = [f"{call.text()} raised {type(error).__name__}: {error}"]
+    where = students_line(error)
+    lines += where or ["  (the call itself failed: does the function take these arguments, "
+                       "in this order?)"]
+    return "\n".join(lines)
+
+
+def students_line(error):
+    """The lines naming the line of the student's code that raised ``error`` (the
+    last frame that is theirs), or [] when none of its frames is."""
     frame = student_frame(error)
     if frame is None:
-        lines.append("  (the call itself failed: does the function take these arguments, "
-                     "in this order?)")
-    else:
-        place = ("its cell" if os.path.basename(frame.filename).split(".")[0].isdigit()
-                 else os.path.basename(frame.filename))
-        lines.append(f"  in {frame.name}, line {frame.lineno} of {place}:")
-        if frame.line:
-            lines.append(f"      {frame.line.strip()}")
-    return "\n".join(lines)
+        return []
+    place = ("its cell" if os.path.basename(frame.filename).split(".")[0].isdigit()
+             else os.path.basename(frame.filename))
+    return [f"  in {frame.name}, line {frame.lineno} of {place}:"] + (
+        [f"      {frame.line.strip()}"] if frame.line else [])
 
 
 def student_frame(error):
@@ -129,8 +179,10 @@ def returned(call, result, names):
     return result
 
 
-def array(call, name, value, dtype=np.float64):
-    """``value`` (what the student returned as ``name``) as an array of numbers."""
+def array(call, name, value, like=None):
+    """``value`` (what the student returned as ``name``) as a float64 array of real
+    numbers, to compare. ``like``: the input whose dtype it must have (float32 in,
+    float32 out: a model keeps its dtype)."""
     if value is None:
         raise ExerciseFailed(f"{call.text()} returned None as {name}: compute it and return it")
     try:
@@ -138,11 +190,32 @@ def array(call, name, value, dtype=np.float64):
     except Exception:  # a ragged list and the like
         raise ExerciseFailed(f"{call.text()} returned {name} that is not an array "
                              f"(a {type(value).__name__})") from None
+    if np.iscomplexobj(answer):
+        raise ExerciseFailed(f"{call.text()} returned {name} of complex dtype ({answer.dtype}): "
+                             f"the answer is real numbers, and a complex number came into the "
+                             f"arithmetic (a `1j` somewhere?). Casting it to real would hide "
+                             f"the mistake, so the check does not.")
     if answer.dtype == object or not (np.issubdtype(answer.dtype, np.number)
                                       or answer.dtype == bool):
         raise ExerciseFailed(f"{call.text()} returned {name} that is not an array of numbers "
                              f"(a {type(value).__name__} of dtype {answer.dtype})")
-    return answer.astype(dtype, copy=False) if dtype is not None else answer
+    if like is not None and answer.dtype != like.dtype:
+        raise ExerciseFailed(wrong_dtype(call, name, answer.dtype, like.dtype))
+    return answer.astype(np.float64, copy=False)
+
+
+def wrong_dtype(call, name, got, wanted):
+    lines = [f"{call.text()} returned {name} of dtype {got}; its inputs are {wanted}, and so "
+             f"must {name} be (a {wanted} model stays {wanted}: minicnn's layers keep their "
+             f"dtype)."]
+    if np.dtype(got) == np.float64:
+        lines += ["Hint (float64 from float32): the usual causes: an array made without a "
+                  "dtype (np.zeros(shape) is float64; np.zeros(shape, dtype=x.dtype) is not); "
+                  "a boolean mask divided by a number (mask / (1 - rate) is float64; "
+                  "x * mask / (1 - rate), or mask.astype(x.dtype), keeps x's dtype); a NumPy "
+                  "number in the arithmetic (np.sqrt(1 - beta2**t) is a float64 that turns a "
+                  "float32 array float64; (1 - beta2**t) ** 0.5, a Python number, does not)."]
+    return "\n".join(lines)
 
 
 def number(call, name, value):

@@ -6,44 +6,53 @@
     plugged = exercises.use(adam=adam)        # or until plugged.undo()
 
 Convolution and max-pooling go in through ``minicnn.ops.plug`` (the public
-plug-in point of the ops); the rest by setting a method of minicnn's class
-(Dense, Activation, Dropout, SoftmaxCrossEntropy, SGD, Adam, Sequential) while
-in use, and putting the original back on undo. Either way it is the whole
-process (every model sees the student's functions until undone), and one use
-at a time. While in use,
-minicnn runs in textbook mode (``set_ops("numpy")`` for the ops not plugged,
-fit's plain training step): the numba ops and the two-half step are off.
+plug-in point of the ops); ReLU in place of activations.forward/backward, which
+every layer applying an activation calls (Conv2D(activation="relu"),
+Dense(activation="relu"), ReLU()); the backward walk in place of the tape's
+(tape/recording.py's backward_pass: every GradientTape.gradient, and the backward
+of every layer written with ``call``); the rest by setting a method of minicnn's
+class (Dense, Dropout, SoftmaxCrossEntropy, SGD, Adam, Sequential) while in use. Either
+way it is the whole process (every model sees the student's functions until
+undone), and one use at a time. registry.py records all of it: ``undo()``, the
+end of the ``with`` block, or ``minicnn.set_ops(...)`` puts minicnn's own
+functions back, in any order. While in use, minicnn runs in textbook mode
+(the ops not plugged are ``ops/reference.py``'s, fit takes its plain training
+step): the numba ops and the two-half step are off.
 Each function passes its check before it goes in (``checked=False`` skips that).
 """
 import contextlib
 import io
 
-from minicnn import ops
-from minicnn.apps.exercises import adapters
-from minicnn.apps.exercises.checks import check
+from minicnn.apps.exercises import adapters, registry
+from minicnn.apps.exercises.checks import CHECKS, check
 from minicnn.apps.exercises.verdict import ExerciseFailed
-from minicnn.layers import Activation, Dense, Dropout
+from minicnn import activations
+from minicnn.layers import Dense, Dropout
 from minicnn.losses import SoftmaxCrossEntropy
 from minicnn.sequential import Sequential
 from minicnn.optimizers import SGD, Adam
+from minicnn.tape import recording
 
 # The functions that plug in, forwards before backwards (the order their checks run).
 PLUGS = ("conv_forward", "conv_backward", "maxpool_forward", "maxpool_backward",
          "relu_forward", "relu_backward", "dense_forward", "dense_backward", "softmax_loss",
-         "dropout_forward", "dropout_backward", "sgd_momentum", "adam", "train_step")
-OPS_NAME = "exercises"
+         "dropout_forward", "dropout_backward", "sgd_momentum", "adam", "train_step",
+         "backward_walk")
+OPS_NAME = registry.OPS_NAME
 
 
 class Plugged:
-    """What one ``use`` changed, and how to change it back (``undo``, or the end
-    of a ``with`` block)."""
+    """What one ``use`` put in place; ``undo()`` (or the end of a ``with`` block)
+    puts minicnn's own back. Undoing twice, or after set_ops did, changes nothing."""
 
-    def __init__(self, names):
-        self.names, self.undo_steps = names, []
+    def __init__(self, names, token):
+        self.names, self.token = names, token
 
     def undo(self):
-        while self.undo_steps:
-            self.undo_steps.pop()()
+        registry.end(self.token)
+
+    def in_use(self):
+        return registry.is_current(self.token)
 
     def __enter__(self):
         return self
@@ -52,7 +61,7 @@ class Plugged:
         self.undo()
 
     def __repr__(self):
-        state = "in use" if self.undo_steps else "undone"
+        state = "in use" if self.in_use() else "undone"
         return f"<exercises.use: yours are {', '.join(self.names) or 'none'} ({state})>"
 
 
@@ -70,82 +79,85 @@ def use(checked=True, **functions):
         if name.endswith("backward") and forward not in functions:
             raise ValueError(f"use: {name} needs {forward} too (it reads the cache "
                              f"{forward} returns)")
-    if ops.get_ops() == OPS_NAME:
-        raise RuntimeError("use: functions of yours are plugged in already; undo that use "
-                           "first, or give them all to one use")
+    if registry.in_use():
+        raise RuntimeError(f"use: {registry.in_use()} in minicnn's place already; undo that "
+                           f"use first, or give them all to one use")
     names = [name for name in PLUGS if name in functions]
     if checked:
         check_all(functions, names)
-    plugged = Plugged(names)
+    token = registry.begin("your " + (", ".join(names) or "nothing"))
     try:
-        plug_ops(functions, plugged)
-        for owner, methods in method_substitutes(functions).items():
-            for method, function in methods.items():
-                substitute(owner, method, function, plugged)
+        registry.plug_ops(op_substitutes(functions))
+        for (owner, attribute), function in substitutes(functions).items():
+            registry.replace(owner, attribute, function)
     except BaseException:
-        plugged.undo()
+        registry.end(token)
         raise
-    return plugged
+    return Plugged(names, token)
+
+
+def shown_name(name, function):
+    """The name a student knows ``function`` by: its own when it is another exercise's
+    function with the same check (conv_forward_loops given as conv_forward)."""
+    own = getattr(function, "__name__", name)
+    return own if own in CHECKS and CHECKS[own][0] is CHECKS[name][0] else name
 
 
 def check_all(functions, names):
     """Each function's check, quietly; the first failure stops the plug-in."""
     for name in names:
+        shown = shown_name(name, functions[name])
         partner = {"forward": functions[name.replace("backward", "forward")]} \
             if name.endswith("backward") else {}
         try:
             with contextlib.redirect_stdout(io.StringIO()):
-                check(name, functions[name], **partner)
+                check(shown, functions[name], **partner)
         except ExerciseFailed as failed:
-            raise ExerciseFailed(f"use: your {name} does not pass its check yet, so nothing "
+            raise ExerciseFailed(f"use: your {shown} does not pass its check yet, so nothing "
                                  f"was plugged in.\n{failed}") from None
     if names:
         passes = "passes its check" if len(names) == 1 else "pass their checks"
         print(f"use: {', '.join(names)} {passes}; minicnn runs yours now.")
 
 
-def plug_ops(functions, plugged):
-    """The convolution and pooling ops, through minicnn.ops.plug. Always plugged
-    (the ops not given are the textbook's), so that fit takes its plain step."""
-    previous = ops.get_ops()
-    activation = adapters.Activation(functions.get("relu_forward"), functions.get("relu_backward"))
+def op_substitutes(functions):
+    """{op name: the adapter} for the convolution and max-pooling given."""
     given = {}
-    if functions.keys() & {"conv_forward", "relu_forward"}:
-        linear = ((functions["conv_forward"], functions.get("conv_backward"))
-                  if "conv_forward" in functions else adapters.textbook_conv())
-        given.update(adapters.conv_ops(*linear, activation))
+    if "conv_forward" in functions:
+        given.update(adapters.conv_ops(functions["conv_forward"], functions.get("conv_backward")))
     if "maxpool_forward" in functions:
         given.update(adapters.pool_ops(functions["maxpool_forward"],
                                        functions.get("maxpool_backward")))
-    ops.plug(OPS_NAME, given)
-    plugged.undo_steps.append(lambda: ops.set_ops(previous))
+    return given
 
 
-def method_substitutes(functions):
-    """{class: {method name: the adapter}} for the functions given."""
+def substitutes(functions):
+    """{(owner, attribute): the adapter} for the other functions given."""
     get = functions.get
-    activation = adapters.Activation(get("relu_forward"), get("relu_backward"))
     made = {}
-    if "dense_forward" in functions:
-        made[Dense] = adapters.dense_methods(get("dense_forward"), get("dense_backward"),
-                                             activation)
     if "relu_forward" in functions:
-        made[Activation] = adapters.activation_methods(activation)
+        own = registry.OWN
+        made[activations, "forward"], made[activations, "backward"] = \
+            adapters.activation_functions(get("relu_forward"), get("relu_backward"),
+                                          own[activations, "forward"],
+                                          own[activations, "backward"])
+    if "dense_forward" in functions:
+        for method, function in adapters.dense_methods(get("dense_forward"),
+                                                       get("dense_backward")).items():
+            made[Dense, method] = function
     if "dropout_forward" in functions:
-        made[Dropout] = adapters.dropout_methods(get("dropout_forward"), get("dropout_backward"))
+        for method, function in adapters.dropout_methods(get("dropout_forward"),
+                                                         get("dropout_backward")).items():
+            made[Dropout, method] = function
     if "softmax_loss" in functions:
-        made[SoftmaxCrossEntropy] = adapters.loss_methods(get("softmax_loss"))
+        for method, function in adapters.loss_methods(get("softmax_loss")).items():
+            made[SoftmaxCrossEntropy, method] = function
     if "sgd_momentum" in functions:
-        made[SGD] = {"update": adapters.sgd_update(get("sgd_momentum"))}
+        made[SGD, "update"] = adapters.sgd_update(get("sgd_momentum"))
     if "adam" in functions:
-        made[Adam] = {"update": adapters.adam_update(get("adam"))}
+        made[Adam, "update"] = adapters.adam_update(get("adam"))
     if "train_step" in functions:
-        made[Sequential] = {"train_step": adapters.train_step_method(get("train_step"))}
+        made[Sequential, "train_step"] = adapters.train_step_method(get("train_step"))
+    if "backward_walk" in functions:
+        made[recording, "backward_pass"] = adapters.backward_pass(get("backward_walk"))
     return made
-
-
-def substitute(owner, name, function, plugged):
-    """Set ``owner.name`` to ``function``, and remember how to put back what was there."""
-    had, old = name in vars(owner), vars(owner).get(name)
-    setattr(owner, name, function)
-    plugged.undo_steps.append(lambda: setattr(owner, name, old) if had else delattr(owner, name))

@@ -12,6 +12,14 @@ import numpy as np
 # How close a float64 answer must be to minicnn's: rounding differs with the order
 # of the sums (loops, im2col), by about 1e-15; a mistake differs by far more.
 RTOL, ATOL = 1e-6, 1e-9
+# The float32 cases are there for the dtype; their values are held to float32's rounding
+# (never more tightly than float64's).
+RTOL_FLOAT32, ATOL_FLOAT32 = max(RTOL, 1e-4), max(ATOL, 1e-5)
+
+
+def tolerances(dtype):
+    """(rtol, atol) for answers computed in ``dtype``."""
+    return (RTOL, ATOL) if np.dtype(dtype) == np.float64 else (RTOL_FLOAT32, ATOL_FLOAT32)
 
 
 class ExerciseFailed(AssertionError):
@@ -27,10 +35,12 @@ class Mistake:
     """A common mistake: its title, the hint a student reads (a string, or a
     function of the answer), and its symptom. The symptom is either ``output``,
     what the mistaken function returns (shown by an answer equal to it, or of its
-    shape when the mistake changes the shape), or ``matches(answer) -> bool``."""
+    shape when the mistake changes the shape), or ``matches(answer) -> bool``.
+    ``blame``: when the mistake may lie in another function than the one checked,
+    a function giving the sentence that says where (or None: in the one checked)."""
 
-    def __init__(self, title, hint, output=None, matches=None):
-        self.title, self.hint, self.matches = title, hint, matches
+    def __init__(self, title, hint, output=None, matches=None, blame=None):
+        self.title, self.hint, self.matches, self.blame = title, hint, matches, blame
         self.output = None if output is None else np.asarray(output)
 
     def shown_by(self, answer, expected):
@@ -45,33 +55,43 @@ class Mistake:
         return f"Mistake({self.title!r})"
 
 
-def tolerance(expected):
+def tolerance(expected, atol=ATOL):
     """Absolute tolerance, scaled to the size of the numbers compared."""
     expected = np.asarray(expected, dtype=np.float64)
     finite = expected[np.isfinite(expected)]
-    return ATOL * max(1.0, float(np.max(np.abs(finite))) if finite.size else 1.0)
+    return atol * max(1.0, float(np.max(np.abs(finite))) if finite.size else 1.0)
 
 
-def hints(answer, expected, mistakes):
-    """The lines of hint for every mistake whose symptom ``answer`` shows
-    (``expected``: the right answer, whose shape tells a shape symptom apart)."""
-    seen, lines = set(), []
+def shown(answer, expected, mistakes):
+    """The mistakes whose symptom ``answer`` shows, one per title (``expected``: the
+    right answer, whose shape tells a shape symptom apart)."""
+    seen, found = set(), []
     for mistake in mistakes:
         if mistake.title in seen:
             continue
         with np.errstate(all="ignore"):
             try:
-                shown = mistake.shown_by(answer, expected)
+                showing = mistake.shown_by(answer, expected)
             except (ValueError, TypeError, FloatingPointError):  # a symptom that cannot apply
-                shown = False
-        if shown:
+                showing = False
+        if showing:
             seen.add(mistake.title)
-            hint = mistake.hint(answer) if callable(mistake.hint) else mistake.hint
-            lines.append(f"Hint ({mistake.title}): {hint}")
-    return lines
+            found.append(mistake)
+    return found
 
 
-def difference(name, answer, expected, shape_formula=None, rtol=RTOL, element=None):
+def hints(answer, expected, mistakes):
+    """The lines of hint for every mistake whose symptom ``answer`` shows."""
+    return hint_lines(answer, shown(answer, expected, mistakes))
+
+
+def hint_lines(answer, mistakes):
+    """"Hint (title): hint" for each of ``mistakes`` (shown by ``answer``)."""
+    return [f"Hint ({m.title}): {m.hint(answer) if callable(m.hint) else m.hint}"
+            for m in mistakes]
+
+
+def difference(name, answer, expected, shape_formula=None, rtol=RTOL, element=None, atol=ATOL):
     """None when ``answer`` equals ``expected`` (within rounding); otherwise the
     lines that say how it differs: the shapes with the formula of the right one,
     or the first wrong element with its index, expected and got. ``element``
@@ -79,7 +99,8 @@ def difference(name, answer, expected, shape_formula=None, rtol=RTOL, element=No
     if answer.shape != expected.shape:
         lines = [f"{name} has shape {answer.shape}; expected {expected.shape}"]
         return lines + [f"    {line}" for line in shape_formula or ()]
-    wrong = ~np.isclose(answer, expected, rtol=rtol, atol=tolerance(expected), equal_nan=False)
+    wrong = ~np.isclose(answer, expected, rtol=rtol, atol=tolerance(expected, atol),
+                        equal_nan=False)
     if not wrong.any():
         return None
     index = tuple(int(i) for i in np.argwhere(wrong)[0])
@@ -109,11 +130,14 @@ def failure(function_name, context, lines, hint_lines=(), advice=()):
                                     + list(hint_lines) + list(advice)))
 
 
-def require_equal(function_name, context, name, answer, expected, mistakes, shape_formula=None):
+def require_equal(function_name, context, name, answer, expected, mistakes, shape_formula=None,
+                  dtype=np.float64):
     """Raise the check's failure (see ``failure``) when ``answer`` differs from
-    ``expected``: what differs (``difference``) and the hints of the mistakes whose
-    symptom it shows. ``mistakes`` is called only then (working them out can be slow)."""
-    lines = difference(name, answer, expected, shape_formula)
+    ``expected``: what differs (``difference``, within the tolerances of ``dtype``,
+    the dtype the case computes in) and the hints of the mistakes whose symptom it
+    shows. ``mistakes`` is called only then (working them out can be slow)."""
+    rtol, atol = tolerances(dtype)
+    lines = difference(name, answer, expected, shape_formula, rtol=rtol, atol=atol)
     if lines:
         raise failure(function_name, context, lines, hints(answer, expected, mistakes()))
 

@@ -30,7 +30,7 @@ COLOR_MODE = "grayscale"
 CHANNELS = 1
 AUGMENTATION = LESSON_AUGMENTATION
 SAMPLE = samples.COVID_XRAY
-# the report's border checks (runner.report): the outer 12.5% of each side
+# the report's border checks (report.report): the outer 12.5% of each side
 BORDER_CHECK = 0.125
 
 

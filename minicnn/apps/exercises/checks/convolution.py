@@ -7,6 +7,7 @@ one matrix product (the same contract, so the same check):
 
 minicnn's textbook op (ops/reference.py) is the oracle, and it also computes what
 each common mistake gives: fed a flipped kernel, stride 1, padding on one side...
+The last case is in float32: out must keep x's dtype.
 """
 import numpy as np
 
@@ -22,7 +23,7 @@ SHAPES = [((2, 5, 6, 3), (3, 3, 3, 4), 1, 0),
           ((2, 7, 8, 3), (3, 2, 3, 4), 2, 0),
           ((2, 5, 6, 3), (3, 3, 3, 4), 1, 1),
           ((2, 6, 7, 2), (3, 3, 2, 3), 2, 2)]
-SUMMARY = "4 cases (stride 1 and 2, padding 0, 1 and 2, a 3x2 kernel)"
+SUMMARY = "5 cases (stride 1 and 2, padding 0, 1 and 2, a 3x2 kernel, float32)"
 
 
 class ConvCase:
@@ -49,10 +50,15 @@ class ConvCase:
                 f"out: (N, H', W', F) = ({n}, {out_h}, {out_w}, {f})"]
 
 
-def cases(seed=1):
+def cases(seed=1, float32=True):
+    """The cases in float64, then (``float32``) the second again in float32."""
     rng = np.random.default_rng(seed)
-    return [ConvCase(rng.standard_normal(x), rng.standard_normal(w), rng.standard_normal(w[3]),
+    made = [ConvCase(rng.standard_normal(x), rng.standard_normal(w), rng.standard_normal(w[3]),
                      stride, pad) for x, w, stride, pad in SHAPES]
+    if float32:
+        c = made[1]
+        made.append(ConvCase(*(a.astype(np.float32) for a in (c.x, c.w, c.b)), c.stride, c.pad))
+    return made
 
 
 def conv(x, w, b, stride, pads):
@@ -70,19 +76,34 @@ def check_forward(conv_forward, name="conv_forward"):
     for case in cases():
         call = Call(conv_forward, name, case.arguments(), shown=("stride", "pad"))
         out, _ = returned(call, call(), ("out", "cache"))
-        out = array(call, "out", out)
-        expected = conv(case.x, case.w, case.b, case.stride, same_pads(case.pad))
-        require_equal(name, f"On {call.text()}", "out", out, expected,
-                      lambda: forward_mistakes(case), case.formula())
+        out = array(call, "out", out, like=case.x)
+        expected = conv(*(a.astype(np.float64) for a in (case.x, case.w, case.b)), case.stride,
+                        same_pads(case.pad))
+        require_equal(name, f"On {call.text()}{dtype_note(case.x)}", "out", out, expected,
+                      lambda: forward_mistakes(case), case.formula(), dtype=case.x.dtype)
         worst = max(worst, rel_error(out, expected))
     passed(name, SUMMARY, worst)
 
 
+def dtype_note(x):
+    return "" if x.dtype == np.float64 else f" (all of dtype {x.dtype})"
+
+
 def forward_mistakes(case):
     """What each common mistake makes of this case."""
-    x, w, b, s, p = case.x, case.w, case.b, case.stride, case.pad
+    x, w, b = (a.astype(np.float64) for a in (case.x, case.w, case.b))
+    s, p = case.stride, case.pad
     out_h, out_w = case.out_size()
+    kh, kw, c, f = w.shape
+    from_transpose = ("the columns of your weight matrix are not the filters: reshape w "
+                      "itself, w.reshape(kh*kw*C, F), whose rows list the kernel in (i, j, c) "
+                      "order as im2col's rows list a window. w.T.reshape(...) or "
+                      "w.reshape(F, -1).T put other weights in each column.")
     mistakes = [
+        Mistake("kernel reshaped from w.T", from_transpose,
+                conv(x, w.T.reshape(w.shape), b, s, same_pads(p))),
+        Mistake("kernel reshaped from w.T", from_transpose,
+                conv(x, w.reshape(f, -1).T.reshape(w.shape), b, s, same_pads(p))),
         Mistake("kernel flipped", "your output is the convolution with the kernel turned by "
                 "180 degrees (w[::-1, ::-1]): that is true convolution, as in signal "
                 "processing. CNNs (Keras, PyTorch, minicnn) compute cross-correlation: "
@@ -123,7 +144,8 @@ def forward_mistakes(case):
 def _bias_times(answer, case):
     """k when the answer is the sum of products plus k * b, k a whole number other
     than 1 (0: the bias is missing; 2 or more: it is added in a loop)."""
-    without = conv(case.x, case.w, None, case.stride, same_pads(case.pad))
+    without = conv(case.x.astype(np.float64), case.w.astype(np.float64), None, case.stride,
+                   same_pads(case.pad))
     if answer.shape != without.shape:
         return None
     times = (answer - without) / case.b

@@ -19,16 +19,16 @@ from minicnn.ops import reference
 def check_backward(conv_backward, forward, name="conv_backward"):
     """Exercise 3: dx, dw, db = conv_backward(dout, cache), cache from the student's forward."""
     compare_gradients(name, conv_backward, "conv_forward", backward_cases(forward),
-                      "3 cases (stride 1 and 2, padding 0, 1 and 2)")
+                      "4 cases (stride 1 and 2, padding 0, 1 and 2, float32)")
 
 
 def backward_cases(forward):
     rng = np.random.default_rng(4)
     made = []
-    for case in (cases()[i] for i in (0, 2, 3)):
+    for case in (cases()[i] for i in (0, 2, 3, 4)):
         pads = same_pads(case.pad)
         out, cache = reference.conv2d_forward(case.x, case.w, case.b, (case.stride,) * 2, pads)
-        dout = rng.standard_normal(out.shape)
+        dout = rng.standard_normal(out.shape).astype(case.x.dtype)
         dx, dw, db = reference.conv2d_backward(dout, cache)
         call = Call(forward, "conv_forward", case.arguments(), shown=("stride", "pad"))
         made.append(BackwardCase(call, dout, out, {"dx": dx, "dw": dw, "db": db},
@@ -51,8 +51,15 @@ def backward_mistakes(case, dout, dx, dw, db):
              "does it in one product; in a loop over images, += not =).")
     summed_db = ("db must be summed over the batch and over every output position: "
                  "db = dout.sum(axis=(0, 1, 2)), shape (F,).")
+    _, cache = reference.conv2d_forward(x, w, b, (s, s), same_pads(p))
+    from_transpose = reference.conv2d_backward(dout, cache._replace(
+        w=w.T.reshape(f, -1).T.reshape(w.shape)))[0]
     mistakes = {
-        "dx": [overlap_mistake(x.shape, kh, kw, s, dx, p)],
+        "dx": [overlap_mistake(x.shape, kh, kw, s, dx, p),
+               Mistake("w.T reshaped instead of w", "dcols = dz @ W2.T with W2 = "
+                       "w.reshape(kh*kw*C, F), the forward's matrix, transposed after the "
+                       "reshape; w.T.reshape(F, -1) lists the weights in another order.",
+                       from_transpose)],
         "dw": [Mistake("dW not summed over the batch", batch, one_image(0)[1]),
                Mistake("dW not summed over the batch", batch, one_image(n - 1)[1]),
                Mistake("dW averaged over the batch", "dw is the mean over the batch; it "

@@ -20,6 +20,8 @@ from minicnn.layers import Dropout
 # (x shape, dtype, rate, training, seed)
 CASES = [((8, 25), np.float64, 0.3, True, 5), ((4, 6, 6, 2), np.float32, 0.5, True, 6),
          ((8, 25), np.float64, 0.3, False, 7)]
+BACKWARD_CASES = [(shape, np.float64, rate, training, seed)
+                  for shape, _, rate, training, seed in CASES] + [CASES[1]]
 SUMMARY = "3 cases (training in float64 and float32, test time)"
 
 
@@ -43,8 +45,8 @@ def check_forward(dropout_forward, name="dropout_forward"):
                                             "rng": rng}, shown=("rate", "training"))
         before = rng.bit_generator.state
         out, _ = returned(call, call(), ("out", "cache"))
-        out = array(call, "out", out)
-        expected = oracle(x, rate, training, seed)[0]
+        out = array(call, "out", out, like=x)
+        expected = oracle(x, rate, training, seed)[0].astype(np.float64)
         require_equal(name, f"On {call.text()} (x of dtype {x.dtype})", "out", out, expected,
                       lambda: mistakes(x, rate, training, seed),
                       [f"out has the shape of x: {x.shape}"])
@@ -78,7 +80,12 @@ def mistakes(x, rate, training, seed):
                 x * ~keep / (1 - rate)),
         Mistake("rate taken as the keep probability", "you scaled by 1 / rate; `rate` is the "
                 "fraction dropped, so the survivors are scaled by 1 / (1 - rate).",
-                x * keep / rate)]
+                x * keep / rate),
+        Mistake("one mask for every sample", "every sample of the batch lost the same inputs: "
+                "your mask has the shape of one sample, x.shape[1:], and broadcasts over the "
+                "batch. Draw one number per element of x: rng.random(x.shape, dtype=x.dtype).",
+                x * (np.random.default_rng(seed).random(x.shape[1:], dtype=x.dtype) >= rate)
+                / (1 - rate))]
     if x.dtype != np.float64:
         made.append(Mistake("mask drawn in float64", f"draw the numbers in x's dtype: "
                             f"rng.random(x.shape, dtype=x.dtype) >= rate. Drawn in float64 they "
@@ -90,11 +97,11 @@ def mistakes(x, rate, training, seed):
 
 def check_backward(dropout_backward, forward, name="dropout_backward"):
     made = []
-    for shape, _, rate, training, seed in CASES:
-        x = case_input(shape, np.float64, seed)  # float64: the numerical check runs here
-        dout = np.random.default_rng(seed + 200).standard_normal(shape)
+    for shape, dtype, rate, training, seed in BACKWARD_CASES:
+        x = case_input(shape, dtype, seed)  # float64 first: the numerical check runs there
+        dout = np.random.default_rng(seed + 200).standard_normal(shape).astype(dtype)
         out, dx = oracle(x, rate, training, seed, dout)
-        keep = np.random.default_rng(seed).random(x.shape) >= rate
+        keep = np.random.default_rng(seed).random(x.shape, dtype=dtype) >= rate
         wrong = [Mistake("gradient not scaled", "dx = dout * mask, with the same mask as the "
                          "forward, scaled by 1 / (1 - rate) too.", dout * keep),
                  Mistake("mask ignored", "dx equals dout: the dropped inputs had no effect on "
@@ -109,4 +116,4 @@ def check_backward(dropout_backward, forward, name="dropout_backward"):
             shown=("rate", "training"))
         made.append(BackwardCase(call, dout, out, {"dx": dx}, {"dx": "x"}, {"dx": wrong}))
     compare_gradients(name, dropout_backward, "dropout_forward", made,
-                      "3 cases (training with rates 0.3 and 0.5, test time)")
+                      "4 cases (training with rates 0.3 and 0.5, test time, float32)")

@@ -5,7 +5,8 @@ a wrong forward) is told apart from a wrong backward."""
 import numpy as np
 
 from minicnn.apps.exercises.calling import Call, array, returned
-from minicnn.apps.exercises.verdict import ExerciseFailed, difference, failure, hints, passed
+from minicnn.apps.exercises.verdict import (ExerciseFailed, difference, failure, hint_lines,
+                                            passed, shown)
 from minicnn.gradcheck import numerical_gradient, rel_error
 
 # A correct backward agrees with centred differences of its forward to about 1e-9
@@ -21,12 +22,14 @@ class BackwardCase:
     dout: the upstream gradient; expected_out: minicnn's forward output;
     expected: {gradient name: minicnn's gradient}; inputs: {gradient name:
     the forward's argument it is the gradient of}; mistakes: {gradient name:
-    [Mistake]} recognisable in that gradient.
+    [Mistake]} recognisable in that gradient. A case in float32 checks only that
+    the gradients keep dout's dtype (their values are checked in float64).
     """
 
     def __init__(self, forward, dout, expected_out, expected, inputs, mistakes):
         self.forward, self.dout, self.expected_out = forward, dout, expected_out
         self.expected, self.inputs, self.mistakes = expected, inputs, mistakes
+        self.dtype_only = dout.dtype != np.float64
 
 
 def compare_gradients(name, backward, forward_name, cases, summary):
@@ -35,6 +38,8 @@ def compare_gradients(name, backward, forward_name, cases, summary):
     worst = 0.0
     for case in cases:
         answers, out = gradients_of(name, backward, forward_name, case)
+        if case.dtype_only:
+            continue
         wrong = {g: difference(g, answers[g], case.expected[g], [
             f"{g} has the shape of {case.inputs[g]}: {case.expected[g].shape}"])
             for g in case.expected}
@@ -62,7 +67,7 @@ def gradients_of(name, backward, forward_name, case):
     names = tuple(case.expected)
     result = returned(call, call(), names)
     values = (result,) if len(names) == 1 else result
-    return {g: array(call, g, v) for g, v in zip(names, values)}, out
+    return {g: array(call, g, v, like=case.dout) for g, v in zip(names, values)}, out
 
 
 def numerical(case, wanted):
@@ -96,8 +101,14 @@ def diagnosis(name, forward_name, case, answers, out, wrong):
     if others:
         lines.append("; ".join(f"{g} is {'wrong too' if wrong[g] else 'right'}" for g in others))
     forward_wrong = difference("out", out, case.expected_out)
-    own = consistency(case, answers)
-    if forward_wrong and own <= CONSISTENT:
+    showing = shown(answers[first], case.expected[first], case.mistakes.get(first, ()))
+    # a mistake that says where it lies (e.g. in the forward's cache) decides the blame
+    elsewhere = [m.blame() for m in showing if m.blame is not None]
+    elsewhere = [sentence for sentence in elsewhere if sentence]
+    own = None if elsewhere else consistency(case, answers)
+    if elsewhere:
+        blame = elsewhere[0]
+    elif forward_wrong and own <= CONSISTENT:
         blame = (f"Your {name} is the exact gradient of your {forward_name} (a numerical "
                  f"gradient check agrees to {own:.1e}), but {forward_name} itself is wrong "
                  f"({forward_wrong[0]}): fix it first (its check says how), then come back.")
@@ -108,5 +119,4 @@ def diagnosis(name, forward_name, case, answers, out, wrong):
         blame = (f"Your {forward_name} is right, and the numerical gradient of it agrees with "
                  f"minicnn's {first}, not with yours: the mistake is in {name}.")
     return failure(name, f"On {name}(dout, cache) after {case.forward.text()}", lines,
-                   hints(answers[first], case.expected[first], case.mistakes.get(first, ())),
-                   [blame])
+                   hint_lines(answers[first], showing), [blame])

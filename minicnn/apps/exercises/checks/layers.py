@@ -20,25 +20,29 @@ from minicnn.layers import Dense
 # -- ReLU ------------------------------------------------------------------------------
 def relu_cases(seed=7):
     """Values away from the kink (the numerical check runs on the first), then a
-    batch of images holding exact zeros, where ReLU's gradient is 0 by convention."""
+    batch of images holding exact zeros, where ReLU's gradient is 0 by convention,
+    then those images in float32."""
     rng = np.random.default_rng(seed)
     away = rng.standard_normal((4, 5))
     away += np.where(away >= 0, 0.05, -0.05)
     with_zeros = rng.standard_normal((2, 3, 4, 2))
     with_zeros[rng.random(with_zeros.shape) < 0.2] = 0.0
-    return [away, with_zeros]
+    return [away, with_zeros, with_zeros.astype(np.float32)]
+
+
+RELU_SUMMARY = "3 cases (a matrix, a batch of images with zeros, in float64 and float32)"
 
 
 def check_relu_forward(relu_forward, name="relu_forward"):
     for x in relu_cases():
         call = Call(relu_forward, name, {"x": x})
         out, _ = returned(call, call(), ("out", "cache"))
-        out = array(call, "out", out)
-        expected = activations.forward("relu", x)
+        out = array(call, "out", out, like=x)
+        expected = activations.forward("relu", x).astype(np.float64)
         require_equal(name, f"On {call.text()}", "out", out, expected, lambda: [
             Mistake("minimum instead of maximum", "ReLU keeps the positive inputs: max(x, 0).",
-                    np.minimum(x, 0))], [f"out has the shape of x: {x.shape}"])
-    passed(name, "2 cases (a matrix, a batch of images with zeros)")
+                    np.minimum(x, 0))], [f"out has the shape of x: {x.shape}"], dtype=x.dtype)
+    passed(name, RELU_SUMMARY)
 
 
 def check_relu_backward(relu_backward, forward, name="relu_backward"):
@@ -46,7 +50,7 @@ def check_relu_backward(relu_backward, forward, name="relu_backward"):
     made = []
     for x in relu_cases():
         y = activations.forward("relu", x)
-        dout = rng.standard_normal(x.shape)
+        dout = rng.standard_normal(x.shape).astype(x.dtype)
         dx = activations.relu_backward(dout, y)
         mistakes = [
             Mistake("gradient passed where x < 0", "dx equals dout everywhere: ReLU's output "
@@ -60,25 +64,26 @@ def check_relu_backward(relu_backward, forward, name="relu_backward"):
                     dout * y)]
         call = Call(forward, "relu_forward", {"x": x})
         made.append(BackwardCase(call, dout, y, {"dx": dx}, {"dx": "x"}, {"dx": mistakes}))
-    compare_gradients(name, relu_backward, "relu_forward", made,
-                      "2 cases (a matrix, a batch of images with zeros)")
+    compare_gradients(name, relu_backward, "relu_forward", made, RELU_SUMMARY)
 
 
 # -- Dense -----------------------------------------------------------------------------
 SHAPES = [(4, 5, 3), (3, 7, 2)]  # (N, D, F)
-DENSE_SUMMARY = "2 cases (N, D, F) = (4, 5, 3) and (3, 7, 2)"
+DENSE_SUMMARY = "3 cases (N, D, F) = (4, 5, 3) and (3, 7, 2), the second in float32 too"
 
 
 def dense_cases(seed=9):
+    """The cases in float64, then the second in float32."""
     rng = np.random.default_rng(seed)
-    return [(rng.standard_normal((n, d)), rng.standard_normal((d, f)), rng.standard_normal(f))
+    made = [(rng.standard_normal((n, d)), rng.standard_normal((d, f)), rng.standard_normal(f))
             for n, d, f in SHAPES]
+    return made + [tuple(a.astype(np.float32) for a in made[1])]
 
 
 def dense_layer(w, b):
-    """minicnn's Dense layer holding w and b, in float64: the oracle."""
+    """minicnn's Dense layer holding w and b, in their dtype: the oracle."""
     layer = Dense(w.shape[1])
-    layer.build((w.shape[0],), np.float64)
+    layer.build((w.shape[0],), w.dtype)
     layer.params["W"][...], layer.params["b"][...] = w, b
     return layer
 
@@ -88,13 +93,13 @@ def check_dense_forward(dense_forward, name="dense_forward"):
     for x, w, b in dense_cases():
         call = Call(dense_forward, name, {"x": x, "w": w, "b": b})
         out, _ = returned(call, call(), ("out", "cache"))
-        out = array(call, "out", out)
-        expected = dense_layer(w, b).forward(x)
+        out = array(call, "out", out, like=x)
+        expected = dense_layer(w, b).forward(x).astype(np.float64)
         without_bias = x @ w
         require_equal(name, f"On {call.text()}", "out", out, expected, lambda: [
             Mistake("bias missing", "add b to every row: out = x @ w + b.", without_bias),
             Mistake("bias added twice", "you added b twice: out = x @ w + b, once.",
-                    without_bias + 2 * b)], [f"out: (N, F) = {expected.shape}"])
+                    without_bias + 2 * b)], [f"out: (N, F) = {expected.shape}"], dtype=x.dtype)
         worst = max(worst, rel_error(out, expected))
     passed(name, DENSE_SUMMARY, worst)
 
@@ -105,7 +110,7 @@ def check_dense_backward(dense_backward, forward, name="dense_backward"):
     for x, w, b in dense_cases():
         layer = dense_layer(w, b)
         out = layer.forward(x)
-        dout = rng.standard_normal(out.shape)
+        dout = rng.standard_normal(out.shape).astype(x.dtype)
         dx = layer.backward_from_pre_activation(dout)
         dw, db = layer.grads["W"], layer.grads["b"]
         call = Call(forward, "dense_forward", {"x": x, "w": w, "b": b})

@@ -60,6 +60,18 @@ def no_update_step(model, x, y):
     return model.loss_value(out, y), out
 
 
+def accumulating_step(model, x, y):
+    """A step whose update uses the sum of this step's gradients and every earlier
+    step's (as when gradients are added into a store that is never reset)."""
+    loss, out = model.compute_gradients(x, y)
+    total = model.__dict__.setdefault("exercise_gradient_sums", {})
+    for key, _, grad in model.parameters():
+        total[key] = total.get(key, 0) + grad
+        grad[...] = total[key]
+    model.apply_gradients(loss)
+    return loss, out
+
+
 # title: (the mistaken step, returning (loss, out); the hint)
 WRONG_STEPS = {
     "dropout off": (dropout_off_step, "this is a step with Dropout off: call every layer's "
@@ -70,6 +82,11 @@ WRONG_STEPS = {
                               "backward (which applies the softmax's derivative again)."),
     "no update": (no_update_step, "the weights did not change: end the step with "
                   "model.optimizer.apply_gradients(model.parameters())."),
+    "gradients accumulated across steps": (
+        accumulating_step, "the update of step 2 used the gradients of steps 1 and 2 added "
+        "together: each step's update uses its own batch's gradients only. Each layer's "
+        "backward sets layer.grads anew; whatever you add the gradients into must start "
+        "from zero at every step."),
 }
 
 
