@@ -100,3 +100,97 @@ def test_cifar100_labels_and_no_code_from_pickles(tmp_path, monkeypatch):
     (folder / "train").write_bytes(pickle.dumps({b"data": os.getcwd}, protocol=4))  # a function
     with pytest.raises(ValueError, match="refusing to load posix.getcwd"):
         cifar100.load_data()
+
+
+# -- a damaged cache: every error names the file (round 4) -----------------------------------
+def cache_copy(tmp_path, monkeypatch):
+    """A copy of the fixture cache under tmp_path, made Keras's cache."""
+    import shutil
+    shutil.copytree(os.path.join(KERAS_HOME, "datasets"), tmp_path / "datasets")
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    return tmp_path / "datasets"
+
+
+def mnist_arrays(n=5):
+    return {"x_train": np.zeros((n, 28, 28), np.uint8), "y_train": np.zeros(n, np.uint8),
+            "x_test": np.zeros((n, 28, 28), np.uint8), "y_test": np.zeros(n, np.uint8)}
+
+
+def truncated(path):
+    path.write_bytes(path.read_bytes()[:path.stat().st_size // 2])
+
+
+def without_y_test(path):
+    arrays = mnist_arrays()
+    del arrays["y_test"]
+    np.savez(path, **arrays)
+
+
+def plain_npy(path):
+    with open(path, "wb") as file:
+        np.save(file, np.zeros(5))
+
+
+def changed(**arrays):
+    return lambda path: np.savez(path, **{**mnist_arrays(), **arrays})
+
+
+def bomb(path):  # 100 MB of zeros deflated to about 100 kB
+    np.savez_compressed(path, **{**mnist_arrays(),
+                                 "x_train": np.zeros((130_000, 28, 28), np.uint8)})
+
+
+@pytest.mark.parametrize("damage, words", [
+    (truncated, "not Keras's mnist.npz"),
+    (without_y_test, "has no array y_test"),
+    (plain_npy, "holds one NumPy array (.npy), not Keras's mnist.npz"),
+    (changed(y_train=np.zeros(3, np.uint8)), "x_train holds 5 images but y_train 3 labels"),
+    (changed(x_train=np.zeros((5, 28, 28), np.complex64)), "x_train is complex64"),
+    (changed(x_test=np.zeros((5, 32, 32), np.uint8)), "x_test is uint8 of shape (5, 32, 32)"),
+    (changed(y_test=np.array([{"a": 1}] * 5, dtype=object)), "y_test holds Python objects"),
+    (bomb, "refused (a zip bomb, not Keras's mnist.npz)"),
+])
+def test_a_damaged_mnist_npz_is_named(tmp_path, monkeypatch, damage, words):
+    path = cache_copy(tmp_path, monkeypatch) / "mnist.npz"
+    damage(path)
+    with pytest.raises(ValueError) as error:
+        mnist.load_data()
+    assert str(error.value).startswith(str(path)) and words in str(error.value), error.value
+
+
+def idx(magic, *sizes):
+    return np.array((magic,) + sizes, ">u4").tobytes()
+
+
+def gzipped(data):
+    return gzip.compress(data)
+
+
+@pytest.mark.parametrize("name, content, words", [
+    ("train-images-idx3-ubyte.gz", lambda data: data[:len(data) // 2], "not a gzip'd file"),
+    ("train-labels-idx1-ubyte.gz", lambda data: b"plain text" * 10, "not a gzip'd file"),
+    ("train-images-idx3-ubyte.gz", lambda data: gzipped(idx(2051, 5, 28, 28) + bytes(3236)),
+     "declares 5 items of 784 bytes, but it holds 3236"),
+    ("t10k-labels-idx1-ubyte.gz", lambda data: gzipped(idx(2049, 3) + bytes(3)),
+     "holds 3 labels, but"),
+    ("train-labels-idx1-ubyte.gz", lambda data: gzipped(b"\0" * 3), "not an IDX file"),
+    ("t10k-images-idx3-ubyte.gz", lambda data: gzipped(idx(2051, 1, 32, 32) + bytes(1024)),
+     "not an IDX file"),
+    ("train-images-idx3-ubyte.gz", lambda data: gzipped(bytes(100 * 2**20)),
+     "refused (a gzip bomb, not a dataset)"),
+])
+def test_a_damaged_fashion_mnist_file_is_named(tmp_path, monkeypatch, name, content, words):
+    path = cache_copy(tmp_path, monkeypatch) / "fashion-mnist" / name
+    path.write_bytes(content(path.read_bytes()))
+    with pytest.raises(ValueError) as error:
+        fashion_mnist.load_data()
+    assert str(path) in str(error.value) and words in str(error.value), error.value
+
+
+def test_a_damaged_cifar_archive_is_named(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    (tmp_path / "datasets").mkdir()
+    archive = tmp_path / "datasets" / "cifar-10-batches-py-target_archive"
+    archive.write_bytes(b"garbage" * 100)
+    with pytest.raises(ValueError, match=f"{archive}: not the CIFAR-10 archive"):
+        cifar10.load_data()

@@ -19,6 +19,9 @@ INTERPOLATIONS = {
     "box": Image.Resampling.BOX, "hamming": Image.Resampling.HAMMING,
 }
 SIXTEEN_BIT_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I")
+# The largest height or width an image is resized to (image_size, target_size): one
+# float32 RGBA image of 8192 x 8192 is already 1 GiB; Keras has no bound.
+MAX_IMAGE_SIDE = 8192
 
 
 def channels_of(color_mode):
@@ -120,6 +123,34 @@ def _is_regular(path):
         return False
 
 
+def require_regular_file(path, owner):
+    """Refuse, before opening it, a path that is not a regular file (or a link to
+    one): a pipe would block the read forever, /dev/zero would fill the memory, a
+    folder cannot be an image. FileNotFoundError when nothing is there."""
+    if not os.path.lexists(path):
+        raise FileNotFoundError(2, f"{owner}: no such image file", os.fspath(path))
+    if not _is_regular(path):
+        kind = ("a folder" if os.path.isdir(path) else "a broken link"
+                if not os.path.exists(path) else "a pipe, a device or a socket")
+        raise ValueError(f"{owner}: {os.fspath(path)} is {kind}, not a regular file; an "
+                         f"image is read from a file")
+
+
+def check_image_size(owner, arg, value):
+    """(height, width) from a pair (or one int, a square) of ints in 1..MAX_IMAGE_SIDE."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        value = (value, value)
+    if (not isinstance(value, (list, tuple)) or len(value) != 2 or not all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0
+            for v in value)):
+        raise ValueError(f"{owner}: {arg} must be a pair (height, width) of positive ints, "
+                         f"got {value!r}")
+    if max(value) > MAX_IMAGE_SIDE:
+        raise ValueError(f"{owner}: {arg}={tuple(int(v) for v in value)} is too large: minicnn "
+                         f"resizes images to at most {MAX_IMAGE_SIDE} pixels a side")
+    return int(value[0]), int(value[1])
+
+
 def load_image(path, color_mode="rgb", target_size=None, interpolation="nearest"):
     """Decode one image to a uint8 array (height, width, channels).
 
@@ -133,6 +164,8 @@ def load_image(path, color_mode="rgb", target_size=None, interpolation="nearest"
     if not _is_regular(path):
         reason = "no such file" if not os.path.lexists(path) else "not a regular file"
         raise ValueError(f"{path}: cannot decode this image ({reason})")
+    if target_size is not None:
+        target_size = check_image_size("load_image", "target_size", target_size)
     try:
         with Image.open(path) as image:
             image.load()

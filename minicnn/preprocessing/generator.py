@@ -1,9 +1,9 @@
 """ImageDataGenerator: Keras's augmentation settings, and the iterators it makes."""
 import numpy as np
 
-from minicnn.arguments import check_choice, check_pair, check_positive_int
+from minicnn.arguments import check_choice, check_number, check_pair, check_positive_int
 from minicnn.preprocessing import transforms
-from minicnn.preprocessing.files import COLOR_MODES, INTERPOLATIONS
+from minicnn.preprocessing.files import COLOR_MODES, INTERPOLATIONS, check_image_size
 from minicnn.preprocessing.iterators import DirectoryIterator, NumpyArrayIterator
 from minicnn.seeding import make_rng
 
@@ -78,9 +78,8 @@ class ImageDataGenerator:
         self.fill_mode = check_choice("ImageDataGenerator", "fill_mode", fill_mode,
                                       transforms.FILL_MODES)
         self.cval = float(cval)
-        if not 0 <= validation_split < 1:
-            raise ValueError(f"validation_split must be in [0, 1); got {validation_split!r}")
-        self.validation_split = float(validation_split)
+        self.validation_split = check_number("ImageDataGenerator", "validation_split",
+                                             validation_split, low=0, high=1, high_open=True)
         self.dtype = np.dtype(dtype)
         self.rng = make_rng(seed)
 
@@ -185,7 +184,8 @@ class ImageDataGenerator:
         check_choice(owner, "interpolation", interpolation, tuple(INTERPOLATIONS))
         check_choice(owner, "subset", subset, ("training", "validation", None))
         check_choice(owner, "on_error", on_error, ("raise", "skip"))
-        target_size = check_pair(owner, "target_size", target_size)
+        target_size = check_image_size(owner, "target_size",
+                                       check_pair(owner, "target_size", target_size))
         batch_size = check_positive_int(owner, "batch_size", batch_size)
         return DirectoryIterator(directory, self, target_size, color_mode, classes, class_mode,
                                  batch_size, shuffle, seed, subset, interpolation, follow_links,

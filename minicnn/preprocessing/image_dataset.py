@@ -18,12 +18,14 @@ As Keras 3 does it:
   (resize.py: bilinear by default, no antialiasing), float32, not rescaled;
 - labels: "int" int32 (n,), "categorical" float32 one-hot, "binary" float32 (n, 1).
 """
+import math
 import os
 
 import numpy as np
 
+from minicnn.arguments import check_number, check_positive_int
 from minicnn.preprocessing.dataset import Dataset
-from minicnn.preprocessing.files import find_classes, list_images, load_image
+from minicnn.preprocessing.files import check_image_size, find_classes, list_images, load_image
 from minicnn.preprocessing.resize import (TF_INTERPOLATIONS, crop_to_aspect_ratio, resize,
                                           resize_with_pad)
 from minicnn.seeding import make_rng
@@ -47,7 +49,9 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     if color_mode not in CHANNELS:
         raise ValueError(f"{owner}: color_mode must be one of {sorted(CHANNELS)}, "
                          f"got {color_mode!r}")
-    image_size = check_image_size(owner, image_size)
+    image_size = check_image_size(owner, "image_size", image_size)
+    if batch_size is not None:
+        batch_size = check_positive_int(owner, "batch_size", batch_size)
     interpolation = str(interpolation).lower()
     if interpolation not in TF_INTERPOLATIONS:
         raise ValueError(f"{owner}: interpolation must be one of {TF_INTERPOLATIONS}, "
@@ -63,6 +67,8 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
         seed = int(make_rng().integers(1_000_000))
     paths, labels, class_names = index_directory(directory, labels, class_names, follow_links,
                                                  verbose)
+    if validation_split:
+        check_split_sizes(owner, validation_split, len(paths), directory)
     if label_mode == "binary" and len(class_names) != 2:
         raise ValueError(f"{owner}: label_mode='binary' needs exactly 2 classes, got "
                          f"class_names={class_names}")
@@ -91,10 +97,13 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
 
 
 def check_labels(owner, labels, label_mode, class_names):
-    if labels not in ("inferred", None) and not isinstance(labels, (list, tuple)):
+    given = not (labels is None or isinstance(labels, str) and labels == "inferred")
+    if isinstance(labels, np.ndarray):
+        labels = labels.tolist()
+    if given and not isinstance(labels, (list, tuple)):
         raise ValueError(f"{owner}: labels must be 'inferred', None, or a list of integer labels, "
-                         f"one per image file in the directory; got labels={labels!r}")
-    if labels not in ("inferred", None) and class_names:
+                         f"one per image file in the directory; got labels={labels!r:.80}")
+    if given and class_names:
         raise ValueError(f"{owner}: class_names can only be given with labels='inferred'")
     if label_mode not in ("int", "categorical", "binary", None):
         raise ValueError(f"{owner}: label_mode must be 'int', 'categorical', 'binary' or None, "
@@ -104,21 +113,11 @@ def check_labels(owner, labels, label_mode, class_names):
     return label_mode, labels
 
 
-def check_image_size(owner, image_size):
-    if isinstance(image_size, (int, np.integer)) and not isinstance(image_size, bool):
-        image_size = (image_size, image_size)
-    if (not isinstance(image_size, (list, tuple)) or len(image_size) != 2
-            or not all(isinstance(v, (int, np.integer)) and v > 0 for v in image_size)):
-        raise ValueError(f"{owner}: image_size must be a pair (height, width) of positive ints, "
-                         f"got {image_size!r}")
-    return int(image_size[0]), int(image_size[1])
-
-
 def check_split(owner, validation_split, subset, shuffle, seed):
-    """Keras's rules for validation_split, subset, shuffle and seed."""
-    if validation_split and not 0 < validation_split < 1:
-        raise ValueError(f"{owner}: validation_split must be between 0 and 1, got "
-                         f"{validation_split}")
+    """Keras's rules for validation_split, subset, shuffle and seed (a number, not
+    text: validation_split="0.2" is refused naming it)."""
+    if validation_split is not None:
+        check_number(owner, "validation_split", validation_split, low=0, high=1, high_open=True)
     if (validation_split or subset) and not (validation_split and subset):
         raise ValueError(f"{owner}: if subset is set, validation_split must be set, and "
                          f"inversely")
@@ -128,6 +127,38 @@ def check_split(owner, validation_split, subset, shuffle, seed):
     if validation_split and shuffle and seed is None:
         raise ValueError(f"{owner}: with validation_split and shuffle, give a seed, so that "
                          f"the training and validation subsets do not overlap")
+
+
+def check_split_sizes(owner, validation_split, count, directory):
+    """Refuse a split that leaves a subset empty. Keras does not: with
+    int(validation_split * n) == 0, its "validation" subset is every file (files[-0:])
+    and its "training" subset none, reported as "no images found"."""
+    held_out = int(validation_split * count)
+    if 0 < count and held_out == 0:
+        raise ValueError(f"{owner}: validation_split={validation_split} of the {count} images in "
+                         f"{directory} holds out int({validation_split} * {count}) = 0 images; "
+                         f"give at least {math.ceil(1000 / count) / 1000:g} (one image), or no "
+                         f"validation_split")
+
+
+def check_label_values(owner, labels, count, directory):
+    """Explicit labels: one per file, each a whole number from 0 to k - 1, k the number
+    of distinct labels (the classes Keras names "0", "1", ...): -1 or 7 would be the
+    last class or nothing after one-hot encoding, silently."""
+    if len(labels) != count:
+        raise ValueError(f"{owner}: {len(labels)} labels for the {count} image files in "
+                         f"{directory}")
+    values = np.asarray(labels)
+    if values.ndim != 1 or values.dtype.kind not in "iuf" or values.dtype == bool:
+        raise ValueError(f"{owner}: labels must be a list of integer labels, one per image "
+                         f"file, got {list(labels)[:10]!r:.100}")
+    distinct = sorted(set(values.tolist()))
+    for value in values.tolist():
+        if value != int(value) or not 0 <= value < len(distinct):
+            raise ValueError(f"{owner}: labels must be whole numbers from 0 to "
+                             f"{len(distinct) - 1} (the {len(distinct)} distinct labels given), "
+                             f"got {value!r}")
+    return values.astype(np.int64)
 
 
 def index_directory(directory, labels, class_names, follow_links, verbose):
@@ -151,11 +182,9 @@ def index_directory(directory, labels, class_names, follow_links, verbose):
         paths = keras_images(directory, follow_links)
         targets, names = None, None
         if labels is not None:
-            if len(labels) != len(paths):
-                raise ValueError(f"image_dataset_from_directory: {len(labels)} labels for the "
-                                 f"{len(paths)} image files in {directory}")
-            targets = np.asarray(labels)
-            names = [str(label) for label in sorted(set(labels))]
+            targets = check_label_values("image_dataset_from_directory", labels, len(paths),
+                                         directory)
+            names = [str(label) for label in sorted(set(targets.tolist()))]
     if verbose:
         print(f"Found {len(paths)} files." if labels is None else
               f"Found {len(paths)} files belonging to {len(names)} classes.")

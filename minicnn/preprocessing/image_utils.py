@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 from PIL import Image
 
-from minicnn.preprocessing.files import INTERPOLATIONS
+from minicnn.preprocessing.files import INTERPOLATIONS, check_image_size, require_regular_file
 
 
 def load_img(path, color_mode="rgb", target_size=None, interpolation="nearest",
@@ -24,22 +24,25 @@ def load_img(path, color_mode="rgb", target_size=None, interpolation="nearest",
     16-bit and 32-bit grayscale kept), RGB or RGBA, then resized to target_size
     (height, width) with Pillow's ``interpolation`` when its size differs;
     keep_aspect_ratio crops the centred box of the target's aspect ratio first."""
-    if isinstance(path, io.BytesIO):
-        image = Image.open(path)
-    elif isinstance(path, (str, bytes, os.PathLike)):
-        with open(path, "rb") as file:
-            image = Image.open(io.BytesIO(file.read()))
-    else:
-        raise TypeError(f"load_img: path should be path-like or io.BytesIO, not {type(path)}")
     modes = {"grayscale": ("L", "I;16", "I"), "rgba": ("RGBA",), "rgb": ("RGB",)}
     if color_mode not in modes:
         raise ValueError(f"load_img: color_mode must be 'grayscale', 'rgb' or 'rgba', got "
                          f"{color_mode!r}")
+    if target_size is not None:
+        target_size = check_image_size("load_img", "target_size", target_size)
+    if isinstance(path, io.BytesIO):
+        image = opened(path, "load_img: the io.BytesIO given")
+    elif isinstance(path, (str, bytes, os.PathLike)):
+        # the loader's rule: a pipe or /dev/zero named x.png is refused, never read
+        require_regular_file(path, "load_img")
+        image = opened(path, os.fsdecode(path))
+    else:
+        raise TypeError(f"load_img: path should be path-like or io.BytesIO, not {type(path)}")
     if image.mode not in modes[color_mode]:
         image = image.convert(modes[color_mode][0])
     if target_size is None:
         return image
-    width_height = (int(target_size[1]), int(target_size[0]))
+    width_height = (target_size[1], target_size[0])
     if image.size == width_height:
         return image
     if interpolation not in INTERPOLATIONS:
@@ -53,6 +56,17 @@ def load_img(path, color_mode="rgb", target_size=None, interpolation="nearest",
         top, left = (height - crop_height) // 2, (width - crop_width) // 2
         box = (left, top, left + crop_width, top + crop_height)
     return image.resize(width_height, INTERPOLATIONS[interpolation], box=box)
+
+
+def opened(source, shown):
+    """A PIL image from a file or a file object, decoded (the file closed again); a
+    file that is not an image is a ValueError naming it."""
+    try:
+        with Image.open(source) as image:
+            image.load()
+            return image
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        raise ValueError(f"{shown}: cannot decode this image ({error})") from None
 
 
 def img_to_array(img, data_format=None, dtype=None):

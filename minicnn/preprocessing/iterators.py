@@ -115,6 +115,9 @@ class DirectoryIterator(Iterator):
             files = self._subset_of(files, generator.validation_split, subset)
             self.filepaths += files
             labels += [self.class_indices[name]] * len(files)
+        if subset == "validation" and not self.filepaths:
+            raise ValueError(empty_validation("flow_from_directory", generator.validation_split,
+                                              f"each class folder of {self.directory}"))
         self.filenames = [os.path.relpath(p, self.directory).replace(os.sep, "/")
                           for p in self.filepaths]
         self.classes = np.array(labels, dtype=np.int32)
@@ -192,6 +195,13 @@ def _with_targets(x, labels, class_mode, num_classes, dtype):
     return x, labels.astype(dtype)  # "binary" and "sparse"
 
 
+def empty_validation(owner, split, what):
+    """The refusal of a validation subset that would hold nothing: Keras gives an empty
+    iterator ("Found 0 images"), which fails later, inside fit."""
+    return (f"{owner}: validation_split={split} holds out no image (int(split x count) is 0 "
+            f"for {what}); give a larger validation_split, or no subset")
+
+
 class NumpyArrayIterator(Iterator):
     """Batches from in-memory arrays x (N, ...), optional labels y (returned as
     given) and optional per-sample weights (then batches are (x, y, w), as
@@ -210,6 +220,9 @@ class NumpyArrayIterator(Iterator):
                 raise ValueError(f"flow: x has {len(x)} samples but {name} has {len(array)}")
         if subset is not None and generator is not None and generator.validation_split:
             cut = int(generator.validation_split * len(x))
+            if subset == "validation" and cut == 0 and len(x):
+                raise ValueError(empty_validation("flow", generator.validation_split,
+                                                  f"the {len(x)} samples"))
             part = slice(0, cut) if subset == "validation" else slice(cut, None)
             x, y, w = (None if a is None else a[part] for a in (x, y, w))
         self.x, self.y, self.sample_weight = x, y, w

@@ -65,8 +65,10 @@ def report(model, test, class_names, history, out, config, originals=(), border=
           f"{summary['test']['auc']:.4f} ({len(y_true)} images)")
     _check_the_test_set(summary, model, test, originals, border, y_pred)
     print()
+    # a class never predicted has no precision: shown as 0 (zero_division=0, scikit-learn's
+    # way to say so without a warning); the test line's per-class recall shows the miss
     print(metrics.classification_report(y_true, y_pred, labels=range(k), target_names=class_names,
-                                        digits=3))
+                                        digits=3, zero_division=0))
     print("\nconfusion matrix (rows: true, columns: predicted)")
     print(_matrix_text(confusion, class_names))
     model.save(os.path.join(out, "model.npz"))

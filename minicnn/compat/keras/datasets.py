@@ -20,8 +20,11 @@ import io
 import os
 import pickle
 import tarfile
+import zlib
 
 import numpy as np
+
+from minicnn.training.saving import reading
 
 ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 CIFAR_ORIGIN = "https://www.cs.toronto.edu/~kriz/"
@@ -53,30 +56,86 @@ def missing(path, origin, what, put=None):
 
 def load_mnist(path="mnist.npz"):
     """MNIST: ((x_train, y_train), (x_test, y_test)), images uint8 (n, 28, 28),
-    labels uint8 (n,); from datasets/mnist.npz (``path`` relative to it, or absolute)."""
+    labels uint8 (n,); from datasets/mnist.npz (``path`` relative to it, or absolute).
+    The file is read as minicnn reads its own .npz files (reading.open_npz: zip
+    checked, no pickle, a compressed file may not inflate past the zip bomb bound),
+    then every array's header is checked before it is read."""
     path = os.path.join(cache_dir(), path)
-    if not os.path.isfile(path):
+    if not os.path.lexists(path):
         raise missing(path, f"{ORIGIN}mnist.npz", "mnist.npz")
-    with np.load(path, allow_pickle=False) as arrays:
-        return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
+    wanted = {"x_train": 3, "y_train": 1, "x_test": 3, "y_test": 1}
+    with reading.open_npz(path, "Keras's mnist.npz") as members:
+        arrays = {}
+        for name, ndim in wanted.items():
+            if name not in members.infos:
+                raise ValueError(f"{path}: has no array {name}; Keras's mnist.npz holds "
+                                 f"{', '.join(wanted)}")
+            shape, dtype = members.header(name)
+            if dtype != np.uint8 or len(shape) != ndim or shape[1:] not in ((), (28, 28)):
+                raise ValueError(f"{path}: {name} is {dtype} of shape {shape}; Keras's "
+                                 f"mnist.npz holds uint8 "
+                                 f"{'images (n, 28, 28)' if ndim == 3 else 'labels (n,)'}")
+            arrays[name] = members.read_array(name)
+    for part in ("train", "test"):
+        if len(arrays[f"x_{part}"]) != len(arrays[f"y_{part}"]):
+            raise ValueError(f"{path}: x_{part} holds {len(arrays[f'x_{part}'])} images but "
+                             f"y_{part} {len(arrays[f'y_{part}'])} labels")
+    return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
 
 
 def load_fashion_mnist():
     """Fashion-MNIST: as MNIST, from the four gzip'd IDX files in datasets/fashion-mnist/
-    (labels start at byte 8, images at byte 16, as Keras reads them)."""
+    (labels start at byte 8, images at byte 16, as Keras reads them). Each file must be
+    gzip, inflate within the zip bomb bound, and hold the count its header states."""
     folder = os.path.join(cache_dir(), "fashion-mnist")
     contents = []
     for name in FASHION_FILES:
         path = os.path.join(folder, name)
-        if not os.path.isfile(path):
+        if not os.path.lexists(path):
             raise missing(path, ORIGIN + name, f"fashion-mnist/{name}")
+        contents.append((path, inflated(path)))
+    parts = []
+    for (labels_path, labels), (images_path, images) in (contents[:2], contents[2:]):
+        y = idx_array(labels_path, labels, 2049, 8, ())
+        x = idx_array(images_path, images, 2051, 16, (28, 28))
+        if len(x) != len(y):
+            raise ValueError(f"{labels_path}: holds {len(y)} labels, but {images_path} holds "
+                             f"{len(x)} images")
+        parts.append((x, y))
+    return tuple(parts)
+
+
+def inflated(path):
+    """A gzip file's contents, refused (naming the file) when it is not gzip, is cut
+    short, or inflates past the .npz reader's bound (a gzip bomb)."""
+    if not os.path.isfile(path):
+        raise ValueError(f"{path}: not a regular file (a folder, a pipe or a device)")
+    limit = reading.INFLATION * os.path.getsize(path) + reading.INFLATION_FLOOR
+    try:
         with gzip.open(path, "rb") as file:
-            contents.append(file.read())
-    y_train = np.frombuffer(contents[0], np.uint8, offset=8)
-    x_train = np.frombuffer(contents[1], np.uint8, offset=16).reshape(len(y_train), 28, 28)
-    y_test = np.frombuffer(contents[2], np.uint8, offset=8)
-    x_test = np.frombuffer(contents[3], np.uint8, offset=16).reshape(len(y_test), 28, 28)
-    return (x_train, y_train), (x_test, y_test)
+            data = file.read(limit + 1)
+    except (OSError, EOFError, zlib.error) as error:
+        raise ValueError(f"{path}: not a gzip'd file as Keras downloads it ({error})") from None
+    if len(data) > limit:
+        raise ValueError(f"{path}: inflates to more than {limit:,} bytes from "
+                         f"{os.path.getsize(path):,}; refused (a gzip bomb, not a dataset)")
+    return data
+
+
+def idx_array(path, data, magic, offset, item_shape):
+    """The uint8 array of an IDX file's bytes: its magic number, its count and its
+    size checked against its header (labels: magic 2049; images 2051, 28 x 28)."""
+    header = np.frombuffer(data[:offset], ">u4") if len(data) >= offset else None
+    expected = (magic,) + (item_shape if item_shape else ())
+    if header is None or header[0] != magic or tuple(header[2:]) != item_shape:
+        raise ValueError(f"{path}: not an IDX file as Keras reads it (its header should start "
+                         f"with {expected}, got {None if header is None else tuple(header)})")
+    count, size = int(header[1]), int(np.prod(item_shape, dtype=np.int64))
+    if len(data) - offset != count * size:
+        raise ValueError(f"{path}: its header declares {count} items of {size} bytes, but it "
+                         f"holds {len(data) - offset} bytes after the header; the file is "
+                         f"damaged")
+    return np.frombuffer(data, np.uint8, offset=offset).reshape((count,) + item_shape)
 
 
 class NumpyOnlyUnpickler(pickle.Unpickler):
@@ -119,10 +178,17 @@ def cifar_members(target, inner, names, origin, what):
             return contents
     archive = os.path.join(root, f"{target}_archive")
     if os.path.isfile(archive):
+        limit = reading.INFLATION * os.path.getsize(archive) + reading.INFLATION_FLOOR
         try:
             with tarfile.open(archive, "r:gz") as tar:
-                return {name: tar.extractfile(f"{inner}/{name}").read() for name in names}
-        except (tarfile.TarError, KeyError, OSError) as error:
+                members = [tar.getmember(f"{inner}/{name}") for name in names]
+                if sum(member.size for member in members) > limit or not all(
+                        member.isfile() for member in members):
+                    raise ValueError("its members are not files, or inflate past "
+                                     f"{limit:,} bytes (a tar bomb)")
+                return {name: tar.extractfile(member).read()
+                        for name, member in zip(names, members)}
+        except (tarfile.TarError, KeyError, OSError, EOFError, zlib.error, ValueError) as error:
             raise ValueError(f"{archive}: not the {what} archive Keras downloads "
                              f"({error})") from None
     folder = os.path.join(root, target, inner)
@@ -138,7 +204,8 @@ def load_cifar10():
     names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
     contents = cifar_members("cifar-10-batches-py-target", "cifar-10-batches-py", names,
                              CIFAR_ORIGIN + "cifar-10-python.tar.gz", "CIFAR-10")
-    parts = [cifar_batch(contents[n], "labels", f"CIFAR-10 {n}") for n in names]
+    parts = [cifar_batch(contents[n], "labels", f"{cache_dir()}: CIFAR-10 {n}")
+             for n in names]
     x_train = np.concatenate([x for x, _ in parts[:5]])
     y_train = np.concatenate([y for _, y in parts[:5]])
     return (x_train, y_train), parts[5]
@@ -151,7 +218,8 @@ def load_cifar100(label_mode="fine"):
                          f"{label_mode!r}")
     contents = cifar_members("cifar-100-python-target", "cifar-100-python", ["train", "test"],
                              CIFAR_ORIGIN + "cifar-100-python.tar.gz", "CIFAR-100")
-    return tuple(cifar_batch(contents[n], f"{label_mode}_labels", f"CIFAR-100 {n}")
+    return tuple(cifar_batch(contents[n], f"{label_mode}_labels",
+                             f"{cache_dir()}: CIFAR-100 {n}")
                  for n in ("train", "test"))
 
 

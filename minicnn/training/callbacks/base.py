@@ -23,9 +23,13 @@ class Callback:
     defaults: {} and nothing to restore."""
 
     model = None
+    params = None  # fit's settings: {"verbose", "epochs", "steps"}, set before training
 
     def set_model(self, model):
         self.model = model
+
+    def set_params(self, params):
+        self.params = params
 
     def get_state(self):
         """What this callback carries from one epoch to the next, JSON-able; {} if nothing."""
@@ -41,15 +45,46 @@ class Callback:
         pass
 
     def on_train_batch_begin(self, batch, logs=None):
-        pass
+        self.on_batch_begin(batch, logs)  # Keras's: the older name answers too
 
     def on_train_batch_end(self, batch, logs=None):
+        self.on_batch_end(batch, logs)
+
+    def on_batch_begin(self, batch, logs=None):
+        pass
+
+    def on_batch_end(self, batch, logs=None):
         pass
 
     def on_epoch_end(self, epoch, logs=None):
         pass
 
     def on_train_end(self, logs=None):
+        pass
+
+    # evaluate and predict call these (their callbacks=), and fit's validation the test ones
+    def on_test_begin(self, logs=None):
+        pass
+
+    def on_test_batch_begin(self, batch, logs=None):
+        pass
+
+    def on_test_batch_end(self, batch, logs=None):
+        pass
+
+    def on_test_end(self, logs=None):
+        pass
+
+    def on_predict_begin(self, logs=None):
+        pass
+
+    def on_predict_batch_begin(self, batch, logs=None):
+        pass
+
+    def on_predict_batch_end(self, batch, logs=None):
+        pass
+
+    def on_predict_end(self, logs=None):
         pass
 
 
@@ -84,6 +119,29 @@ def monitor_mode(monitor, mode):
         return "max" if ("acc" in monitor or "auc" in monitor or "precision" in monitor
                          or "recall" in monitor) else "min"
     return mode
+
+
+def initial_best(mode):
+    """Where a monitored value's best starts, as Keras starts it: +infinity when lower
+    is better, -infinity when higher is. Every finite value improves on it; NaN
+    improves on nothing (a comparison with NaN is false), so a NaN epoch, first or
+    not, is never the best one."""
+    return float("inf") if mode == "min" else float("-inf")
+
+
+def best_state(best):
+    """The best value as get_state keeps it (JSON): None while no value improved
+    (the best is still infinite), else the number."""
+    return None if best is None or not np.isfinite(best) else float(best)
+
+
+def best_from_state(best, mode, owner):
+    """A best value set_state takes: a finite number, or None (no value yet)."""
+    if best is None:
+        return initial_best(mode)
+    if isinstance(best, bool) or not isinstance(best, (int, float)) or not np.isfinite(best):
+        raise ValueError(f"{owner}: best must be a finite number or null, got {best!r:.80}")
+    return best
 
 
 def encode_array(array):

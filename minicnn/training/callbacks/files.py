@@ -1,7 +1,10 @@
 """Callbacks that write files after each epoch: ModelCheckpoint and CSVLogger."""
 import os
+import re
+import string
 
-from minicnn.training.callbacks.base import Callback, monitor_mode
+from minicnn.training.callbacks.base import (Callback, best_from_state, best_state, initial_best,
+                                              monitor_mode)
 
 
 class ModelCheckpoint(Callback):
@@ -10,37 +13,69 @@ class ModelCheckpoint(Callback):
     hold Keras's placeholders, e.g. "model-{epoch:02d}-{val_loss:.3f}.npz"
     (epoch counts from 1). save_weights_only writes the weights alone; otherwise
     the file holds the architecture, the weights and the optimizer's state.
-    Resumable: get_state() holds the best value so far (save_best_only)."""
+    Resumable: get_state() holds the best value so far (save_best_only).
+
+    Checked before training: every placeholder names a value fit will log (epoch,
+    loss, the compiled metrics, their val_ versions when fit has validation data,
+    learning_rate), and so does ``monitor`` with save_best_only; a weights-only
+    file is .npz or Keras's .weights.h5 (a .keras file holds a whole model), as
+    Keras 3 checks. The best starts at +-infinity, as Keras's: a NaN value never
+    improves, so a NaN first epoch saves nothing and does not become the best."""
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
                  save_weights_only=False, mode="auto"):
         self.filepath, self.monitor, self.verbose = str(filepath), monitor, verbose
         self.save_best_only, self.save_weights_only = save_best_only, save_weights_only
         self.mode = monitor_mode(monitor, mode)
-        self.best = None
+        self.best = initial_best(self.mode)
+        self.keys = template_keys(self.filepath)
+        lowered = self.filepath.lower()
+        if save_weights_only and lowered.endswith(".keras"):
+            raise ValueError(f"ModelCheckpoint: with save_weights_only=True, filepath must end "
+                             f"in .weights.h5 (Keras's weights file) or .npz; a .keras file holds "
+                             f"a whole model. Received: filepath={self.filepath!r}")
+        if not save_weights_only and lowered.endswith(".weights.h5"):
+            raise ValueError(f"ModelCheckpoint: a .weights.h5 file holds weights only: give "
+                             f"save_weights_only=True, or a filepath ending in .keras or .npz. "
+                             f"Received: filepath={self.filepath!r}")
 
     def get_state(self):
-        return {"best": None if self.best is None else float(self.best)}
+        return {"best": best_state(self.best)}
 
     def set_state(self, state):
-        best = state.get("best") if isinstance(state, dict) else state
-        if not isinstance(state, dict) or (best is not None and (
-                isinstance(best, bool) or not isinstance(best, (int, float)))):
+        if not isinstance(state, dict):
             raise ValueError(f"ModelCheckpoint.set_state: expected {{'best': a number or null}}, "
                              f"got {state!r:.80}")
-        self.best = best
+        self.best = best_from_state(state.get("best"), self.mode, "ModelCheckpoint.set_state")
+
+    def on_train_begin(self, logs=None):
+        logged = logged_keys(self.model, getattr(self, "params", {}).get("do_validation"))
+        wanted = [(key, "filepath") for key in self.keys]
+        if self.save_best_only:
+            wanted.append((self.monitor, "monitor"))
+        for key, where in wanted:
+            problem = not_logged(key, logged)
+            if problem:
+                named = (f"filepath {self.filepath!r} names {key!r}, which" if where == "filepath"
+                         else f"monitor {key!r}")
+                raise ValueError(f"ModelCheckpoint: {named} fit will not log ({problem}); it "
+                                 f"logs {', '.join(logged['known'])}")
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
-        path = self.filepath.format(epoch=epoch + 1, **logs)
+        try:
+            path = self.filepath.format(epoch=epoch + 1, **logs)
+        except KeyError as error:
+            raise ValueError(f"ModelCheckpoint: filepath {self.filepath!r} names "
+                             f"{error.args[0]!r}, which is not among the logged values "
+                             f"{sorted(logs)}") from None
         if self.save_best_only:
             if self.monitor not in logs:
                 raise ValueError(f"ModelCheckpoint: monitor {self.monitor!r} is not among the "
                                  f"logged values {sorted(logs)}")
             value = logs[self.monitor]
-            better = (self.best is None or (value < self.best if self.mode == "min"
-                                            else value > self.best))
-            if not better:
+            better = value < self.best if self.mode == "min" else value > self.best
+            if not better:  # NaN included: a comparison with NaN is false
                 return
             if self.verbose:
                 print(f"Epoch {epoch + 1}: {self.monitor} improved to {value:.5f}, saving {path}")
@@ -49,6 +84,56 @@ class ModelCheckpoint(Callback):
             self.model.save_weights(path)
         else:
             self.model.save(path)
+
+
+def template_keys(filepath):
+    """The names a path template's placeholders read: "m-{epoch:02d}-{val_loss:.2f}.npz"
+    -> ["epoch", "val_loss"]; a ValueError for a malformed or positional placeholder."""
+    try:
+        fields = [field for _, field, _, _ in string.Formatter().parse(filepath)
+                  if field is not None]
+    except ValueError as error:
+        raise ValueError(f"ModelCheckpoint: filepath {filepath!r} is not a valid template "
+                         f"({error}); write a literal brace as {{{{ or }}}}") from None
+    names = []
+    for field in fields:
+        name = re.split(r"[.\[]", field, maxsplit=1)[0]
+        if name == "" or name.isdigit():
+            raise ValueError(f"ModelCheckpoint: filepath {filepath!r} has a positional "
+                             f"placeholder {{{field}}}; name the value, e.g. {{epoch:02d}} or "
+                             f"{{val_loss:.2f}}")
+        names.append(name)
+    return names
+
+
+def logged_keys(model, validation):
+    """What fit logs each epoch for this model: {"known": [keys], "metrics": {names},
+    "validation": True, False or None (unknown)}. The names are the loss's, the
+    compiled metrics' and those of every metric the model lists (a train_step of
+    one's own logs its trackers)."""
+    names = ["loss"]
+    pending = list(getattr(model, "metrics", None) or []) + list(
+        getattr(getattr(model, "compiled_metrics", None), "metrics", None) or [])
+    while pending:
+        metric = pending.pop(0)
+        inner = getattr(metric, "metrics", None)
+        if isinstance(inner, list):  # CompileMetrics: the metrics compile made
+            pending = inner + pending
+        elif getattr(metric, "name", None) not in names:
+            names.append(metric.name)
+    known = ["epoch"] + names + (["val_" + n for n in names] if validation is not False else [])
+    return {"known": known + ["learning_rate"], "metrics": set(names), "validation": validation}
+
+
+def not_logged(key, logged):
+    """Why ``key`` will not be logged (a phrase), or None when it will or may be."""
+    if key in ("epoch", "learning_rate") or key in logged["metrics"]:
+        return None
+    if key.startswith("val_") and key[4:] in logged["metrics"]:
+        return ("fit has no validation data (validation_data or validation_split)"
+                if logged["validation"] is False else None)
+    return "neither the loss nor a compiled metric" + (
+        "" if not key.startswith("val_") else " (the part after val_)")
 
 
 class CSVLogger(Callback):

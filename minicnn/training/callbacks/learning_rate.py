@@ -6,12 +6,14 @@ Both write the rate the epoch trained with into the logs as "learning_rate"
 (Keras 3's key; Keras 2 wrote "lr"), so history.history["learning_rate"] has
 one value per epoch.
 """
+import inspect
 import warnings
 
 import numpy as np
 
 from minicnn.arguments import check_number
-from minicnn.training.callbacks.base import Callback, monitor_mode
+from minicnn.training.callbacks.base import (Callback, best_from_state, best_state, initial_best,
+                                              monitor_mode)
 
 
 class ReduceLROnPlateau(Callback):
@@ -27,6 +29,8 @@ class ReduceLROnPlateau(Callback):
        lr = max(lr * factor, min_lr) (if lr is above min_lr), then a cooldown starts.
 
     mode "auto": "max" for accuracy, AUC, precision and recall, "min" otherwise.
+    The best starts at +-infinity, as in Keras: a NaN value never improves (step 3
+    is false for it), so a NaN first epoch does not become the value to beat.
     """
 
     def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
@@ -43,27 +47,24 @@ class ReduceLROnPlateau(Callback):
         self.min_lr = check_number("ReduceLROnPlateau", "min_lr", min_lr, low=0)
         self.verbose = verbose
         self.mode = monitor_mode(monitor, mode)
-        self.best, self.wait, self.cooldown_counter = None, 0, 0
+        self.best, self.wait, self.cooldown_counter = initial_best(self.mode), 0, 0
 
     def on_train_begin(self, logs=None):
-        self.best, self.wait, self.cooldown_counter = None, 0, 0
+        self.best, self.wait, self.cooldown_counter = initial_best(self.mode), 0, 0
 
     def get_state(self):
-        return {"best": self.best, "wait": self.wait, "cooldown_counter": self.cooldown_counter}
+        return {"best": best_state(self.best), "wait": self.wait,
+                "cooldown_counter": self.cooldown_counter}
 
     def set_state(self, state):
         if not isinstance(state, dict) or set(state) != {"best", "wait", "cooldown_counter"}:
             raise ValueError(f"ReduceLROnPlateau.set_state: expected an object with best, wait "
                              f"and cooldown_counter, got {state!r:.100}")
-        if state["best"] is not None:
-            check_number("ReduceLROnPlateau.set_state", "best", state["best"])
-        self.best = state["best"]
+        self.best = best_from_state(state["best"], self.mode, "ReduceLROnPlateau.set_state")
         self.wait = _count("wait", state["wait"])
         self.cooldown_counter = _count("cooldown_counter", state["cooldown_counter"])
 
     def _improved(self, value):
-        if self.best is None:
-            return True
         if self.mode == "min":  # written as Keras writes them, for the same rounding
             return value + self.min_delta < self.best
         return value - self.min_delta > self.best
@@ -101,7 +102,10 @@ class ReduceLROnPlateau(Callback):
 class LearningRateScheduler(Callback):
     """Set the learning rate at the start of each epoch to ``schedule(epoch, lr)``
     (epoch counted from 0, lr the current rate), or ``schedule(epoch)`` for a
-    function of one argument, as Keras does."""
+    function of one argument, as Keras does. Which one is read from the function's
+    signature, so a TypeError raised inside the schedule reaches you as it is (Keras
+    calls schedule(epoch) again after any TypeError, and reports a missing argument
+    instead); only a function without a readable signature is told apart Keras's way."""
 
     def __init__(self, schedule, verbose=0):
         if not callable(schedule):
@@ -111,9 +115,15 @@ class LearningRateScheduler(Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         optimizer = self.model.optimizer
-        try:
+        takes_rate = takes_two_arguments(self.schedule)
+        if takes_rate is None:  # no signature to read: Keras's rule (try two, then one)
+            try:
+                rate = self.schedule(epoch, float(optimizer.learning_rate))
+            except TypeError:
+                rate = self.schedule(epoch)
+        elif takes_rate:
             rate = self.schedule(epoch, float(optimizer.learning_rate))
-        except TypeError:  # a schedule of the epoch alone (Keras's rule for telling them apart)
+        else:
             rate = self.schedule(epoch)
         if isinstance(rate, bool) or not isinstance(rate, (int, float, np.floating, np.integer)):
             raise ValueError(f"LearningRateScheduler: the schedule returned {rate!r:.60} for "
@@ -125,6 +135,20 @@ class LearningRateScheduler(Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
             logs["learning_rate"] = float(self.model.optimizer.learning_rate)
+
+
+def takes_two_arguments(function):
+    """Whether function(epoch, lr) can be called (True), only function(epoch) (False),
+    or None when its signature cannot be read (a builtin, some C functions)."""
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        return None
+    try:
+        signature.bind(0, 0.1)
+        return True
+    except TypeError:
+        return False
 
 
 def _count(arg, value):

@@ -1,5 +1,6 @@
 """EarlyStopping: end training when the monitored value stops improving."""
-from minicnn.training.callbacks.base import Callback, decode_array, encode_array, monitor_mode
+from minicnn.training.callbacks.base import (Callback, best_from_state, best_state, decode_array,
+                                              encode_array, initial_best, monitor_mode)
 
 
 class EarlyStopping(Callback):
@@ -8,6 +9,9 @@ class EarlyStopping(Callback):
     epoch without improvement). mode "min", "max", or "auto" (max for accuracy
     and AUC, min otherwise). With restore_best_weights, the weights of the best
     epoch are put back when training ends, early or not (as Keras 3 does).
+    The best starts at +-infinity, as Keras's comparisons have it: a NaN value is
+    never an improvement (a NaN first epoch is not the best one, and counts towards
+    patience).
     """
 
     def __init__(self, monitor="val_loss", patience=0, mode="auto", min_delta=0.0,
@@ -15,11 +19,12 @@ class EarlyStopping(Callback):
         self.monitor, self.patience = monitor, int(patience)
         self.mode = monitor_mode(monitor, mode)
         self.min_delta, self.restore_best_weights, self.verbose = abs(min_delta), restore_best_weights, verbose
-        self.best = self.best_epoch = self.best_weights = self.stopped_epoch = None
-        self.wait, self._resumed = 0, None
+        self.best_epoch = self.best_weights = self.stopped_epoch = None
+        self.best, self.wait, self._resumed = initial_best(self.mode), 0, None
 
     def on_train_begin(self, logs=None):
-        self.best, self.best_epoch, self.best_weights, self.wait = None, None, None, 0
+        self.best, self.best_epoch, self.best_weights = initial_best(self.mode), None, None
+        self.wait = 0
         self.stopped_epoch = None
         if self._resumed is not None:  # set_state came before fit: it wins over the reset
             self._apply(self._resumed)
@@ -28,7 +33,7 @@ class EarlyStopping(Callback):
         self._resumed = None
 
     def get_state(self):
-        return {"best": None if self.best is None else float(self.best),
+        return {"best": best_state(self.best),
                 "best_epoch": self.best_epoch, "wait": self.wait,
                 "stopped_epoch": self.stopped_epoch,
                 "best_weights": (None if self.best_weights is None
@@ -47,9 +52,7 @@ class EarlyStopping(Callback):
             if not (value is None and key != "wait") and not (
                     isinstance(value, int) and not isinstance(value, bool) and value >= 0):
                 raise ValueError(f"{owner}: {key} must be an int >= 0, got {value!r}")
-        if state["best"] is not None and (isinstance(state["best"], bool)
-                                          or not isinstance(state["best"], (int, float))):
-            raise ValueError(f"{owner}: best must be a number or null, got {state['best']!r:.80}")
+        best_from_state(state["best"], self.mode, owner)
         if state["best_weights"] is not None and not isinstance(state["best_weights"], list):
             raise ValueError(f"{owner}: best_weights must be a list of arrays or null")
         self._apply(state)
@@ -65,12 +68,11 @@ class EarlyStopping(Callback):
                     raise ValueError(f"EarlyStopping.set_state: best_weights have shapes "
                                      f"{[w.shape for w in weights]}, the model's weights "
                                      f"{[w.shape for w in current]}")
-        self.best, self.best_epoch, self.wait = state["best"], state["best_epoch"], state["wait"]
+        self.best = best_from_state(state["best"], self.mode, "EarlyStopping.set_state")
+        self.best_epoch, self.wait = state["best_epoch"], state["wait"]
         self.stopped_epoch, self.best_weights = state["stopped_epoch"], weights
 
     def _improved(self, value):
-        if self.best is None:
-            return True
         if self.mode == "min":
             return value < self.best - self.min_delta
         return value > self.best + self.min_delta
@@ -92,8 +94,9 @@ class EarlyStopping(Callback):
 
     def on_train_end(self, logs=None):
         if self.stopped_epoch is not None and self.verbose:
-            print(f"Epoch {self.stopped_epoch + 1}: early stopping; best {self.monitor} "
-                  f"{self.best:.4f} at epoch {self.best_epoch + 1}")
+            print(f"Epoch {self.stopped_epoch + 1}: early stopping; " + (
+                f"best {self.monitor} {self.best:.4f} at epoch {self.best_epoch + 1}"
+                if self.best_epoch is not None else f"{self.monitor} never improved"))
         if self.restore_best_weights and self.best_weights is not None:
             if self.verbose:
                 print(f"Restoring model weights from the end of the best epoch: "

@@ -18,9 +18,12 @@ from minicnn.training import metrics
 # Every layer minicnn has (minicnn.layers and the preprocessing layers), by class
 # name: a file names its layers' classes. "MaxPool2D" is also the class's name in
 # files of minicnn 0.1.
+# A Lambda layer holds a Python function: no file can hold one (loading runs no code).
+NOT_IN_FILES = ("Lambda",)
 LAYER_CLASSES = {cls.__name__: cls for module in (layer_module, preprocessing_layers)
                  for cls in map(module.__dict__.get, module.__all__)
-                 if isinstance(cls, type) and issubclass(cls, Layer) and cls is not Layer}
+                 if isinstance(cls, type) and issubclass(cls, Layer) and cls is not Layer
+                 and cls.__name__ not in NOT_IN_FILES}
 
 
 LAYER_CLASSES["MaxPool2D"] = layer_module.MaxPooling2D
@@ -169,7 +172,8 @@ def checked_optimizer(spec, where):
     classes = {cls.__name__: cls for cls in vars(optimizers).values()
                if isinstance(cls, type) and issubclass(cls, optimizers.Optimizer)
                and cls is not optimizers.Optimizer}
-    if not isinstance(spec, dict) or spec.get("class_name") not in classes:
+    if not isinstance(spec, dict) or not isinstance(spec.get("class_name"), str) \
+            or spec["class_name"] not in classes:
         raise ValueError(f"{where}: unknown optimizer {spec!r:.80}; minicnn has {sorted(classes)}")
     config = spec.get("config", {})
     if not isinstance(config, dict):
@@ -182,7 +186,7 @@ def checked_optimizer(spec, where):
             raise ValueError(f"{where}: {cls.__name__} has no setting {key!r}; "
                              f"it has {', '.join(allowed)}")
         if key == "learning_rate" and isinstance(value, dict):
-            value = _schedule(value, f"{where}: {cls.__name__}'s learning_rate")
+            value = checked_schedule(value, f"{where}: {cls.__name__}'s learning_rate")
         elif not (isinstance(value, (int, float)) and not isinstance(value, bool)
                   and np.isfinite(value) or isinstance(value, bool) and key != "learning_rate"):
             raise ValueError(f"{where}: {cls.__name__}'s {key} must be a finite number"
@@ -199,18 +203,17 @@ def _named_arguments(cls):
             if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
 
 
-def _schedule(spec, where):
+def checked_schedule(spec, where):
     """A learning-rate schedule from {"class_name", "config"} (minicnn.schedules)."""
     try:
         import importlib
         schedules = importlib.import_module("minicnn.schedules")
     except ImportError:
         raise ValueError(f"{where}: this minicnn has no learning-rate schedules") from None
-    classes = {cls.__name__: cls for cls in vars(schedules).values()
-               if isinstance(cls, type) and issubclass(cls, schedules.LearningRateSchedule)
-               and cls is not schedules.LearningRateSchedule}
+    classes = schedule_classes(schedules)
     config = spec.get("config", {})
-    if spec.get("class_name") not in classes or not isinstance(config, dict):
+    if not isinstance(spec.get("class_name"), str) or spec["class_name"] not in classes \
+            or not isinstance(config, dict):
         raise ValueError(f"{where}: unknown schedule {spec!r:.80}; minicnn has {sorted(classes)}")
     cls = classes[spec["class_name"]]
     for key, value in config.items():
@@ -220,6 +223,13 @@ def _schedule(spec, where):
         return cls(**config)
     except (TypeError, ValueError) as error:
         raise ValueError(f"{where}: {error}") from None
+
+
+def schedule_classes(schedules):
+    """{class name: class} of the learning-rate schedules in the module ``schedules``."""
+    return {cls.__name__: cls for cls in vars(schedules).values()
+            if isinstance(cls, type) and issubclass(cls, schedules.LearningRateSchedule)
+            and cls is not schedules.LearningRateSchedule}
 
 
 def optimizer_slots(optimizer):

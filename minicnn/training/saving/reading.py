@@ -16,6 +16,7 @@ import zlib
 
 import numpy as np
 
+from minicnn.training.saving import importing
 from minicnn.training.saving.checking import OPTIMIZER_PREFIX, WEIGHT_DTYPES, check_weights, checked_layers, compile_settings, expected_arrays, optimizer_slots
 from minicnn.training.saving.writing import architecture, weight_arrays
 
@@ -26,6 +27,9 @@ INFLATION = 100
 
 
 INFLATION_FLOOR = 64 * 2**20
+
+
+MODEL_FILE = "a minicnn model file"
 
 
 def read_model_file(path):
@@ -99,34 +103,39 @@ def load_weights(model, path):
 
 def set_weight_arrays(model, arrays, source):
     """Copy arrays {"layer.key": array} into the model's layers; every name and
-    shape must match (checked before anything is copied)."""
+    shape must match, and every array be finite floats (importing.py), all checked
+    before anything is copied."""
     expected = weight_arrays(model)
     check_weights(arrays, {name: param.shape for name, param in expected.items()}, source)
+    values = {name: importing.imported_weight(arrays[name], name, source, param.shape)
+              for name, param in expected.items()}
     for name, param in expected.items():
-        param[...] = arrays[name]
+        param[...] = values[name]
 
 
 @contextlib.contextmanager
-def open_npz(path):
-    """The members of an .npz file (an NpzMembers), its zip directory checked."""
+def open_npz(path, what=MODEL_FILE):
+    """The members of an .npz file (an NpzMembers), its zip directory checked;
+    ``what`` the file should be, as errors name it (keras.datasets reads mnist.npz so)."""
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(errno.ENOENT, "no such model or weights file", path)
     if not os.path.isfile(path):
         raise ValueError(f"{path}: not a regular file (a folder, a pipe or a device), "
-                         f"not a minicnn model file")
-    not_a_model = f"{path}: not a minicnn model file (model.save and save_weights write .npz)"
+                         f"not {what}")
+    not_a_model = (f"{path}: not {what}" + (" (model.save and save_weights write .npz)"
+                                            if what == MODEL_FILE else ""))
     with open(path, "rb") as file:
         start = file.read(6)
     if start == b"\x93NUMPY":
-        raise ValueError(f"{path}: holds one NumPy array (.npy), not a minicnn model (.npz)")
+        raise ValueError(f"{path}: holds one NumPy array (.npy), not {what} (.npz)")
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as error:
         raise ValueError(f"{not_a_model}: {error}") from None
     try:
         with archive:
-            yield NpzMembers(path, archive)
+            yield NpzMembers(path, archive, what)
     except (zipfile.BadZipFile, EOFError, zlib_error(), NotImplementedError) as error:
         raise ValueError(f"{not_a_model}: {error}") from None
 
@@ -140,19 +149,19 @@ class NpzMembers:
     """An .npz's arrays by name, checked from the zip directory and the .npy
     headers before any array is read."""
 
-    def __init__(self, path, archive):
-        self.path, self.archive = path, archive
+    def __init__(self, path, archive, what=MODEL_FILE):
+        self.path, self.archive, self.what = path, archive, what
         size = os.path.getsize(path)
         self.infos, inflated = {}, 0
         for info in archive.infolist():
             where = f"{path}: member {info.filename!r}"
             if not info.filename.endswith(".npy") or info.is_dir():
-                raise ValueError(f"{where} is not a NumPy array (.npy); not a minicnn model file")
+                raise ValueError(f"{where} is not a NumPy array (.npy); not {what}")
             name = info.filename[:-4]
             if name in self.infos:
-                raise ValueError(f"{where} appears twice; not a minicnn model file")
+                raise ValueError(f"{where} appears twice; not {what}")
             if info.flag_bits & 0x1:
-                raise ValueError(f"{where} is encrypted; not a minicnn model file")
+                raise ValueError(f"{where} is encrypted; not {what}")
             if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
                 raise ValueError(f"{where} uses an unknown compression ({info.compress_type})")
             if info.compress_type == zipfile.ZIP_STORED and info.compress_size != info.file_size:
@@ -165,7 +174,7 @@ class NpzMembers:
             self.infos[name] = info
         if inflated > INFLATION * size + INFLATION_FLOOR:
             raise ValueError(f"{path}: its members would inflate to {inflated:,} bytes from "
-                             f"{size:,} on disk; refused (a zip bomb, not a model)")
+                             f"{size:,} on disk; refused (a zip bomb, not {what})")
         self.headers = {}
 
     def header(self, name):
@@ -187,8 +196,8 @@ class NpzMembers:
                     raise ValueError(f"{where}: not a readable NumPy array ({error})") from None
                 offset = stream.tell()
             if dtype.hasobject:
-                raise ValueError(f"{where} holds Python objects (dtype {dtype}); a model file "
-                                 f"holds numbers only, and minicnn never unpickles")
+                raise ValueError(f"{where} holds Python objects (dtype {dtype}); minicnn reads "
+                                 f"numbers only, and never unpickles")
             size = dtype.itemsize * math.prod(shape)
             if offset + size != info.file_size:
                 raise ValueError(f"{where}: its header declares shape {shape} of {dtype} "
@@ -230,15 +239,18 @@ class NpzMembers:
                              f"({error})") from None
 
     def read(self, name, integer=False):
-        """A member's array, after its header was checked; non-finite values are refused."""
+        """A member's array, after its header was checked, through the one import
+        rule of every format (importing.py): finite floats, or a step count >= 0."""
         array = self._read(name)
         if integer:
-            if not 0 <= int(array) < 2**62:
-                raise ValueError(f"{self.path}: {name} must be a count >= 0, got {int(array)}")
-        elif not np.all(np.isfinite(array)):
-            raise ValueError(f"{self.path}: {name} holds non-finite values (NaN or infinity); "
-                             f"a model's weights are finite")
-        return array
+            return np.int64(importing.imported_step_count(array, name, self.path))
+        return importing.imported_weight(array, name, self.path)
+
+    def read_array(self, name):
+        """A member's array as stored (its header checked first: ``header``), without
+        the weight rule ``read`` applies; keras.datasets' mnist.npz is read so."""
+        self.header(name)
+        return self._read(name)
 
     def _read(self, name):
         with self.archive.open(self.infos[name]) as stream:

@@ -40,12 +40,12 @@ def architecture(model, include_optimizer=False):
             "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()}
                        for layer in model.layers],
             "metadata": model.metadata}
-    if include_optimizer and model.optimizer is not None:
+    if include_optimizer and model.optimizer is not None and model.loss is not None:
         arch["compile"] = {
             "optimizer": {"class_name": type(model.optimizer).__name__,
                           "config": model.optimizer.get_config()},
             "loss": model.loss.name,
-            "metrics": [type(m).__name__ for m in model.metrics if type(m).__name__ in
+            "metrics": [type(m).__name__ for m in model.compiled_metrics if type(m).__name__ in
                         METRIC_CLASSES]}
     return arch
 
@@ -109,7 +109,13 @@ def save_model(model, path, include_optimizer=True):
 def save_arrays(path, arrays):
     """np.savez, atomically (see atomic_write). Every name is checked first: a
     layer's arrays are "layer.key" with a valid layer name (arguments.check_layer_name),
-    so that a file unzipped by hand writes nothing outside its folder."""
+    so that a file unzipped by hand writes nothing outside its folder. A path
+    ending in .keras is refused: load_weights reads it as Keras's archive, which
+    this .npz is not (Keras 3's save_weights refuses it too)."""
+    if os.fspath(path).lower().endswith(".keras"):
+        raise ValueError(f"{os.fspath(path)}: save_weights writes minicnn's .npz or Keras's "
+                         f".weights.h5, not a .keras archive (a whole model: model.save); "
+                         f"give a path ending in .weights.h5 or .npz")
     for name in arrays:
         check_member_name(name, os.fspath(path))
     atomic_write(path, lambda file: np.savez(file, **arrays))

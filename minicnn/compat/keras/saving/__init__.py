@@ -13,9 +13,16 @@ says how to install it, and nothing is written.
     writing.py / reading.py   the entries: save_model, save_weights / load_model
     layer_table.py     the layers both have: their Keras configs and back
     model_config.py    a model's architecture as Keras's config; model_from_config.py back
+                       (checked and planned first, built last)
     compile_config.py  optimizer, loss and metrics; the optimizer's variables
     weights.py         model.weights.h5;  archive.py  the .keras zip;  legacy_h5.py  the .h5 file
     weights_only.py    save_weights / load_weights with Keras's .weights.h5 files
+    config_json.py     the JSON texts, parsed with their depth bounded
+    h5.py              h5py, and reading HDF5 safely: hard links only, datasets checked unread
+
+Reading checks the whole file before any model is built or array read (docs/guarantees.md);
+every weight then goes through the import rule all formats share
+(minicnn/training/saving/importing.py).
 """
 from minicnn.compat.keras.saving.weights_only import load_weights, save_weights
 from minicnn.compat.keras.saving.writing import is_keras_path, is_keras_weights_path, save_model

@@ -5,16 +5,15 @@ import io
 import json
 import os
 import zipfile
+import zlib
 
 from minicnn.training.saving import writing
-from minicnn.compat.keras.saving import compile_config, h5, model_config, weights
+from minicnn.training.saving.reading import INFLATION, INFLATION_FLOOR  # a member's zip bomb rule
+from minicnn.compat.keras.saving import compile_config, config_json, h5, model_config, weights
 
 # The Keras release whose layout minicnn writes (metadata.json's keras_version).
 KERAS_VERSION = "3.15.1"
 MEMBERS = ("metadata.json", "config.json", "model.weights.h5")
-# A member may inflate to at most this many times the archive's size, plus 64 MiB:
-# beyond that it is a zip bomb, not a model (Keras's own guard is alike).
-INFLATION, INFLATION_FLOOR = 100, 64 * 2**20
 
 
 def save(model, path, include_optimizer=True):
@@ -38,27 +37,30 @@ def save(model, path, include_optimizer=True):
 
 
 def open_archive(path):
-    if not os.path.isfile(path):
-        raise FileNotFoundError(2, "no such model file", path)
+    """The .keras file's zip archive; a ValueError naming the file when it is not one."""
+    h5.regular_file(path, "model file")
     try:
         return zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as error:
         raise ValueError(f"{path}: not a .keras file (a .keras file is a zip archive; this "
-                         f"one is not)") from None
+                         f"one is not: {error})") from None
 
 
 def read_member(archive, name, path):
-    """A member's bytes; its size checked against the archive's (no zip bomb)."""
+    """A member's bytes; its size checked against the archive's (no zip bomb) before
+    it is inflated, and any error of the zip or its compression named."""
+    if name not in archive.namelist():
+        raise ValueError(f"{path}: has no {name}; a .keras file holds {', '.join(MEMBERS)}")
     info = archive.getinfo(name)
     if info.file_size > INFLATION * os.path.getsize(path) + INFLATION_FLOOR:
         raise ValueError(f"{path}: {name} would inflate to {info.file_size:,} bytes; refused")
-    return archive.read(name)
+    try:
+        return archive.read(name)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
+            RuntimeError, ValueError) as error:
+        raise ValueError(f"{path}: {name} cannot be read from the zip ({error}); the file is "
+                         f"damaged") from None
 
 
 def read_json(archive, name, path):
-    if name not in archive.namelist():
-        raise ValueError(f"{path}: has no {name}; a .keras file holds {', '.join(MEMBERS)}")
-    try:
-        return json.loads(read_member(archive, name, path))
-    except (ValueError, RecursionError) as error:
-        raise ValueError(f"{path}: {name} is not valid JSON ({error})") from None
+    return config_json.parse_json(read_member(archive, name, path), path, name)

@@ -7,13 +7,14 @@ optimizer's slots: Adam's two interleaved (momentum, velocity of the first
 variable, then of the second...), RMSprop's and SGD's in blocks (all
 velocities, then all momentums). ``SLOTS`` maps those to minicnn's slot names.
 """
-import importlib
 import inspect
 import warnings
 
 import numpy as np
 
+from minicnn import losses, optimizers
 from minicnn.compat.keras.saving import layer_table
+from minicnn.training.saving import checking, importing
 
 # Keras optimizer -> [(Keras's slot, minicnn's slot)] in Keras's order.
 SLOTS = {"Adam": [("momentum", "m"), ("velocity", "v")],
@@ -40,7 +41,7 @@ def compile_config(model):
     if getattr(model, "optimizer", None) is None or getattr(model, "loss", None) is None:
         return {}
     return {"optimizer": optimizer_config(model.optimizer), "loss": loss_config(model.loss),
-            "loss_weights": None, "metrics": [m for m in map(metric_config, model.metrics)
+            "loss_weights": None, "metrics": [m for m in map(metric_config, model.compiled_metrics)
                                               if m is not None],
             "weighted_metrics": None, "run_eagerly": False, "steps_per_execution": 1,
             "jit_compile": False}
@@ -149,98 +150,173 @@ def optimizer_variables(model):
 
 
 # -- Keras -> minicnn ------------------------------------------------------------------------
-def compile_from_config(model, config, where):
-    """Compile ``model`` as Keras's compile config says; settings minicnn lacks are
-    left out with a warning naming them."""
-    model.compile(optimizer=optimizer_from_config(config.get("optimizer"), where),
-                  loss=loss_from_config(config.get("loss"), where),
-                  metrics=[m for m in (metric_from_config(spec, where)
-                                       for spec in (config.get("metrics") or [])) if m is not None])
+# Keras's class names read from a file are looked up in these tables only (never as an
+# attribute of a module: a loss named "np" must not reach NumPy).
+LOSS_CLASSES = {cls.__name__: cls for cls in losses.LOSSES.values()}
+OPTIMIZER_CLASSES = {"Adam": optimizers.Adam, "SGD": optimizers.SGD, "RMSprop": optimizers.RMSprop}
 
 
-def optimizer_from_config(spec, where):
-    from minicnn import optimizers
+def settings_from_config(config, where, entry="compile_config"):
+    """(optimizer, loss, [metrics]) from Keras's compile config, every part checked
+    and made (nothing needs the model yet); None when the file says nothing."""
+    if config is None or config == {}:
+        return None
+    if not isinstance(config, dict):
+        raise ValueError(f"{where}: {entry} must be a JSON object, got {config!r:.80}")
+    metrics = config.get("metrics") or []
+    if not isinstance(metrics, list):
+        raise ValueError(f"{where}: {entry}.metrics must be a list, got {metrics!r:.80}")
+    optimizer = optimizer_from_config(config.get("optimizer"), where, f"{entry}.optimizer")
+    loss = loss_from_config(config.get("loss"), where, f"{entry}.loss")
+    made = [m for m in (metric_from_config(spec, where, f"{entry}.metrics[{i}]")
+                        for i, spec in enumerate(metrics)) if m is not None]
+    return optimizer, loss, made
 
+
+def compile_from_settings(model, settings, where):
+    """Compile ``model`` with settings_from_config's (optimizer, loss, metrics)."""
+    optimizer, loss, made = settings
+    try:
+        model.compile(optimizer=optimizer, loss=loss, metrics=made)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{where}: compile_config: {error}") from None
+
+
+def optimizer_from_config(spec, where, entry):
+    """minicnn's optimizer (Adam, SGD, RMSprop) of Keras's serialized one; the settings
+    minicnn lacks are left out with a warning when they would change anything."""
     if isinstance(spec, str):
-        return spec
+        try:
+            return optimizers.get(spec)
+        except ValueError as error:
+            raise ValueError(f"{where}: {entry}: {error}") from None
     if not isinstance(spec, dict):
-        raise ValueError(f"{where}: the compile config's optimizer is {spec!r:.80}")
-    class_name, config = spec.get("class_name"), dict(spec.get("config") or {})
-    cls = getattr(optimizers, class_name, None) if class_name in OPTIMIZER_OWN else None
-    if cls is None:
-        raise ValueError(f"{where}: the model was compiled with Keras's {class_name} optimizer, "
-                         f"which minicnn does not have (load it with compile=False, then compile "
+        raise ValueError(f"{where}: {entry} must be a name or a serialized optimizer, got "
+                         f"{spec!r:.80}")
+    class_name, config = spec.get("class_name"), spec.get("config") or {}
+    if not isinstance(class_name, str) or class_name not in OPTIMIZER_CLASSES:
+        raise ValueError(f"{where}: the model was compiled with Keras's {class_name!r:.60} "
+                         f"optimizer, which minicnn does not have (it reads "
+                         f"{', '.join(OPTIMIZER_OWN)}; load it with compile=False, then compile "
                          f"it with one minicnn has)")
-    accepted = set(inspect.signature(cls).parameters)
+    if not isinstance(config, dict):
+        raise ValueError(f"{where}: {entry}.config must be a JSON object, got {config!r:.80}")
+    accepted = set(inspect.signature(OPTIMIZER_CLASSES[class_name]).parameters)
     defaults = {**OPTIMIZER_COMMON, **OPTIMIZER_OWN[class_name]}
     arguments = {}
     for key, value in config.items():
         if key == "learning_rate":
-            arguments[key] = schedule_from_config(value, where)
-        elif key in accepted and value is not None:
+            arguments[key] = schedule_config(value, where, f"{entry}.learning_rate")
+        elif key in accepted and key != "name" and value is not None:
             arguments[key] = value
         elif key != "name" and value is not None and value != defaults.get(key):
-            warnings.warn(f"{where}: the optimizer's {key}={value!r} is left out (minicnn's "
+            warnings.warn(f"{where}: the optimizer's {key}={value!r:.60} is left out (minicnn's "
                           f"{class_name} has no {key})", stacklevel=4)
-    return cls(**arguments)
+    return checking.checked_optimizer({"class_name": class_name, "config": arguments},
+                                      f"{where}: {entry}")
 
 
-def schedule_from_config(value, where):
-    """A number, or minicnn's schedule of the class Keras's config names."""
+def schedule_config(value, where, entry):
+    """A learning rate as the .npz reader's check takes it: a number, or a minicnn
+    schedule's {"class_name", "config"} (the arguments minicnn's class takes)."""
     if not isinstance(value, dict):
-        return float(value)
-    class_name = value.get("class_name")
-    try:
-        cls = getattr(importlib.import_module("minicnn.schedules"), class_name)
-    except (ImportError, AttributeError):
-        raise ValueError(f"{where}: the learning rate follows a Keras {class_name}, which minicnn "
-                         f"does not have") from None
-    config = dict(value.get("config") or {})
-    accepted = set(inspect.signature(cls).parameters)
-    return cls(**{k: v for k, v in config.items() if k in accepted})
+        return value  # checked_optimizer: a finite number
+    from minicnn import schedules
+
+    classes = checking.schedule_classes(schedules)
+    class_name, config = value.get("class_name"), value.get("config") or {}
+    if not isinstance(class_name, str) or class_name not in classes:
+        raise ValueError(f"{where}: {entry}: the learning rate follows a Keras "
+                         f"{class_name!r:.60}, which minicnn does not have (it has "
+                         f"{', '.join(sorted(classes))})")
+    if not isinstance(config, dict):
+        raise ValueError(f"{where}: {entry}.config must be a JSON object, got {config!r:.80}")
+    accepted = set(inspect.signature(classes[class_name]).parameters)
+    return {"class_name": class_name, "config": {k: v for k, v in config.items()
+                                                 if k in accepted}}
 
 
-def loss_from_config(spec, where):
-    from minicnn import losses
-
-    if isinstance(spec, str) or spec is None:
-        return spec
-    class_name, config = spec.get("class_name"), dict(spec.get("config") or {})
-    cls = getattr(losses, class_name, None)
-    if cls is None:
-        raise ValueError(f"{where}: the model was compiled with Keras's {class_name} loss, which "
-                         f"minicnn does not have")
+def loss_from_config(spec, where, entry):
+    """minicnn's loss object of a Keras loss name or serialized loss."""
+    if isinstance(spec, str):
+        try:
+            return losses.get(spec)
+        except ValueError as error:
+            raise ValueError(f"{where}: {entry}: {error}") from None
+    if not isinstance(spec, dict):
+        raise ValueError(f"{where}: {entry} must be a loss name or a serialized loss, got "
+                         f"{spec!r:.80}")
+    class_name, config = spec.get("class_name"), spec.get("config") or {}
+    if not isinstance(class_name, str) or class_name not in LOSS_CLASSES:
+        raise ValueError(f"{where}: the model was compiled with Keras's {class_name!r:.60} loss, "
+                         f"which minicnn does not have (it has {', '.join(sorted(LOSS_CLASSES))})")
+    if not isinstance(config, dict):
+        raise ValueError(f"{where}: {entry}.config must be a JSON object, got {config!r:.80}")
     for key, default in {"reduction": "sum_over_batch_size", **LOSS_CONFIG.get(class_name, {})
                          }.items():
         if config.get(key, default) != default:
-            warnings.warn(f"{where}: the loss's {key}={config[key]!r} is left out (minicnn's "
+            warnings.warn(f"{where}: the loss's {key}={config[key]!r:.60} is left out (minicnn's "
                           f"{class_name} computes with {key}={default!r})", stacklevel=4)
+    cls = LOSS_CLASSES[class_name]
     accepted = set(inspect.signature(cls).parameters)
-    return cls(**{k: v for k, v in config.items() if k in accepted})
+    try:
+        return cls(**{k: v for k, v in config.items() if k in accepted})
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{where}: {entry}: {error}") from None
 
 
-def metric_from_config(spec, where):
+def metric_from_config(spec, where, entry):
+    """minicnn's metric of a Keras metric name or serialized metric; one minicnn
+    does not have is left out with a warning (Keras files often name custom ones)."""
     from minicnn.training import metrics
 
-    if isinstance(spec, str) or spec is None:
-        return spec
     if isinstance(spec, list):  # per-output metrics: minicnn models have one output
-        return spec[0] if spec else None
-    class_name, config = spec.get("class_name"), dict(spec.get("config") or {})
-    cls = getattr(metrics, class_name, None)
-    if cls is None or not isinstance(cls, type):
-        warnings.warn(f"{where}: the metric {class_name} is left out (minicnn has no such "
+        spec = spec[0] if spec else None
+    if spec is None:
+        return None
+    if isinstance(spec, dict):
+        class_name, config = spec.get("class_name"), spec.get("config") or {}
+        if not isinstance(class_name, str) or class_name not in checking.METRIC_CLASSES:
+            warnings.warn(f"{where}: the metric {class_name!r:.60} is left out (minicnn has no "
+                          f"such metric)", stacklevel=4)
+            return None
+        if not isinstance(config, dict):
+            raise ValueError(f"{where}: {entry}.config must be a JSON object, got "
+                             f"{config!r:.80}")
+        cls = checking.METRIC_CLASSES[class_name]
+        accepted = set(inspect.signature(cls).parameters)
+        try:
+            return cls(**{k: v for k, v in config.items() if k in accepted and v is not None})
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"{where}: {entry}: {error}") from None
+    if not isinstance(spec, str):
+        raise ValueError(f"{where}: {entry} must be a metric name or a serialized metric, got "
+                         f"{spec!r:.80}")
+    if spec.lower() not in metrics.NAMES:
+        warnings.warn(f"{where}: the metric {spec!r:.60} is left out (minicnn has no such "
                       f"metric)", stacklevel=4)
         return None
-    accepted = set(inspect.signature(cls).parameters)
-    arguments = {k: v for k, v in config.items() if k in accepted and v is not None}
-    return cls(**arguments)
+    return metrics.get(spec)
 
 
-def set_optimizer_variables(model, values, where):
-    """Restore Keras's optimizer variables into a compiled model's optimizer; when
-    their number does not match (another optimizer, or one never stepped), the
-    optimizer starts afresh, with a warning, as Keras does."""
+def optimizer_layout(optimizer, parameter_shapes):
+    """The shapes of Keras's optimizer variables for ``optimizer`` on parameters of
+    ``parameter_shapes`` (in the model's order): [None (the step count), None (the
+    learning rate, unless a schedule), slot shapes...]."""
+    layout = slot_layout(optimizer)
+    slots = ([shape for shape in parameter_shapes for _ in layout]
+             if type(optimizer).__name__ in INTERLEAVED else
+             [shape for _ in layout for shape in parameter_shapes])
+    return [None] * (1 + has_rate_variable(optimizer)) + slots
+
+
+def set_optimizer_variables(model, values, where, names=None):
+    """Restore Keras's optimizer variables into a compiled model's optimizer, each
+    through the one import rule (training/saving/importing.py: a step count >= 0, a
+    finite learning rate > 0, finite float slots); ``names``: the file's names of
+    them, for the errors. When their number does not match (another optimizer, or
+    one never stepped), the optimizer starts afresh, with a warning, as Keras does."""
+    names = names or [f"the optimizer's variable {i}" for i in range(len(values))]
     optimizer = model.optimizer
     has_rate = has_rate_variable(optimizer)
     parameters = [(key, param) for key, param, _ in model.parameters()]
@@ -259,8 +335,12 @@ def set_optimizer_variables(model, values, where):
         if np.shape(value) != param.shape:
             raise ValueError(f"{where}: the optimizer's {own} for {key} has shape "
                              f"{np.shape(value)}, the parameter {param.shape}")
-    optimizer.iterations = int(values[0])
-    if has_rate and np.float32(optimizer.learning_rate) != np.float32(values[1]):
-        optimizer.learning_rate = float(values[1])  # Keras keeps it in float32: same unless changed
-    optimizer.state = {(key, own): np.asarray(value, dtype=param.dtype)
-                       for (key, param, own), value in zip(order, slots)}
+    count = importing.imported_step_count(values[0], names[0], where)
+    rate = importing.imported_learning_rate(values[1], names[1], where) if has_rate else None
+    state = {(key, own): np.asarray(importing.imported_weight(
+        value, f"{name} (the optimizer's {own} for {key})", where), dtype=param.dtype)
+        for (key, param, own), value, name in zip(order, slots, names[1 + has_rate:])}
+    optimizer.iterations = count
+    if has_rate and np.float32(optimizer.learning_rate) != np.float32(rate):
+        optimizer.learning_rate = rate  # Keras keeps it in float32: same unless changed
+    optimizer.state = state

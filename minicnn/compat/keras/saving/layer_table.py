@@ -219,13 +219,13 @@ def layer_from_config(class_name, config, where):
                           f"argument minicnn does not know; it is left out", stacklevel=4)
     try:
         return cls(**arguments)
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, AttributeError, KeyError, OverflowError) as error:
         problem = ValueError(f"{where}: layer {name!r} ({class_name}): {error}")
     # an initializer minicnn does not know? The file's weights replace what it would draw.
     plain = {key: value for key, value in arguments.items() if not key.endswith("_initializer")}
     try:
         layer = cls(**plain) if plain != arguments else None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, AttributeError, KeyError, OverflowError):
         layer = None
     if layer is None:
         raise problem from None
@@ -236,6 +236,8 @@ def layer_from_config(class_name, config, where):
 
 def minicnn_value(key, value, where, name):
     """A Keras config value as minicnn's constructors take it."""
+    if key == "axis" and isinstance(value, list) and len(value) == 1:
+        return value[0]  # tf.keras 2 writes BatchNormalization's axis as a list: [3]
     if key == "activation":
         if isinstance(value, dict):  # a serialized activation function
             value = value.get("config", value.get("class_name"))
@@ -250,8 +252,11 @@ def minicnn_value(key, value, where, name):
 def deserialized(spec):
     """An initializer or regularizer as minicnn's layers take it: {"class_name",
     "config"}, without the settings Keras writes as null (seed=None, input_axes=None)."""
-    config = {k: v for k, v in (spec.get("config") or {}).items() if v is not None}
-    return {"class_name": spec.get("class_name"), "config": config}
+    config = spec.get("config") or {}
+    if not isinstance(config, dict):
+        config = {"value": config}  # not a config: the layer's own check refuses it, naming it
+    return {"class_name": spec.get("class_name"),
+            "config": {k: v for k, v in config.items() if v is not None}}
 
 
 def same_value(value, default):

@@ -96,36 +96,53 @@ def write_optimizer(file, model, optimizer_name):
         group[name] = value
 
 
-def read_layers(h5py, group, model, where):
-    """Set the weights of the model's layers that have any, in order, from the
-    file's layers that have any (Keras's rule)."""
-    names = [h5.text(n) for n in group.attrs.get("layer_names", [])]
+def check_layers(h5py, group, plan, where, budget):
+    """[(group path, layer, [datasets])]: the file's layers that have weights matched,
+    in order, to the plan's layers that have weights (Keras's rule), every dataset's
+    shape and type checked (h5.checked_dataset) and its size spent from ``budget``.
+    Reads no data."""
     stored = []
-    for name in names:
+    for name in h5.texts(group, "layer_names", where):
         own = h5.group(h5py, group, name, where)
-        weight_names = [h5.text(n) for n in own.attrs.get("weight_names", [])]
+        weight_names = h5.texts(own, "weight_names", where)
         if weight_names:
             stored.append((name, [h5.dataset(h5py, own, n, where) for n in weight_names]))
-    owners = [child for child in model.layers if not model_config.is_input_layer(child)
-              and any(layer.arrays() for layer in flat_layers(child))]
+    owners = weight_owners(plan)
     if len(stored) != len(owners):
         raise ValueError(f"{where}: the file has weights for {len(stored)} layers "
                          f"({', '.join(n for n, _ in stored)}); the model built from its config "
                          f"has {len(owners)} layers with weights "
-                         f"({', '.join(owner.name for owner in owners)})")
-    for owner, (name, values) in zip(owners, stored):
-        layers = [layer for layer in flat_layers(owner) if layer.arrays()]
-        counts = [len(layer.arrays()) for layer in layers]
-        if sum(counts) != len(values):
-            raise ValueError(f"{where}: model_weights/{name} holds {len(values)} arrays, layer "
-                             f"{owner.name!r} has {sum(counts)}")
+                         f"({', '.join(name for name, _ in owners)})")
+    checked = []
+    for (owner, layers), (name, nodes) in zip(owners, stored):
+        count = sum(len(shapes) for _, shapes in layers)
+        if count != len(nodes):
+            raise ValueError(f"{where}: model_weights/{name} holds {len(nodes)} arrays, layer "
+                             f"{owner!r} has {count}")
         start = 0
-        for layer, count in zip(layers, counts):
-            try:
-                layer.set_weights(values[start:start + count])
-            except ValueError as error:
-                raise ValueError(f"{where}: model_weights/{name}: {error}") from None
-            start += count
+        for layer, shapes in layers:
+            mine = nodes[start:start + len(shapes)]
+            for node, shape in zip(mine, shapes):
+                got, _ = h5.checked_dataset(h5py, node, where, budget)
+                if got != tuple(shape):
+                    raise ValueError(f"{where}: {node.name} has shape {got}; layer "
+                                     f"{layer.name!r} ({type(layer).__name__}) expects "
+                                     f"{tuple(shape)}")
+            checked.append((f"model_weights/{name}", layer, mine))
+            start += len(shapes)
+    return checked
+
+
+def weight_owners(plan):
+    """[(name, [(layer, array shapes)])] of the plan's children that hold weights, in
+    order; a model used as a layer is one owner with its layers' weights."""
+    owners = []
+    for path, child in plan.children:
+        inner = [(layer, shapes) for p, layer, shapes, _ in plan.weights
+                 if (p == path or p.startswith(path + "/")) and shapes]
+        if inner:
+            owners.append((child.name, inner))
+    return owners
 
 
 def flat_layers(obj):

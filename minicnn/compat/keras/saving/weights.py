@@ -10,9 +10,12 @@
 Every layer (weightless ones too) has its ``vars`` group, whose attribute ``name``
 is the layer's name.
 """
+import warnings
+
 import numpy as np
 
 from minicnn.compat.keras.saving import compile_config, h5, model_config
+from minicnn.training.saving import importing
 
 
 def write_weights(h5py, file, model, include_optimizer):
@@ -52,30 +55,90 @@ def model_paths(model, prefix=""):
     return pairs
 
 
-def read_weights(h5py, file, paths, where):
-    """Set each layer's arrays from its group (``paths``: [(group path, layer)]);
-    the number and shapes of the arrays are checked, naming the layer."""
-    for path, layer in paths:
-        arrays = layer.arrays()
-        if not arrays:
+def expected_of_model(model):
+    """[(group path, layer, [array shapes], parameter count)] of a built model: what
+    load_weights checks a file against (model_from_config.Plan.weights for a file's model)."""
+    return [(path, layer, [a.shape for a in layer.arrays().values()], len(layer.params))
+            for path, layer in model_paths(model)]
+
+
+def check_weights(h5py, file, expected, where, budget):
+    """[(group path, layer, [datasets])] for ``expected`` [(group path, layer, shapes,
+    parameter count)]: each layer's group holds exactly its arrays "0", "1", ..., each
+    of the expected shape and a float type, their sizes within ``budget``. Reads no data."""
+    checked = []
+    for path, layer, shapes, _ in expected:
+        if not shapes:
             continue
         variables = h5.group(h5py, file, f"{path}/vars", where)
         names = sorted(variables.keys(), key=lambda k: (len(k), k))
-        if names != [str(i) for i in range(len(arrays))]:
+        if names != [str(i) for i in range(len(shapes))]:
             raise ValueError(f"{where}: {path}/vars holds {names}, but layer {layer.name!r} "
-                             f"({type(layer).__name__}) has {len(arrays)} arrays "
-                             f"({', '.join(arrays)})")
-        values = [h5.dataset(h5py, variables, str(i), where) for i in range(len(arrays))]
+                             f"({type(layer).__name__}) has {len(shapes)} arrays")
+        nodes = []
+        for i, shape in enumerate(shapes):
+            node = h5.dataset(h5py, variables, str(i), where)
+            got, _ = h5.checked_dataset(h5py, node, where, budget)
+            if got != tuple(shape):
+                raise ValueError(f"{where}: {node.name} has shape {got}; layer {layer.name!r} "
+                                 f"({type(layer).__name__}) expects {tuple(shape)} for its "
+                                 f"array {i}")
+            nodes.append(node)
+        checked.append((path, layer, nodes))
+    return checked
+
+
+def read_weights(checked, where):
+    """[(group path, layer, [arrays])] read from checked datasets, each through the one
+    import rule of every format (finite floats: training/saving/importing.py)."""
+    return [(path, layer, [importing.imported_weight(h5.read(node, where), node.name, where)
+                           for node in nodes]) for path, layer, nodes in checked]
+
+
+def set_weights(values, where):
+    """Set each layer's arrays from read_weights's values."""
+    for path, layer, arrays in values:
         try:
-            layer.set_weights(values)
+            layer.set_weights(arrays)
         except ValueError as error:
             raise ValueError(f"{where}: {path}: {error}") from None
 
 
-def read_optimizer_variables(h5py, file, where):
-    """The optimizer's variables, in order, or None when the file has none."""
-    if "optimizer" not in file or "vars" not in file["optimizer"]:
+def check_optimizer_variables(h5py, file, group_path, layout, where, budget):
+    """The datasets of the optimizer's variables at ``group_path`` ("optimizer/vars"),
+    checked against ``layout`` (compile_config.optimizer_layout: None for a scalar,
+    else a slot's shape); None when the file has none, or (with a warning, as Keras)
+    when their number does not fit the optimizer, which then starts afresh."""
+    parent, _, last = group_path.rpartition("/")
+    if not h5.has(h5py, file, parent) or not h5.has(h5py, h5.group(h5py, file, parent, where),
+                                                     last):
         return None
-    variables = h5.group(h5py, file, "optimizer/vars", where)
-    count = len(variables.keys())
-    return [h5.dataset(h5py, variables, str(i), where) for i in range(count)]
+    variables = h5.group(h5py, file, group_path, where)
+    names = sorted(variables.keys(), key=lambda k: (len(k), k))
+    if names != [str(i) for i in range(len(names))]:
+        raise ValueError(f"{where}: {group_path} holds {str(names)[:80]}; Keras numbers the "
+                         f"optimizer's variables 0, 1, ...")
+    return check_variables(h5py, [h5.dataset(h5py, variables, n, where) for n in names],
+                           layout, where, budget)
+
+
+def check_variables(h5py, nodes, layout, where, budget):
+    """``nodes`` (the optimizer's variables, in Keras's order) checked against ``layout``."""
+    if layout is None:
+        return None
+    if len(nodes) != len(layout):
+        warnings.warn(f"{where}: the optimizer's state has {len(nodes)} variables, the "
+                      f"optimizer on this model keeps {len(layout)}; the loaded model's "
+                      f"optimizer starts afresh", stacklevel=5)
+        return None
+    for i, (node, shape) in enumerate(zip(nodes, layout)):
+        got, _ = h5.checked_dataset(h5py, node, where, budget, "count" if i == 0 else "float")
+        if got != (shape if shape is not None else got if got in ((), (1,)) else ()):
+            raise ValueError(f"{where}: {node.name} has shape {got}, the optimizer's variable "
+                             f"{i} should have {shape if shape is not None else ()}")
+    return nodes
+
+
+def read_variables(nodes, where):
+    """[(dataset name, array)] of the optimizer's checked variables."""
+    return [(node.name, h5.read(node, where)) for node in nodes]

@@ -3,10 +3,9 @@ archive holds as model.weights.h5 (weights.py), on its own; the optimizer's vari
 are in it too, as Keras writes them."""
 import io
 import os
-import zipfile
 
 from minicnn.training.saving import writing
-from minicnn.compat.keras.saving import compile_config, h5, weights
+from minicnn.compat.keras.saving import archive, compile_config, h5, weights
 
 
 def save_weights(model, path):
@@ -22,20 +21,33 @@ def save_weights(model, path):
 
 
 def load_weights(model, path):
-    """Set a built model's weights from a .weights.h5 file (or a .keras archive's);
-    every layer's count and shapes are checked, naming the layer. A compiled model's
-    optimizer takes the file's optimizer variables when they fit it."""
+    """Set a built model's weights from a .weights.h5 file (or a .keras archive's), checked
+    as load_model checks a file (docs/guarantees.md): every layer's arrays present, of
+    its shapes, float types and sizes the file can hold, before any is read; then
+    finite. A compiled model's optimizer takes the file's optimizer variables when
+    they fit it (else it starts afresh, with a warning, as Keras)."""
     path = os.fspath(path)
     h5py = h5.require_h5py(path, "reading")
-    if not os.path.isfile(path):
-        raise FileNotFoundError(2, "no such weights file", path)
+    h5.regular_file(path, "weights file")
     if path.endswith(".keras"):
-        with zipfile.ZipFile(path) as archive:
-            data = io.BytesIO(archive.read("model.weights.h5"))
+        with archive.open_archive(path) as zipped:
+            data, entry = io.BytesIO(archive.read_member(zipped, "model.weights.h5", path)), \
+                "model.weights.h5"
     else:
-        data = path
-    with h5py.File(data, "r") as file:
-        weights.read_weights(h5py, file, weights.model_paths(model), path)
-        state = weights.read_optimizer_variables(h5py, file, path)
-    if state is not None and getattr(model, "optimizer", None) is not None:
-        compile_config.set_optimizer_variables(model, state, path)
+        data, entry = path, "the file"
+    layout = None
+    if getattr(model, "optimizer", None) is not None and getattr(model, "loss", None) is not None:
+        layout = compile_config.optimizer_layout(
+            model.optimizer, [param.shape for _, param, _ in model.parameters()])
+    with h5.open_file(h5py, data, path, entry) as file, h5.errors(path, entry):
+        budget = h5.Budget(path)
+        checked = weights.check_weights(h5py, file, weights.expected_of_model(model), path,
+                                        budget)
+        state = weights.check_optimizer_variables(h5py, file, "optimizer/vars", layout, path,
+                                                  budget)
+        values = weights.read_weights(checked, path)
+        state = None if state is None else weights.read_variables(state, path)
+    weights.set_weights(values, path)
+    if state is not None:
+        compile_config.set_optimizer_variables(model, [v for _, v in state], path,
+                                               [n for n, _ in state])
