@@ -1,5 +1,5 @@
 import sys
 
-from minicnn.apps.cli import main
+from minicnn.apps.cli import run
 
-sys.exit(main())
+sys.exit(run())

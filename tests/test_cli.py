@@ -285,7 +285,7 @@ def test_ctrl_c_while_the_command_imports_waits_for_the_import(monkeypatch, caps
     import importlib
     import signal
     import sys as sys_module
-    from minicnn import cli
+    from minicnn.apps import cli
     finished = []
     real_import = importlib.import_module
 
@@ -299,10 +299,15 @@ def test_ctrl_c_while_the_command_imports_waits_for_the_import(monkeypatch, caps
 
     monkeypatch.setattr(importlib, "import_module", import_module)
     monkeypatch.setitem(cli.COMMANDS, "train", lambda args: pytest.fail("training started"))
-    assert main(["train", "xray", "--quiet"]) == 130
+    monkeypatch.setattr(sys_module, "argv", ["minicnn", "train", "xray", "--quiet"])
+    assert cli.run() == 130  # the program: Ctrl-C is status 130
     assert finished == ["minicnn.apps.projects.report"]
     assert "minicnn: interrupted" in capsys.readouterr().err
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finished.clear()  # main, called from Python, hands Ctrl-C on: a test run calling it stops
+    with pytest.raises(KeyboardInterrupt):
+        main(["train", "xray", "--quiet"])
+    assert finished == ["minicnn.apps.projects.report"]
 
 
 def test_two_trainings_writing_to_one_out_both_finish(tmp_path):

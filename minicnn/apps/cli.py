@@ -347,6 +347,9 @@ def load_what_runs(args):
 
 
 def main(argv=None):
+    """The command, called from Python: its exit status; a bad argument or file is
+    status 2 with the error on stderr. Ctrl-C (KeyboardInterrupt) goes on to the
+    caller, so that a program or a test run calling main stops."""
     from minicnn import interrupts
     try:
         with interrupts.held():
@@ -356,7 +359,13 @@ def main(argv=None):
     except (ValueError, OSError, FloatingPointError, ImportError) as error:
         print(f"minicnn: error: {error}", file=sys.stderr)
         return 2
+    return status or 0
+
+
+def run():
+    """The ``minicnn`` program (and python -m minicnn): main, and Ctrl-C as status 130."""
+    try:
+        return main()
     except KeyboardInterrupt:
         print("minicnn: interrupted", file=sys.stderr)
         return 130
-    return status or 0

@@ -28,18 +28,23 @@ def model_from_architecture(arch, dtype=None, weights=None, source="architecture
     return model
 
 
-def load_model(path):
+def load_model(path, compile=True, input_shape=None, custom_objects=None, safe_mode=True):
     """A Sequential model from a file written by ``model.save``: compiled, with its
-    optimizer's state, when the file holds them. Everything in the file is checked
-    first (reading.read_model_file); a ValueError names the file and what is wrong.
-    A .keras or .h5 file is read as Keras's (compat/keras/saving: files Keras wrote too)."""
+    optimizer's state, when the file holds them (compile=False: not). Everything in
+    the file is checked first (reading.read_model_file); a ValueError names the file
+    and what is wrong. A .keras or .h5 file is read as Keras's (compat/keras/saving:
+    files Keras wrote too); input_shape gives a fully-convolutional one its size.
+    custom_objects and safe_mode are Keras's; minicnn's files hold no code."""
     from minicnn.compat.keras.saving import reading as keras_reading  # h5py only if asked
     from minicnn.compat.keras.saving import writing as keras_writing
     if keras_writing.is_keras_path(path):
-        return keras_reading.load_model(path)
+        return keras_reading.load_model(path, compile=compile, input_shape=input_shape)
+    if input_shape is not None:
+        raise ValueError(f"{path}: input_shape is for Keras files with free dimensions; a "
+                         f"minicnn .npz file holds its model's input shape")
     arch, weights, optimizer_state = reading.read_model_file(path)
     model = model_from_architecture(arch, weights=weights, source=path)
-    settings = checking.compile_settings(arch, path)
+    settings = checking.compile_settings(arch, path) if compile else None
     if settings is not None:
         optimizer, loss, metric_names = settings
         model.compile(optimizer, loss, [checking.METRIC_CLASSES[name]() for name in metric_names])
