@@ -102,6 +102,23 @@ class Constant(Initializer):
         return {"value": self.value}
 
 
+class Identity(Initializer):
+    """gain times the identity matrix (a 2-D shape; ones on the diagonal of a
+    rectangular one), as Keras's Identity (IdentityInitializer)."""
+
+    def __init__(self, gain=1.0):
+        self.gain = check_number("Identity", "gain", gain)
+
+    def draw(self, rng, shape):
+        if len(shape) != 2:
+            raise ValueError(f"Identity: initializes 2-D weights (a Dense kernel), got shape "
+                             f"{tuple(shape)}")
+        return self.gain * np.eye(*shape)
+
+    def get_config(self):
+        return {"gain": self.gain}
+
+
 class RandomUniform(Initializer):
     """U(minval, maxval)."""
 
@@ -210,10 +227,11 @@ LecunUniform = _named("LecunUniform", 1.0, "fan_in", "uniform")
 LecunNormal = _named("LecunNormal", 1.0, "fan_in", "truncated_normal")
 
 CLASSES = {cls.__name__: cls for cls in (
-    Zeros, Ones, Constant, RandomUniform, RandomNormal, TruncatedNormal, VarianceScaling,
+    Zeros, Ones, Constant, Identity, RandomUniform, RandomNormal, TruncatedNormal, VarianceScaling,
     GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal)}
 # Keras's string names (snake case of the classes; "zero"/"one" as Keras 3 also accepts)
 NAMES = {"zeros": Zeros, "zero": Zeros, "ones": Ones, "one": Ones, "constant": Constant,
+         "identity": Identity,
          "random_uniform": RandomUniform, "uniform": RandomUniform,
          "random_normal": RandomNormal, "normal": RandomNormal,
          "truncated_normal": TruncatedNormal, "variance_scaling": VarianceScaling,

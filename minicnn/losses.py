@@ -17,9 +17,11 @@ import warnings
 import numpy as np
 
 from minicnn.activations import log_softmax, sigmoid, softmax
-from minicnn.arguments import by_name
+from minicnn.arguments import by_name, check_number
+from minicnn.tape import operations
+from minicnn.tape.gradient_tape import GradientTape
 from minicnn.tape.operations import operation
-from minicnn.tape.tensor import value_of
+from minicnn.tape.tensor import Tensor, value_of
 
 EPSILON = 1e-7  # Keras's clip for outputs read as probabilities
 
@@ -47,19 +49,28 @@ class SoftmaxCrossEntropy:
     # forward and this loss's gradient to the layer's backward_from_pre_activation.
     fused_activation = "softmax"
 
-    def __init__(self, from_logits=False, name=None):
+    def __init__(self, from_logits=False, label_smoothing=0.0, name=None, **keras_only):
         self.from_logits = bool(from_logits)
+        self.label_smoothing = check_number(type(self).__name__, "label_smoothing",
+                                            label_smoothing, low=0, high=1)
         self.name = name or self.name
 
     def forward(self, values, targets, sample_weight=None, from_logits=True):
-        """The loss of values (N, K): logits, or with from_logits=False probabilities."""
+        """The loss of values (N, K): logits, or with from_logits=False probabilities.
+        label_smoothing s: the target rows become t (1 - s) + s / K, as Keras's."""
         values = np.asarray(values)
         if not np.issubdtype(values.dtype, np.floating):
             values = values.astype(np.float64)
         if values.ndim != 2:
             raise ValueError(f"{type(self).__name__}: expected outputs of shape (N, K), "
-                             f"got {values.shape}")
+                             f"got {values.shape}" + (
+                                 "; a Dense on images works on each pixel (as Keras's): add "
+                                 "Flatten or GlobalAveragePooling2D before the last Dense"
+                                 if values.ndim > 2 else ""))
         self.targets = self.as_rows(targets, values.shape, values.dtype)
+        if self.label_smoothing:
+            self.targets = (self.targets * (1 - self.label_smoothing)
+                            + self.label_smoothing / values.shape[1]).astype(values.dtype)
         self.weights = as_sample_weight(sample_weight, len(values), values.dtype)
         self.read_logits = from_logits
         if from_logits:
@@ -236,8 +247,10 @@ class BinaryCrossentropy:
     name = "binary_crossentropy"
     fused_activation = "sigmoid"
 
-    def __init__(self, from_logits=False, name=None):
+    def __init__(self, from_logits=False, label_smoothing=0.0, name=None, **keras_only):
         self.from_logits = bool(from_logits)
+        self.label_smoothing = check_number(type(self).__name__, "label_smoothing",
+                                            label_smoothing, low=0, high=1)
         self.name = name or self.name
 
     @staticmethod
@@ -262,6 +275,8 @@ class BinaryCrossentropy:
             raise ValueError(f"BinaryCrossentropy: expected {z.size} targets for outputs of "
                              f"shape {z.shape}, got shape {targets.shape}")
         self.z, self.targets = z, targets.reshape(z.shape)
+        if self.label_smoothing:  # t (1 - s) + s / 2, as Keras's
+            self.targets = self.targets * (1 - self.label_smoothing) + 0.5 * self.label_smoothing
         self.weights = as_sample_weight(sample_weight, len(z), z.dtype)
         self.read_logits = from_logits
         if from_logits:
@@ -282,11 +297,131 @@ class BinaryCrossentropy:
         return np.where(inside, (p - self.targets) / (p * (1 - p)), 0) * scale
 
 
+class MeanSquaredError:
+    """Mean squared error, for outputs that are numbers rather than classes
+    (regression, autoencoders): with d = y_pred - y_true (any shape (N, ...)),
+        loss = sum_n w[n] * mean(d[n]**2) / N        (the mean over each sample's values)
+    backward() -> dL/dy_pred = 2 * d * w[n] / (N * M), M the values per sample."""
+
+    name = "mean_squared_error"
+    fused_activation = None
+    from_logits = False  # the outputs are read as they are
+
+    def __init__(self, name=None, **keras_only):
+        self.name = name or self.name
+
+    def forward(self, values, targets, sample_weight=None, from_logits=False):
+        values = np.asarray(values)
+        if not np.issubdtype(values.dtype, np.floating):
+            values = values.astype(np.float64)
+        targets = np.asarray(targets, dtype=values.dtype)
+        if targets.size != values.size:
+            raise ValueError(f"{type(self).__name__}: {targets.shape} targets for outputs of "
+                             f"shape {values.shape}")
+        self.d = values - targets.reshape(values.shape)
+        self.weights = as_sample_weight(sample_weight, len(values), values.dtype)
+        per_sample = self.error(self.d).reshape(len(values), -1).mean(axis=1)
+        return float((per_sample * self.weights).sum() / len(values))
+
+    @staticmethod
+    def error(d):
+        return d * d
+
+    def slope(self, d):
+        return 2 * d
+
+    def backward(self):
+        n, m = len(self.d), self.d[0].size
+        scale = (self.weights / (n * m)).reshape((n,) + (1,) * (self.d.ndim - 1))
+        return (self.slope(self.d) * scale).astype(self.d.dtype)
+
+    @staticmethod
+    def probabilities(values, from_logits=False):
+        return values
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        return loss_call(y_pred, self, y_true, sample_weight)
+
+
+class MeanAbsoluteError(MeanSquaredError):
+    """Mean absolute error: as MeanSquaredError with |d| for d**2; backward sign(d)."""
+    name = "mean_absolute_error"
+
+    @staticmethod
+    def error(d):
+        return np.abs(d)
+
+    def slope(self, d):
+        return np.sign(d)
+
+
+class Loss:
+    """A loss written as a function of tensors, Keras's way: a subclass defines
+    ``call(y_true, y_pred)`` giving each sample's loss (compile(loss=f) wraps a plain
+    function f so). Reduced as Keras reduces: sum(w * losses) / (their number).
+    Its gradient comes from the tape: the backward rules of the operations ``call``
+    used (tape/operations.py); no rule of its own."""
+
+    fused_activation = None
+    from_logits = False
+
+    def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
+        if reduction not in ("sum_over_batch_size", "auto", None):
+            raise ValueError(f"{type(self).__name__}: minicnn reduces losses to their mean "
+                             f"(reduction='sum_over_batch_size'), got {reduction!r}")
+        self.name = name or getattr(self, "name", None) or type(self).__name__
+
+    def call(self, y_true, y_pred):
+        raise NotImplementedError(f"{type(self).__name__}.call(y_true, y_pred)")
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        """The reduced loss, a Tensor a recording tape follows."""
+        losses = self.call(y_true, y_pred)
+        if sample_weight is not None:
+            weights = np.asarray(value_of(sample_weight), dtype=np.asarray(value_of(y_pred)).dtype)
+            losses = losses * weights.reshape(weights.shape + (1,) * (np.ndim(value_of(losses)) - 1))
+        return operations.mean(losses)
+
+    def forward(self, values, targets, sample_weight=None, from_logits=False):
+        """The loss of values, its gradient kept for backward (by a tape of its own)."""
+        predictions = Tensor(np.asarray(values))
+        with GradientTape() as tape:
+            tape.watch(predictions)
+            loss = self(Tensor(np.asarray(targets)), predictions, sample_weight)
+        self.gradient = tape.gradient(loss, predictions)
+        self.gradient = (np.zeros_like(predictions.value) if self.gradient is None else
+                         np.asarray(value_of(self.gradient)))
+        return float(value_of(loss))
+
+    def backward(self):
+        return self.gradient
+
+    @staticmethod
+    def probabilities(values, from_logits=False):
+        return values
+
+    def get_config(self):
+        return {"name": self.name}
+
+
+class LossFunction(Loss):
+    """compile(loss=f): a function f(y_true, y_pred) of tensors as a Loss."""
+
+    def __init__(self, function, name=None):
+        super().__init__(name or getattr(function, "__name__", "loss"))
+        self.function = function
+
+    def call(self, y_true, y_pred):
+        return self.function(y_true, y_pred)
+
+
 LOSSES = {
     "categorical_crossentropy": CategoricalCrossentropy,
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
     "softmax_cross_entropy": SoftmaxCrossEntropy,
     "binary_crossentropy": BinaryCrossentropy,
+    "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
+    "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
 }
 
 
@@ -310,7 +445,12 @@ def warn_if_outputs_read_as_probabilities(model, loss):
 
 
 def get(loss):
-    """A loss object from an object or a Keras name (any case)."""
+    """A loss object from an object, a Keras name (any case), a loss class, or a
+    function f(y_true, y_pred) of tensors (Keras's custom loss: LossFunction)."""
+    if isinstance(loss, type):
+        return loss()
+    if callable(loss) and not hasattr(loss, "forward"):
+        return LossFunction(loss)
     return by_name("loss", loss, LOSSES)
 
 

@@ -14,6 +14,7 @@ parameter and state array; if any is not finite it changes nothing and raises
 FloatingPointError; otherwise it writes them all, with Ctrl-C held back until
 the last one is written, so an interrupt never leaves half a step behind.
 """
+import re
 import warnings
 
 import numpy as np
@@ -24,12 +25,86 @@ from minicnn.schedules import LearningRateSchedule
 
 
 class Optimizer:
-    def __init__(self, learning_rate, **keras_only):
-        refuse_keras_only(type(self).__name__, keras_only)
+    """What every optimizer shares: the learning rate (or schedule), the step count,
+    the state arrays, and Keras's options around the update, applied in Keras's order:
+
+        clipnorm:        each gradient g scaled to norm at most clipnorm
+        global_clipnorm: all gradients scaled together to a total norm at most that
+        clipvalue:       each element clipped to [-clipvalue, clipvalue]
+        weight_decay:    p = p - lr * weight_decay * p before the update (decoupled, as
+                         Keras 3; exclude_from_weight_decay names parameters it spares)
+    """
+
+    def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None,
+                 global_clipnorm=None, name=None, **keras_only):
+        owner = type(self).__name__
+        refuse_keras_only(owner, keras_only)
         self.schedule = None  # a LearningRateSchedule, or None for a fixed rate
         self.iterations = 0
         self.learning_rate = learning_rate
         self.state = {}  # (key, slot name) -> array
+        self.name = name or re.sub(r"(?<=[a-z])(?=[A-Z])", "_", owner).lower()
+        self.weight_decay = None if not weight_decay else check_number(
+            owner, "weight_decay", weight_decay, low=0)
+        self.clipnorm, self.clipvalue, self.global_clipnorm = (
+            None if value is None else check_number(owner, arg, value, low=0, low_open=True)
+            for arg, value in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
+                               ("global_clipnorm", global_clipnorm)))
+        if sum(value is not None for value in (clipnorm, clipvalue, global_clipnorm)) > 1:
+            raise ValueError(f"{owner}: give at most one of clipnorm, clipvalue and "
+                             f"global_clipnorm (as Keras)")
+        self.excluded = ([], [])  # (parameter keys, name parts) spared by the weight decay
+        self.built = False
+        self.config = {}
+
+    def options_config(self):
+        """The options set (weight_decay, clipping), for get_config."""
+        return {arg: getattr(self, arg) for arg in ("weight_decay", "clipnorm", "clipvalue",
+                                                   "global_clipnorm")
+                if getattr(self, arg) is not None}
+
+    def clipped(self, grads):
+        """The gradients as the clipping option leaves them (Keras's _clip_gradients)."""
+        if self.clipnorm is not None:
+            return [g * (self.clipnorm / max(np.sqrt(np.sum(g * g)), self.clipnorm)) for g in grads]
+        if self.global_clipnorm is not None:
+            total = np.sqrt(sum(float(np.sum(g * g)) for g in grads))
+            return [g * (self.global_clipnorm / max(total, self.global_clipnorm)) for g in grads]
+        if self.clipvalue is not None:
+            return [np.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
+        return grads
+
+    def decayed(self, key, param):
+        """param after the decoupled weight decay of this step (itself when none)."""
+        if not self.weight_decay or key in self.excluded[0] or any(
+                part in key or part in _keras_path(key) for part in self.excluded[1]):
+            return param
+        return param - (self.learning_rate * self.weight_decay * param).astype(param.dtype)
+
+    def exclude_from_weight_decay(self, var_list=None, var_names=None):
+        """Spare these variables (or those whose name contains one of var_names, e.g.
+        "bias") from the weight decay, as Keras's method."""
+        self.excluded = (self.excluded[0] + [v.key for v in var_list or []],
+                         self.excluded[1] + list(var_names or []))
+
+    def build(self, var_list):
+        """Keras's: make the state for these variables. minicnn makes each array at the
+        first update that needs it, so nothing is made here."""
+        self.built = True
+
+    @property
+    def variables(self):
+        """The step count and the state arrays, as tensors (Keras lists its own variables)."""
+        from minicnn.tape.tensor import Tensor
+        return [Tensor(np.array(self.iterations))] + [Tensor(v) for v in self.state.values()]
+
+    @classmethod
+    def from_config(cls, config):
+        from minicnn.schedules import get as schedule
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = schedule(config["learning_rate"])
+        return cls(**config)
 
     @property
     def learning_rate(self):
@@ -50,17 +125,26 @@ class Optimizer:
                             f"number as learning_rate to change it")
         self._learning_rate = check_number(owner, "learning_rate", value, low=0, low_open=True)
 
-    def apply_gradients(self, items, new_state=()):
+    def apply_gradients(self, items, new_state=(), constraints=None):
         """items: (key, param, grad) triples, as model.parameters() lists them; each
         param is updated in place. Or Keras's (gradient, variable) pairs, as a custom
         training loop gives them: apply_gradients(zip(grads, model.trainable_variables)).
         new_state: (key, array, new value) of arrays the step also writes (the
-        layers' running statistics), checked and written with the parameters."""
+        layers' running statistics), checked and written with the parameters.
+        constraints: {key: constraint} projecting those parameters after their update
+        (kernel_constraint=...); a variable's own layer's constraint applies by itself."""
+        items, constraints = list(items), dict(constraints or {})
+        constraints.update({item[1].key: _layer_constraint(item[1]) for item in items
+                            if len(item) == 2 and _layer_constraint(item[1]) is not None})
         items = [item if len(item) == 3 else _from_variable(*item) for item in items]
         items = [item for item in items if item is not None]
+        grads = self.clipped([grad for _, _, grad in items])
         t = self.iterations + 1
         with np.errstate(over="ignore", invalid="ignore"):  # checked just below
-            updates = [(key, param, *self.update(key, param, grad, t)) for key, param, grad in items]
+            updates = [(key, param, *self.update(key, self.decayed(key, param), grad, t))
+                       for (key, param, _), grad in zip(items, grads)]
+            updates = [(key, param, constrained(constraints.get(key), new), slots)
+                       for key, param, new, slots in updates]
         checks = [(key, name, value) for key, _, new_param, slots in updates
                   for name, value in [("value", new_param), *slots.items()]]
         for key, name, value in checks + [(key, "value", value) for key, _, value in new_state]:
@@ -75,6 +159,7 @@ class Optimizer:
             for _, array, value in new_state:
                 array[...] = value
             self.iterations = t
+            self.built = True
 
     def apply(self, grads, variables):
         """Keras 3's ``optimizer.apply(grads, trainable_variables)``."""
@@ -96,7 +181,7 @@ class Optimizer:
         """The constructor's arguments; a schedule as {"class_name", "config"}."""
         rate = (self._learning_rate if self.schedule is None else
                 {"class_name": type(self.schedule).__name__, "config": self.schedule.get_config()})
-        return {"learning_rate": rate, **self.config}
+        return {"learning_rate": rate, **self.config, **self.options_config()}
 
     def set_state(self, arrays):
         self.iterations = int(arrays["iterations"])
@@ -113,23 +198,15 @@ class SGD(Optimizer):
     weight_decay is decoupled (as Keras 3): p = p - lr * weight_decay * p first.
     """
 
-    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=0.0,
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=None,
                  **keras_only):
-        super().__init__(learning_rate, **keras_only)
+        super().__init__(learning_rate, weight_decay=weight_decay, **keras_only)
         self.momentum = check_number("SGD", "momentum", momentum, low=0, high=1, high_open=True)
         self.nesterov = check_bool("SGD", "nesterov", nesterov)
-        self.weight_decay = check_number("SGD", "weight_decay", weight_decay, low=0)
-        self.config = {"momentum": self.momentum, "nesterov": self.nesterov,
-                       "weight_decay": self.weight_decay}
-
-    def apply(self, grads, variables):
-        """Keras 3's ``optimizer.apply(grads, trainable_variables)``."""
-        self.apply_gradients(zip(grads, variables))
+        self.config = {"momentum": self.momentum, "nesterov": self.nesterov}
 
     def update(self, key, param, grad, t):
         lr = self.learning_rate
-        if self.weight_decay:
-            param = param - lr * self.weight_decay * param
         if self.momentum == 0:
             return param - lr * grad, {}
         velocity = self.momentum * self._slot(key, "velocity", param) - lr * grad
@@ -146,25 +223,28 @@ class Adam(Optimizer):
         p = p - lr * sqrt(1 - beta_2**t) / (1 - beta_1**t) * m / (sqrt(v) + epsilon)
     """
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **keras_only):
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 amsgrad=False, **keras_only):
         super().__init__(learning_rate, **keras_only)
-        self.beta_1 = check_number("Adam", "beta_1", beta_1, low=0, high=1, high_open=True)
-        self.beta_2 = check_number("Adam", "beta_2", beta_2, low=0, high=1, high_open=True)
-        self.epsilon = check_number("Adam", "epsilon", epsilon, low=0)
-        self.config = {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
-
-    def apply(self, grads, variables):
-        """Keras 3's ``optimizer.apply(grads, trainable_variables)``."""
-        self.apply_gradients(zip(grads, variables))
+        owner = type(self).__name__
+        self.beta_1 = check_number(owner, "beta_1", beta_1, low=0, high=1, high_open=True)
+        self.beta_2 = check_number(owner, "beta_2", beta_2, low=0, high=1, high_open=True)
+        self.epsilon = check_number(owner, "epsilon", epsilon, low=0)
+        self.amsgrad = check_bool(owner, "amsgrad", amsgrad)
+        self.config = {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
+                       **({"amsgrad": True} if self.amsgrad else {})}
 
     def update(self, key, param, grad, t):
         m = self._slot(key, "m", param)
         v = self._slot(key, "v", param)
         m = m + (1 - self.beta_1) * (grad - m)
         v = v + (1 - self.beta_2) * (grad * grad - v)
+        slots = {"m": m, "v": v}
+        if self.amsgrad:  # the largest v so far divides the step: it never grows back
+            v = slots["v_hat"] = np.maximum(self._slot(key, "v_hat", param), v)
         step = self.learning_rate * np.sqrt(1 - self.beta_2 ** t) / (1 - self.beta_1 ** t)
         new = param - (step * m / (np.sqrt(v) + self.epsilon)).astype(param.dtype, copy=False)
-        return new, {"m": m, "v": v}
+        return new, slots
 
 
 class RMSprop(Optimizer):
@@ -190,10 +270,6 @@ class RMSprop(Optimizer):
         self.config = {"rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
                        "centered": self.centered}
 
-    def apply(self, grads, variables):
-        """Keras 3's ``optimizer.apply(grads, trainable_variables)``."""
-        self.apply_gradients(zip(grads, variables))
-
     def update(self, key, param, grad, t):
         slots = {"velocity": self._slot(key, "velocity", param)}
         slots["velocity"] = self.rho * slots["velocity"] + (1 - self.rho) * grad * grad
@@ -210,7 +286,133 @@ class RMSprop(Optimizer):
         return param - step.astype(param.dtype, copy=False), slots
 
 
-OPTIMIZERS = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop}
+class AdamW(Adam):
+    """Adam with Keras's default decoupled weight decay, 0.004: p = p - lr * 0.004 * p
+    before each Adam update (the Optimizer base applies it)."""
+
+    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-7, amsgrad=False, **keras_only):
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad,
+                         weight_decay=weight_decay, **keras_only)
+
+
+class Nadam(Adam):
+    """Adam with Nesterov momentum, in Keras's form (Dozat's momentum schedule):
+
+        u_s = beta_1 * (1 - 0.5 * 0.96**s),  U_t = u_1 * ... * u_t
+        m, v as Adam's;   m_hat = u_{t+1} m / (1 - U_t u_{t+1}) + (1 - u_t) g / (1 - U_t)
+        p = p - lr * m_hat / (sqrt(v / (1 - beta_2**t)) + epsilon)
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 **keras_only):
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, **keras_only)
+        self._products = (0, 1.0)  # (t, U_t), the last one worked out
+
+    def momentum_at(self, s):
+        return self.beta_1 * (1 - 0.5 * 0.96 ** s)
+
+    def product(self, t):
+        """U_t, from the last one worked out when it was U_{t-1} (else from the start)."""
+        start, value = self._products if self._products[0] <= t else (0, 1.0)
+        for s in range(start + 1, t + 1):
+            value *= self.momentum_at(s)
+        self._products = (t, value)
+        return value
+
+    def update(self, key, param, grad, t):
+        m = self._slot(key, "m", param) + (1 - self.beta_1) * (grad - self._slot(key, "m", param))
+        v = self._slot(key, "v", param) + (1 - self.beta_2) * (grad * grad - self._slot(key, "v", param))
+        u_t, u_next, product = self.momentum_at(t), self.momentum_at(t + 1), self.product(t)
+        m_hat = u_next * m / (1 - product * u_next) + (1 - u_t) * grad / (1 - product)
+        v_hat = v / (1 - self.beta_2 ** t)
+        step = self.learning_rate * m_hat / (np.sqrt(v_hat) + self.epsilon)
+        return param - step.astype(param.dtype, copy=False), {"m": m, "v": v}
+
+
+class Adamax(Adam):
+    """Adam with the infinity norm (Keras's form): m as Adam's, u = max(beta_2 u, |g|),
+    p = p - lr * m / ((1 - beta_1**t) (u + epsilon))."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 **keras_only):
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, **keras_only)
+
+    def update(self, key, param, grad, t):
+        m = self._slot(key, "m", param)
+        m = m + (1 - self.beta_1) * (grad - m)
+        u = np.maximum(self.beta_2 * self._slot(key, "u", param), np.abs(grad))
+        step = self.learning_rate * m / ((1 - self.beta_1 ** t) * (u + self.epsilon))
+        return param - step.astype(param.dtype, copy=False), {"m": m, "u": u}
+
+
+class Adagrad(Optimizer):
+    """Each weight's step divided by the root of the sum of its squared gradients so far:
+        a = a + g**2   (a starts at initial_accumulator_value)
+        p = p - lr * g / sqrt(a + epsilon)
+    """
+
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
+                 **keras_only):
+        super().__init__(learning_rate, **keras_only)
+        self.initial_accumulator_value = check_number("Adagrad", "initial_accumulator_value",
+                                                      initial_accumulator_value, low=0)
+        self.epsilon = check_number("Adagrad", "epsilon", epsilon, low=0)
+        self.config = {"initial_accumulator_value": self.initial_accumulator_value,
+                       "epsilon": self.epsilon}
+
+    def update(self, key, param, grad, t):
+        start = np.full_like(param, self.initial_accumulator_value)
+        accumulator = self.state.get((key, "accumulator"), start) + grad * grad
+        step = self.learning_rate * grad / np.sqrt(accumulator + self.epsilon)
+        return param - step.astype(param.dtype, copy=False), {"accumulator": accumulator}
+
+
+class Adadelta(Optimizer):
+    """Adadelta (Zeiler), in Keras's form: running means of squared gradients and of
+    squared steps, their roots' ratio as the step size (rms(a) = sqrt(a + epsilon)):
+        a = rho a + (1 - rho) g**2
+        d = -rms(b) / rms(a) * g
+        b = rho b + (1 - rho) d**2
+        p = p + lr * d
+    """
+
+    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, **keras_only):
+        super().__init__(learning_rate, **keras_only)
+        self.rho = check_number("Adadelta", "rho", rho, low=0, high=1)
+        self.epsilon = check_number("Adadelta", "epsilon", epsilon, low=0)
+        self.config = {"rho": self.rho, "epsilon": self.epsilon}
+
+    def update(self, key, param, grad, t):
+        rho, eps = self.rho, self.epsilon
+        grads = rho * self._slot(key, "accumulated_grad", param) + (1 - rho) * grad * grad
+        delta = -np.sqrt(self._slot(key, "accumulated_delta_var", param) + eps) / np.sqrt(
+            grads + eps) * grad
+        deltas = rho * self._slot(key, "accumulated_delta_var", param) + (1 - rho) * delta * delta
+        new = param + (self.learning_rate * delta).astype(param.dtype, copy=False)
+        return new, {"accumulated_grad": grads, "accumulated_delta_var": deltas}
+
+
+OPTIMIZERS = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adamw": AdamW, "nadam": Nadam,
+              "adamax": Adamax, "adagrad": Adagrad, "adadelta": Adadelta}
+
+
+def _keras_path(key):
+    """"layer.W" as Keras names the variable, "layer/kernel" (for var_names matching)."""
+    from minicnn.tape.tensor import KERAS_NAMES
+    layer, _, param = key.rpartition(".")
+    return f"{layer}/{KERAS_NAMES.get(param, param)}"
+
+
+def constrained(constraint, value):
+    """The new value of a parameter projected by its constraint (or as it is)."""
+    return value if constraint is None else np.asarray(constraint(value), dtype=value.dtype)
+
+
+def _layer_constraint(variable):
+    """The constraint a layer puts on the parameter a variable holds, or None."""
+    layer = getattr(variable, "layer", None)
+    return getattr(layer, "constraints", {}).get(getattr(variable, "param", None))
 
 
 def _from_variable(grad, variable):
@@ -226,7 +428,7 @@ def _from_variable(grad, variable):
 
 
 def get(optimizer):
-    """An optimizer from an object or a name ("sgd", "adam", "rmsprop"), with default settings."""
+    """An optimizer from an object or a name ("sgd", "adam", "nadam", ...), with default settings."""
     if isinstance(optimizer, type) and issubclass(optimizer, Optimizer):
         return optimizer()
     if not isinstance(optimizer, (str, Optimizer)):
@@ -243,11 +445,11 @@ def check_bool(owner, arg, value):
 
 
 def refuse_keras_only(owner, arguments):
-    """Keras's optimizer arguments minicnn lacks. name= is accepted; decay= is
-    ignored with a warning, as Keras 3 ignores it; lr= is refused, as Keras 3
-    refuses it; the rest (clipnorm, use_ema, ...) are refused unless None."""
+    """Keras's optimizer arguments minicnn lacks. decay= is ignored with a warning,
+    as Keras 3 ignores it; lr= is refused, as Keras 3 refuses it; the rest (use_ema,
+    loss_scale_factor, ...) are refused unless None or their default."""
     for arg, value in arguments.items():
-        if arg == "name" or value is None:
+        if value is None or (arg, value) in (("use_ema", False), ("ema_momentum", 0.99)):
             continue
         if arg == "decay":
             warnings.warn(f"{owner}: decay= (Keras 2's per-step decay) is ignored, as Keras 3 "
@@ -255,6 +457,6 @@ def refuse_keras_only(owner, arguments):
                           f"ExponentialDecay(...) for a decaying rate", UserWarning, stacklevel=4)
             continue
         hint = ("lr is Keras 2's name: write learning_rate=" if arg == "lr" else
-                f"minicnn's {owner} has no {arg} argument (Keras's gradient clipping, moving "
-                f"averages of the weights and loss scaling are not part of minicnn)")
+                f"minicnn's {owner} has no {arg} argument (Keras's moving averages of the "
+                f"weights, loss scaling and gradient accumulation are not part of minicnn)")
         raise ValueError(f"{owner}({arg}={value!r}): {hint}")

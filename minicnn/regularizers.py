@@ -10,6 +10,16 @@ The model adds every regularized weight's penalty to the loss (so fit logs,
 and evaluate returns, the cross-entropy plus the penalties, as Keras does) and
 each penalty's gradient to that weight's gradient (Sequential.loss_value and
 backward_loss). No 1/2 in front of the L2 sum: Keras's definition.
+
+Weight constraints (Keras's keras.constraints) are the other way to keep weights
+small: not a penalty but a projection, w <- constraint(w) after each update
+(kernel_constraint=...). Norms are taken along ``axis`` (0: over a Dense kernel's
+inputs, one norm per unit; use [0, 1, 2] for a Conv2D kernel's window and channels):
+
+    MaxNorm(m)           w * min(|w|, m) / (eps + |w|)
+    MinMaxNorm(lo, hi)   w * (rate * clip(|w|, lo, hi) + (1 - rate) |w|) / (eps + |w|)
+    UnitNorm()           w / (eps + |w|)
+    NonNeg()             w where w >= 0, else 0
 """
 import numpy as np
 
@@ -110,6 +120,102 @@ def get(identifier, owner="regularizer"):
 def serialize(regularizer):
     """What a layer's get_config stores: {"class_name": ..., "config": ...}."""
     return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
+
+
+class Constraint:
+    """Base class: ``constraint(w)`` -> the projected weights (an array like w)."""
+    EPSILON = 1e-7  # keras.backend.epsilon()
+
+    def __call__(self, w):
+        return np.asarray(getattr(w, "value", w))
+
+    def get_config(self):
+        return {}
+
+    def __repr__(self):
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"
+
+
+class MinMaxNorm(Constraint):
+    def __init__(self, min_value=0.0, max_value=1.0, rate=1.0, axis=0):
+        self.min_value = check_number("MinMaxNorm", "min_value", min_value, low=0)
+        self.max_value = check_number("MinMaxNorm", "max_value", max_value, low=self.min_value)
+        self.rate = check_number("MinMaxNorm", "rate", rate, low=0, high=1)
+        self.axis = axis
+
+    def __call__(self, w):
+        w = super().__call__(w)
+        norms = np.sqrt(np.sum(np.square(w), axis=_axes(self.axis), keepdims=True))
+        desired = (self.rate * np.clip(norms, self.min_value, self.max_value)
+                   + (1 - self.rate) * norms)
+        return (w * desired / (self.EPSILON + norms)).astype(w.dtype)
+
+    def get_config(self):
+        return {"min_value": self.min_value, "max_value": self.max_value, "rate": self.rate,
+                "axis": self.axis}
+
+
+class MaxNorm(MinMaxNorm):
+    def __init__(self, max_value=2.0, axis=0):
+        super().__init__(0.0, max_value, 1.0, axis)
+
+    def get_config(self):
+        return {"max_value": self.max_value, "axis": self.axis}
+
+
+class UnitNorm(MinMaxNorm):
+    def __init__(self, axis=0):
+        super().__init__(1.0, 1.0, 1.0, axis)
+
+    def get_config(self):
+        return {"axis": self.axis}
+
+
+class NonNeg(Constraint):
+    def __call__(self, w):
+        w = super().__call__(w)
+        return w * (w >= 0).astype(w.dtype)
+
+
+def _axes(axis):
+    return tuple(axis) if isinstance(axis, (list, tuple)) else axis
+
+
+max_norm, min_max_norm, unit_norm, non_neg = MaxNorm, MinMaxNorm, UnitNorm, NonNeg
+CONSTRAINTS = {"MaxNorm": MaxNorm, "MinMaxNorm": MinMaxNorm, "UnitNorm": UnitNorm,
+               "NonNeg": NonNeg, "max_norm": MaxNorm, "min_max_norm": MinMaxNorm,
+               "unit_norm": UnitNorm, "non_neg": NonNeg}
+
+
+def get_constraint(identifier, owner="constraint"):
+    """None, a Constraint (or any function of the weights), a name ("max_norm") or a
+    config dict -> a constraint or None."""
+    if identifier is None or callable(identifier) and not isinstance(identifier, type):
+        return identifier
+    if isinstance(identifier, str) and identifier in CONSTRAINTS:
+        return CONSTRAINTS[identifier]()
+    if isinstance(identifier, dict) and identifier.get("class_name") in CONSTRAINTS:
+        return CONSTRAINTS[identifier["class_name"]](**(identifier.get("config") or {}))
+    raise ValueError(f"{owner}: a constraint is constraints.MaxNorm(2), NonNeg(), UnitNorm(), "
+                     f"MinMaxNorm(...), or their names; got {identifier!r:.80}")
+
+
+def constraint_options(layer, given):
+    """Set a layer's ``*_constraint`` arguments (Keras's names) as objects and return
+    {parameter: constraint} for those given. given: {argument: (value, parameter)}."""
+    constraints = {}
+    for arg, (value, parameter) in given.items():
+        setattr(layer, arg, get_constraint(value, f"{layer.name}: {arg}"))
+        if parameter is not None and getattr(layer, arg) is not None:
+            constraints[parameter] = getattr(layer, arg)
+    return constraints
+
+
+def constraints_of(model):
+    """{parameter key ("layer.W"): constraint} of a model's constrained parameters:
+    what the optimizer projects after each update (apply_gradients(constraints=))."""
+    return {v.key: v.layer.constraints[v.param] for v in model.trainable_variables
+            if v.param in getattr(v.layer, "constraints", {})}
 
 
 def penalised(model):

@@ -1,8 +1,8 @@
-"""Dense, Flatten, Activation, ReLU, Softmax and Dropout: the small layers, each a
-forward/backward pair."""
+"""Dense, Flatten, Activation, Softmax and Dropout: the small layers, each a
+forward/backward pair (ReLU and the other activation layers: activation_layers.py)."""
 import numpy as np
 
-from minicnn import activations
+from minicnn import activations, regularizers
 from minicnn.arguments import check_choice, check_positive_int
 from minicnn.layers.base import Layer, keras_default_only, options_config, weight_options
 from minicnn.seeding import make_rng
@@ -16,6 +16,7 @@ class Dense(Layer):
     """Fully connected layer.
 
     x: (N, D) -> y: (N, units);  z = x @ W + b,  y = act(z);  W (D, units), b (units,).
+    As Keras, x: (N, ..., D) -> y: (N, ..., units), the same at every position.
     Backward: dz = act'(dy); dW = x.T @ dz; db = sum of dz over N; dx = dz @ W.T.
 
     With activation="softmax" as the last layer and a cross-entropy loss, the
@@ -35,29 +36,41 @@ class Dense(Layer):
                  name=None, seed=None, input_shape=None):
         super().__init__(name, input_shape)
         self.units = check_positive_int(self.name, "units", units)
-        self.activation = check_choice(self.name, "activation", activation, activations.ACTIVATIONS)
+        self.activation = check_choice(self.name, "activation", activations.name_of(activation),
+                                       activations.ACTIVATIONS)
         self.use_bias = bool(use_bias)
         self.seed = seed
         self.regularizers = weight_options(
             self, {"kernel_initializer": kernel_initializer, "bias_initializer": bias_initializer},
             {"kernel_regularizer": (kernel_regularizer, "W"),
              "bias_regularizer": (bias_regularizer, "b" if self.use_bias else None)})
-        keras_default_only(self, activity_regularizer=(activity_regularizer, (None,)),
-                           kernel_constraint=(kernel_constraint, (None,)),
-                           bias_constraint=(bias_constraint, (None,)))
+        self.constraints = regularizers.constraint_options(
+            self, {"kernel_constraint": (kernel_constraint, "W"),
+                   "bias_constraint": (bias_constraint, "b" if self.use_bias else None)})
+        keras_default_only(self, activity_regularizer=(activity_regularizer, (None,)))
+        self.activity_regularizer = None
+
+    @property
+    def kernel(self):
+        """Keras's dense.kernel: W as a Variable (dense.bias: b, or None without bias)."""
+        return self.variable("W")
+
+    @property
+    def bias(self):
+        return self.variable("b") if self.use_bias else None
 
     def get_config(self):
         return {"name": self.name, "units": self.units, "activation": self.activation,
                 "use_bias": self.use_bias, **options_config(self, WEIGHT_OPTIONS)}
 
     def compute_output_shape(self, input_shape):
-        if len(input_shape) != 1:
+        if len(input_shape) < 1:
             raise ValueError(f"{self.name}: expects per-sample input (features,), got shape "
-                             f"{input_shape}; add a Flatten layer before it")
-        return (self.units,)
+                             f"{input_shape}")
+        return tuple(input_shape[:-1]) + (self.units,)
 
     def param_shapes(self, input_shape):
-        shapes = {"W": (input_shape[0], self.units)}
+        shapes = {"W": (input_shape[-1], self.units)}
         return {**shapes, "b": (self.units,)} if self.use_bias else shapes
 
     def init_params(self, input_shape):
@@ -67,6 +80,8 @@ class Dense(Layer):
 
     def forward(self, x, training=False):
         self.x = self._check_input(x)
+        if self.x.ndim > 2:  # Keras's Dense on (N, ..., D): the last axis, at every position
+            return self._each_position(self.forward, self.x, training)
         self.z = self.x @ self.params["W"]
         if self.use_bias:
             self.z += self.params["b"]
@@ -74,14 +89,32 @@ class Dense(Layer):
         return self.y
 
     def backward(self, grad_y, input_grad=True):
-        grad_z = activations.backward(self.activation, self._check_grad(grad_y), self.y)
+        grad_y = self._check_grad(grad_y)
+        if grad_y.ndim > 2:
+            return self._each_position(self.backward, grad_y, input_grad)
+        grad_z = activations.backward(self.activation, grad_y, self.y, self.z)
         return self.backward_from_pre_activation(grad_z, input_grad)
 
     def pre_activation(self):
         return self.z
 
+    def _each_position(self, step, array, *args):
+        """forward (or backward) of an (N, ..., D) batch as one of (N * ..., D) rows."""
+        shape_in, shape_out = self.input_shape, self.output_shape
+        self.input_shape, self.output_shape = shape_in[-1:], shape_out[-1:]
+        try:
+            out = step(array.reshape(-1, array.shape[-1]), *args)
+        finally:
+            self.input_shape, self.output_shape = shape_in, shape_out
+        if out is None:
+            return None
+        leading = array.shape[:-1]
+        return out.reshape(leading + out.shape[-1:])
+
     def backward_from_pre_activation(self, grad_z, input_grad=True):
         grad_z = self._check_grad(grad_z)
+        if grad_z.ndim > 2:
+            return self._each_position(self.backward_from_pre_activation, grad_z, input_grad)
         self.grads["W"] = self.x.T @ grad_z
         if self.use_bias:
             self.grads["b"] = grad_z.sum(axis=0)
@@ -111,7 +144,8 @@ class Activation(Layer):
 
     def __init__(self, activation, name=None, input_shape=None):
         super().__init__(name, input_shape)
-        self.activation = check_choice(self.name, "activation", activation, activations.ACTIVATIONS)
+        self.activation = check_choice(self.name, "activation", activations.name_of(activation),
+                                       activations.ACTIVATIONS)
 
     def get_config(self):
         return {"name": self.name, "activation": self.activation}
@@ -122,23 +156,13 @@ class Activation(Layer):
         return self.y
 
     def backward(self, grad_y, input_grad=True):
-        return activations.backward(self.activation, self._check_grad(grad_y), self.y)
+        return activations.backward(self.activation, self._check_grad(grad_y), self.y, self.z)
 
     def pre_activation(self):
         return self.z
 
     def backward_from_pre_activation(self, grad_z, input_grad=True):
         return self._check_grad(grad_z).copy()
-
-
-class ReLU(Activation):
-    """y = max(x, 0), elementwise; dL/dx = dL/dy where x > 0, else 0."""
-
-    def __init__(self, name=None, input_shape=None):
-        super().__init__("relu", name, input_shape)
-
-    def get_config(self):
-        return {"name": self.name}
 
 
 class Softmax(Activation):

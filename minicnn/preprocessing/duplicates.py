@@ -26,19 +26,25 @@ from PIL import Image
 from minicnn.preprocessing.files import list_images, load_image
 
 
-def fingerprints(images, size=64):
-    """(N, size * size) float64: each image (N, H, W) or (N, H, W, C) (channels averaged)
-    resized to size x size by block averaging (Pillow's box filter), minus its mean, divided
-    by its length; a flat image (all pixels equal) stays all zeros."""
+def block_averages(images, size):
+    """(N, size, size) float32: each image (N, H, W) or (N, H, W, C) (channels averaged)
+    resized to size x size by averaging blocks of pixels (Pillow's box filter)."""
     images = np.asarray(images, dtype=np.float32)
     if images.ndim == 4:
         images = images.mean(axis=3)
     if images.ndim != 3:
-        raise ValueError(f"fingerprints: images must be (N, height, width[, channels]); got "
+        raise ValueError(f"block_averages: images must be (N, height, width[, channels]); got "
                          f"shape {images.shape}")
-    small = np.stack([np.asarray(Image.fromarray(image, mode="F").resize((size, size),
-                                                                        Image.Resampling.BOX))
-                      for image in images]).reshape(len(images), -1).astype(np.float64)
+    return np.stack([np.asarray(Image.fromarray(image, mode="F").resize((size, size),
+                                                                       Image.Resampling.BOX))
+                     for image in images]).reshape(len(images), size, size)
+
+
+def fingerprints(images, size=64):
+    """(N, size * size) float64: each image (N, H, W) or (N, H, W, C) (channels averaged)
+    resized to size x size by block averaging (block_averages), minus its mean, divided by
+    its length; a flat image (all pixels equal) stays all zeros."""
+    small = block_averages(images, size).reshape(len(images), -1).astype(np.float64)
     small -= small.mean(axis=1, keepdims=True)
     length = np.linalg.norm(small, axis=1, keepdims=True)
     return np.divide(small, length, out=np.zeros_like(small), where=length > 0)

@@ -1,4 +1,6 @@
 """ImageDataGenerator: Keras's augmentation settings, and the iterators it makes."""
+import os
+
 import numpy as np
 
 from minicnn.arguments import check_choice, check_number, check_pair, check_positive_int
@@ -82,6 +84,10 @@ class ImageDataGenerator:
                                              validation_split, low=0, high=1, high_open=True)
         self.dtype = np.dtype(dtype)
         self.rng = make_rng(seed)
+
+    # Keras's answers for channels-last images (what minicnn's images are)
+    data_format, row_axis, col_axis, channel_axis = "channels_last", 1, 2, 3
+    interpolation_order, zca_whitening, zca_epsilon, zca_whitening_matrix = 1, False, 1e-6, None
 
     @property
     def augments(self):
@@ -192,12 +198,45 @@ class ImageDataGenerator:
                                  on_error, cache, verbose)
 
     def flow(self, x, y=None, batch_size=32, shuffle=True, sample_weight=None, seed=None,
+             save_to_dir=None, save_prefix="", save_format="png", ignore_class_split=False,
              subset=None):
         """A NumpyArrayIterator over in-memory images x (N, H, W, C), labels y
-        and optional per-sample weights (then batches are (x, y, w))."""
+        and optional per-sample weights (then batches are (x, y, w)). save_to_dir:
+        each augmented image also written there (save_prefix, save_format), as Keras."""
         check_choice("flow", "subset", subset, ("training", "validation", None))
         batch_size = check_positive_int("flow", "batch_size", batch_size)
         if np.ndim(x) != 4:
             raise ValueError(f"flow: x must be images (N, height, width, channels); "
                              f"got shape {np.shape(x)}")
-        return NumpyArrayIterator(x, y, self, batch_size, shuffle, seed, subset, sample_weight)
+        iterator = NumpyArrayIterator(x, y, self, batch_size, shuffle, seed, subset, sample_weight)
+        return saving_to(iterator, save_to_dir, save_prefix, save_format)
+
+    def flow_from_dataframe(self, dataframe, directory=None, x_col="filename", y_col="class",
+                            weight_col=None, target_size=(256, 256), color_mode="rgb",
+                            classes=None, class_mode="categorical", batch_size=32, shuffle=True,
+                            seed=None, save_to_dir=None, save_prefix="", save_format="png",
+                            subset=None, interpolation="nearest", validate_filenames=True,
+                            **keras_only):
+        """A DataFrameIterator over the image files a pandas DataFrame lists
+        (preprocessing/dataframe.py has Keras's rules)."""
+        from minicnn.preprocessing.dataframe import DataFrameIterator
+        owner = "flow_from_dataframe"
+        check_choice(owner, "color_mode", color_mode, tuple(COLOR_MODES))
+        check_choice(owner, "interpolation", interpolation, tuple(INTERPOLATIONS))
+        check_choice(owner, "subset", subset, ("training", "validation", None))
+        target_size = check_image_size(owner, "target_size",
+                                       check_pair(owner, "target_size", target_size))
+        batch_size = check_positive_int(owner, "batch_size", batch_size)
+        iterator = DataFrameIterator(dataframe, directory, self, x_col, y_col, weight_col,
+                                     target_size, color_mode, classes, class_mode, batch_size,
+                                     shuffle, seed, subset, interpolation, validate_filenames)
+        return saving_to(iterator, save_to_dir, save_prefix, save_format)
+
+
+def saving_to(iterator, save_to_dir, save_prefix, save_format):
+    """The iterator, set to write each augmented image to save_to_dir (made if absent)."""
+    if save_to_dir is not None:
+        os.makedirs(save_to_dir, exist_ok=True)
+        iterator.save_to_dir, iterator.save_prefix = os.fspath(save_to_dir), save_prefix
+        iterator.save_format = save_format
+    return iterator

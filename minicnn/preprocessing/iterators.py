@@ -65,6 +65,18 @@ class Iterator:
         """Back to the first batch of the current epoch."""
         self.batch_index = 0
 
+    # Keras's save_to_dir (flow and flow_from_directory): each augmented image of a batch
+    # also written as save_prefix_<sample>_<random>.save_format, to look at the augmentation
+    save_to_dir, save_prefix, save_format = None, "", "png"
+
+    def _save(self, x, index, rng):
+        if self.save_to_dir is None:
+            return
+        from minicnn.preprocessing.image_utils import array_to_img
+        for image, k in zip(x, index):
+            name = f"{self.save_prefix}_{k}_{int(rng.integers(10 ** 7))}.{self.save_format}"
+            array_to_img(image, scale=True).save(os.path.join(self.save_to_dir, name))
+
     def _augment(self, image, rng):
         generator = self.generator
         if generator is None:  # plain batches of arrays, as fit makes them
@@ -182,6 +194,7 @@ class DirectoryIterator(Iterator):
         x = np.empty((len(index),) + self.image_shape, dtype=dtype)
         for j, k in enumerate(index):
             x[j] = self._augment(self.load(k), rng)
+        self._save(x, index, rng)
         return _with_targets(x, self.classes[index], self.class_mode, self.num_classes, dtype)
 
 
@@ -235,6 +248,7 @@ class NumpyArrayIterator(Iterator):
             x = np.empty((len(index),) + self.x.shape[1:], dtype=self.generator.dtype)
             for j, k in enumerate(index):
                 x[j] = self._augment(self.x[k], rng)
+            self._save(x, index, rng)
         if self.y is None:
             return x
         if self.sample_weight is None:

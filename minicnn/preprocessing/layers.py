@@ -18,11 +18,11 @@ import numpy as np
 from minicnn.arguments import check_choice, check_number
 from minicnn.layers.base import Layer, keras_default_only
 from minicnn.preprocessing import transforms
+from minicnn.preprocessing.augmentation import RandomAugmentation, factor_bounds
 from minicnn.preprocessing.resample import FILL_MODES
-from minicnn.seeding import make_rng
 
 
-__all__ = ["Rescaling", "RandomFlip", "RandomRotation", "RandomZoom"]
+__all__ = ["Rescaling", "RandomFlip", "RandomRotation", "RandomZoom"]  # and more at the end
 
 
 class Rescaling(Layer):
@@ -44,36 +44,6 @@ class Rescaling(Layer):
 
     def backward(self, grad_y, input_grad=True):
         return self._check_grad(grad_y) * self.dtype.type(self.scale)
-
-
-class RandomAugmentation(Layer):
-    """What the three random layers share: act unless training is False, one draw
-    per image (``draw_randomness``: so a batch computed in two halves draws what
-    the whole batch would), and images of shape (height, width, channels)."""
-    independent_samples = True  # one sample's output depends on that sample alone
-
-    def __init__(self, seed, name, input_shape):
-        super().__init__(name, input_shape)
-        self.seed = seed
-        self.rng = make_rng(seed)
-
-    def compute_output_shape(self, input_shape):
-        if len(input_shape) != 3:
-            raise ValueError(f"{self.name}: expects images (height, width, channels), got "
-                             f"per-sample shape {input_shape}")
-        return input_shape
-
-    def forward(self, x, training=False):
-        x = self._check_input(x)
-        self.acted = training is not False
-        if not self.acted:
-            return x
-        drawn = self.draw_randomness(len(x))
-        self.drawn = drawn
-        return self.augment(x, drawn)
-
-    def augment(self, x, drawn):
-        raise NotImplementedError(f"{type(self).__name__}.augment")
 
 
 class RandomFlip(RandomAugmentation):
@@ -112,10 +82,8 @@ class RandomFlip(RandomAugmentation):
 
 
 class RandomAffine(RandomAugmentation):
-    """Rotation and zoom: each image resampled through its own affine map. Their
-    backward in training (the transpose of the resampling) is not implemented:
-    such a layer passes no gradient back, so it goes before any layer with
-    weights, where Keras tutorials put it (the model then asks it for none)."""
+    """Rotation, zoom, translation and shear: each image resampled through its own
+    affine map (no gradient back in training: RandomAugmentation.backward)."""
 
     def __init__(self, fill_mode, interpolation, seed, fill_value, name, input_shape,
                  data_format):
@@ -134,29 +102,6 @@ class RandomAffine(RandomAugmentation):
                                                  self.fill_value)
         return out
 
-    def backward(self, grad_y, input_grad=True):
-        grad_y = self._check_grad(grad_y)
-        if not self.acted:
-            return grad_y.copy()
-        if not input_grad:
-            return None
-        raise ValueError(f"{self.name} ({type(self).__name__}): passes no gradient back through "
-                         f"its resampling in training; put the augmentation layers first in "
-                         f"the model (before any layer with weights), as Keras tutorials do")
-
-
-def factor_bounds(owner, arg, factor, low):
-    """(lower, upper) of a Keras factor: f -> (-|f|, |f|), a pair as given (sorted);
-    both within [low, 1]."""
-    pair = tuple(factor) if isinstance(factor, (list, tuple)) else None
-    if pair is None:
-        f = abs(check_number(owner, arg, factor))
-        pair = (-f, f)
-    elif len(pair) != 2:
-        raise ValueError(f"{owner}: {arg} must be a number or a pair (lower, upper), "
-                         f"got {factor!r}")
-    lower, upper = sorted(check_number(owner, arg, v, low=low, high=1) for v in pair)
-    return lower, upper
 
 
 class RandomRotation(RandomAffine):
@@ -216,3 +161,86 @@ class RandomZoom(RandomAffine):
 
     def affine(self, zooms):
         return transforms.affine_matrix(zx=zooms[0], zy=zooms[1])
+
+
+class RandomTranslation(RandomAffine):
+    """Shift each image by a fraction of its size: down by height * u_h and right by
+    width * u_w, u drawn uniformly from [lower, upper] (a factor f means (-f, f); a
+    negative u shifts up or left), as Keras. Positions shifted in read by fill_mode."""
+
+    def __init__(self, height_factor, width_factor, fill_mode="reflect",
+                 interpolation="bilinear", seed=None, fill_value=0.0, name=None,
+                 input_shape=None, data_format=None, **keras_only):
+        super().__init__(fill_mode, interpolation, seed, fill_value, name, input_shape,
+                         data_format)
+        self.height_factor, self.width_factor = height_factor, width_factor
+        self.height_bounds = factor_bounds(self.name, "height_factor", height_factor, low=-1)
+        self.width_bounds = factor_bounds(self.name, "width_factor", width_factor, low=-1)
+
+    def get_config(self):
+        return {"name": self.name, "height_factor": self.height_factor,
+                "width_factor": self.width_factor, "fill_mode": self.fill_mode,
+                "interpolation": self.interpolation, "seed": self.seed,
+                "fill_value": self.fill_value}
+
+    def draw_randomness(self, n):
+        """(n, 2): each image's shift down and right, in pixels."""
+        h, w, _ = self.input_shape
+        return np.stack([h * self.rng.uniform(*self.height_bounds, n),
+                         w * self.rng.uniform(*self.width_bounds, n)], axis=1)
+
+    def affine(self, shift):
+        # content moving by +t reads t pixels back (transforms.py's convention)
+        return transforms.affine_matrix(tx=-shift[0], ty=-shift[1])
+
+
+class RandomShear(RandomAffine):
+    """Shear each image about its top-left corner, as Keras 3: output pixel (r, c)
+    reads the input at (r + s_y c, c + s_x r), s_x drawn from [0, x_factor] and s_y
+    from [0, y_factor], both with one random sign per image."""
+
+    def __init__(self, x_factor=0.0, y_factor=0.0, interpolation="bilinear", fill_mode="reflect",
+                 fill_value=0.0, seed=None, name=None, input_shape=None, data_format=None,
+                 **keras_only):
+        super().__init__(fill_mode, interpolation, seed, fill_value, name, input_shape,
+                         data_format)
+        self.x_factor, self.y_factor = x_factor, y_factor
+        self.x_bounds = factor_bounds(self.name, "x_factor", x_factor, low=0)
+        self.y_bounds = factor_bounds(self.name, "y_factor", y_factor, low=0)
+
+    def get_config(self):
+        return {"name": self.name, "x_factor": self.x_factor, "y_factor": self.y_factor,
+                "fill_mode": self.fill_mode, "interpolation": self.interpolation,
+                "seed": self.seed, "fill_value": self.fill_value}
+
+    def draw_randomness(self, n):
+        """(n, 2): each image's s_x and s_y."""
+        sign = np.where(self.rng.random(n) > 0.5, -1.0, 1.0)
+        s_y = self.rng.uniform(*self.y_bounds, n)
+        s_x = self.rng.uniform(*self.x_bounds, n)
+        return np.stack([s_x * sign, s_y * sign], axis=1)
+
+    def affine(self, shear):
+        s_x, s_y = shear
+        matrix = np.array([[1.0, s_y], [s_x, 1.0]])
+        h, w, _ = self.input_shape
+        centre = np.array([(h - 1) / 2, (w - 1) / 2])
+        # about the corner: r_in = matrix @ r, written about the centre as transforms.py wants
+        return matrix, matrix @ centre - centre
+
+
+# Keras's other preprocessing layers, by kind (each module's docstring says what they do)
+from minicnn.preprocessing.color_layers import (AutoContrast, RandomBrightness,  # noqa: E402
+                                                RandomColorDegeneration, RandomColorJitter,
+                                                RandomContrast, RandomGrayscale, RandomHue,
+                                                RandomInvert, RandomPosterization,
+                                                RandomSaturation, RandomSharpness, Solarization)
+from minicnn.preprocessing.sizing_layers import CenterCrop, RandomCrop, Resizing  # noqa: E402
+from minicnn.preprocessing.normalization_layer import Normalization  # noqa: E402
+from minicnn.preprocessing.pipeline import Pipeline  # noqa: E402
+
+__all__ += ["RandomTranslation", "RandomShear", "AutoContrast", "RandomBrightness",
+            "RandomColorDegeneration", "RandomColorJitter", "RandomContrast", "RandomGrayscale",
+            "RandomHue", "RandomInvert", "RandomPosterization", "RandomSaturation",
+            "RandomSharpness", "Solarization", "CenterCrop", "RandomCrop", "Resizing",
+            "Normalization", "Pipeline"]

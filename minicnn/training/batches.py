@@ -112,6 +112,57 @@ class Batches:
             self.source.on_epoch_end()
 
 
+class Several:
+    """Batches of several inputs or outputs (lists of arrays of one length), as a
+    loader: ``several[i]`` is (x list, y list or None, sample_weight or None) of batch
+    i, rows in one order for all the arrays, shuffled anew each epoch when asked."""
+
+    def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False, seed=None,
+                 owner="fit"):
+        self.x, self.y, self.w = list(x), None if y is None else list(y), sample_weight
+        lengths = {len(a) for a in self.x + (self.y or [])}
+        if sample_weight is not None:
+            lengths.add(len(sample_weight))
+        if len(lengths) != 1:
+            raise ValueError(f"{owner}: the inputs, targets and weights must have one number of "
+                             f"samples, got lengths {sorted(lengths)}")
+        self.n = lengths.pop()
+        self.batch_size, self.shuffle = batch_size, shuffle
+        self.rng = make_rng(seed)
+        self.order = np.arange(self.n)
+        self.on_epoch_end()
+
+    def __len__(self):
+        return -(-self.n // self.batch_size)
+
+    def __getitem__(self, i):
+        rows = self.order[i * self.batch_size:(i + 1) * self.batch_size]
+        return self._part(rows)
+
+    def _part(self, rows):
+        """The rows of every array; a list of one array given as the array itself."""
+        x = [a[rows] for a in self.x]
+        y = None if self.y is None else [a[rows] for a in self.y]
+        return (x[0] if len(x) == 1 else x, y[0] if y is not None and len(y) == 1 else y,
+                None if self.w is None else np.asarray(self.w)[rows])
+
+    def on_epoch_end(self):
+        if self.shuffle:
+            self.order = self.rng.permutation(self.n)
+
+    def split(self, fraction):
+        """(training part, validation part) as Keras's validation_split: the last
+        ``fraction`` of the samples, before shuffling."""
+        cut = int(self.n * (1 - fraction))
+        if cut in (0, self.n):
+            raise ValueError(f"fit: validation_split={fraction} of {self.n} samples leaves "
+                             f"nothing for training or validation")
+        part = lambda rows: (  # noqa: E731
+            self.x and [a[rows] for a in self.x], None if self.y is None else
+            [a[rows] for a in self.y], None if self.w is None else np.asarray(self.w)[rows])
+        return part(slice(0, cut)), part(slice(cut, None))
+
+
 def validation_batches(validation_data, batch_size, steps=None, train=None, model=None):
     """Batches over Keras's forms of validation_data: (x, y), [x, y], (x, y,
     sample_weight), or a loader. None (with a warning) when it holds no sample.

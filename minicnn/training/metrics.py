@@ -10,8 +10,7 @@ probabilities (N, K), or (N, 1) for a sigmoid output.
 """
 import numpy as np
 
-from minicnn.tape.tensor import Tensor, value_of
-
+from minicnn.tape.tensor import Tensor, Variable, value_of
 
 
 def as_labels(y):
@@ -27,46 +26,95 @@ def as_labels(y):
         return (y > 0.5).astype(np.int64)
     return y.astype(np.int64)
 
+
 class Metric:
+    """Keras's Metric: ``update_state`` batch by batch, ``result()`` at any time,
+    ``reset_state()``. A subclass written Keras's way keeps its state in variables
+    (``self.add_variable(shape, initializer="zeros")``) and defines ``result``;
+    minicnn's own metrics (Streaming) keep running sums and define ``value``."""
     name = "metric"
 
-    def __init__(self, name=None):
+    def __init__(self, name=None, dtype=None):
         self.name = name or self.name
-        self.reset_state()
+        self.dtype = dtype or "float32"
+        self._variables = []
 
     def reset_state(self):
-        raise NotImplementedError
+        """Keras's default: every variable back to zeros."""
+        for variable in self.variables:
+            variable.assign(np.zeros_like(variable.value))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__}.update_state")
 
     def value(self):
-        """The metric's current value, a number."""
-        raise NotImplementedError
+        """The metric's current value, a number (an array for per-class metrics)."""
+        result = np.asarray(value_of(self.result()), dtype=np.float64)
+        return float(result) if result.ndim == 0 else result
 
     def result(self):
         """Keras's: the current value as a scalar tensor (``float(m.result())``,
         ``m.result().numpy()``)."""
-        return Tensor(np.float32(self.value()))
+        return Tensor(np.asarray(self.value(), dtype=np.float32))
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         """Keras's: update with one batch, then the current value."""
         self.update_state(y_true, y_pred, sample_weight)
         return self.result()
 
+    # -- Keras's variables, for a metric written with them -----------------------------------
+    def add_variable(self, shape=(), initializer="zeros", dtype=None, aggregation="sum",
+                     name=None):
+        """A new variable of the metric's state (zeros, or ones/an array's values)."""
+        value = (np.ones(shape) if initializer == "ones" else
+                 np.zeros(shape) if isinstance(initializer, str) else np.asarray(initializer))
+        variable = Variable(np.asarray(value, dtype=dtype or self.dtype), name=name)
+        self._variables.append(variable)
+        return variable
+
+    add_weight = add_variable
+
+    @property
+    def variables(self):
+        return list(self.__dict__.get("_variables", []))
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}>"
+
+
+class Streaming(Metric):
+    """minicnn's own metrics: running sums set by ``reset_state``, the value by ``value``."""
+
+    def __init__(self, name=None, dtype=None):
+        super().__init__(name, dtype)
+        self.reset_state()
+
+    def reset_state(self):
+        raise NotImplementedError(f"{type(self).__name__}.reset_state")
+
+    def value(self):
+        raise NotImplementedError(f"{type(self).__name__}.value")
+
 
 def _weights(sample_weight, n):
     return np.ones(n) if sample_weight is None else np.asarray(sample_weight, float).reshape(-1)
 
 
-class Accuracy(Metric):
+class Accuracy(Streaming):
     """The (weighted) fraction of samples whose predicted class is the true one:
     the argmax of rows, or y_pred > 0.5 for one column (a sigmoid output), as
     Keras's "accuracy" picks categorical or binary accuracy from the output."""
     name = "accuracy"
 
     def reset_state(self):
-        self.hits, self.total = 0.0, 0.0
+        self.total, self.count = 0.0, 0.0  # Keras's names: the weighted hits, the weights
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_pred = np.asarray(y_pred)
@@ -76,11 +124,11 @@ class Accuracy(Metric):
         else:
             predicted, truth = as_labels(y_pred), as_labels(y_true)
         weights = _weights(sample_weight, len(y_pred))
-        self.hits += float(weights @ (predicted == truth))
-        self.total += float(weights.sum())
+        self.total += float(weights @ (predicted == truth))
+        self.count += float(weights.sum())
 
     def value(self):
-        return self.hits / self.total if self.total else 0.0
+        return self.total / self.count if self.count else 0.0
 
 
 class CategoricalAccuracy(Accuracy):
@@ -95,14 +143,14 @@ class BinaryAccuracy(Accuracy):
     name = "binary_accuracy"
 
 
-class _ThresholdCounts(Metric):
+class _ThresholdCounts(Streaming):
     """True/false positives/negatives at fixed thresholds, over the one-hot labels
     and the predictions flattened (Keras's multi_label=False): each (sample,
     class) pair counts as one binary decision, positive when y_pred > threshold."""
 
-    def __init__(self, thresholds, name=None):
+    def __init__(self, thresholds, name=None, dtype=None):
         self.thresholds = np.asarray(thresholds, dtype=np.float64)
-        super().__init__(name)
+        super().__init__(name, dtype)
 
     def reset_state(self):
         shape = len(self.thresholds)
@@ -177,7 +225,90 @@ class Recall(Precision):
     errors = "fn"
 
 
-class EpochFunction(Metric):
+class Counts(_ThresholdCounts):
+    """Keras's TruePositives, FalsePositives, TrueNegatives, FalseNegatives: the
+    (weighted) count at threshold 0.5 (or at each of ``thresholds``)."""
+    count_of = "tp"
+
+    def __init__(self, thresholds=None, name=None, dtype=None):
+        super().__init__(np.atleast_1d(0.5 if thresholds is None else thresholds), name, dtype)
+
+    def value(self):
+        counts = getattr(self, self.count_of)
+        return float(counts[0]) if len(counts) == 1 else counts.copy()
+
+
+class TruePositives(Counts):
+    name, count_of = "true_positives", "tp"
+
+
+class FalsePositives(Counts):
+    name, count_of = "false_positives", "fp"
+
+
+class TrueNegatives(Counts):
+    name, count_of = "true_negatives", "tn"
+
+
+class FalseNegatives(Counts):
+    name, count_of = "false_negatives", "fn"
+
+
+def _ratio(a, b):
+    return np.divide(a, a + b, out=np.zeros_like(a), where=(a + b) > 0)
+
+
+class AtConstraint(_ThresholdCounts):
+    """The best of one rate among the thresholds where another reaches ``target``
+    (0 when none does), from counts at num_thresholds thresholds 0, 1/(n-1), ..., 1,
+    as Keras's PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity and
+    SpecificityAtSensitivity. Rates: precision tp/(tp+fp), recall = sensitivity
+    tp/(tp+fn), specificity tn/(tn+fp)."""
+    RATES = {"precision": lambda m: _ratio(m.tp, m.fp), "recall": lambda m: _ratio(m.tp, m.fn),
+             "specificity": lambda m: _ratio(m.tn, m.fp)}
+
+    def __init__(self, target, num_thresholds=200, class_id=None, name=None, dtype=None):
+        if class_id is not None:
+            raise ValueError(f"{type(self).__name__}: minicnn counts every class (class_id=None)")
+        self.target = float(target)
+        inner = [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)]
+        super().__init__([0.0] + inner + [1.0], name, dtype)
+
+    def value(self):
+        constrained = self.RATES[self.constrained](self)
+        feasible = constrained >= self.target
+        return float(self.RATES[self.best](self)[feasible].max()) if feasible.any() else 0.0
+
+
+class PrecisionAtRecall(AtConstraint):
+    name, best, constrained = "precision_at_recall", "precision", "recall"
+
+    def __init__(self, recall, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(recall, num_thresholds, class_id, name, dtype)
+
+
+class RecallAtPrecision(AtConstraint):
+    name, best, constrained = "recall_at_precision", "recall", "precision"
+
+    def __init__(self, precision, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(precision, num_thresholds, class_id, name, dtype)
+
+
+class SensitivityAtSpecificity(AtConstraint):
+    name, best, constrained = "sensitivity_at_specificity", "recall", "specificity"
+
+    def __init__(self, specificity, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(specificity, num_thresholds, class_id, name, dtype)
+
+
+class SpecificityAtSensitivity(AtConstraint):
+    name, best, constrained = "specificity_at_sensitivity", "specificity", "recall"
+
+    def __init__(self, sensitivity, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(sensitivity, num_thresholds, class_id, name, dtype)
+
+
+class EpochFunction(Streaming):
     """A plain function f(y_true, probabilities), computed once over the whole
     epoch's predictions (kept until then)."""
 
@@ -201,22 +332,26 @@ class EpochFunction(Metric):
 # Keras's names (matched without regard to case, as Keras matches "AUC" and "auc")
 NAMES = {"accuracy": Accuracy, "acc": Accuracy, "categorical_accuracy": CategoricalAccuracy,
          "sparse_categorical_accuracy": SparseCategoricalAccuracy,
-         "binary_accuracy": BinaryAccuracy, "auc": AUC, "precision": Precision, "recall": Recall}
+         "binary_accuracy": BinaryAccuracy, "auc": AUC, "precision": Precision, "recall": Recall,
+         "true_positives": TruePositives, "false_positives": FalsePositives,
+         "true_negatives": TrueNegatives, "false_negatives": FalseNegatives}
 
 
 def get(metric):
     """A fresh Metric from a Keras name, a Metric (used as given) or a function.
-    "accuracy" and "acc" keep the name they were given, as Keras logs them
-    (metrics=["acc"] gives history["acc"])."""
+    A name keeps the spelling it was given, as Keras logs it (metrics=["acc"] gives
+    history["acc"], metrics=["mae"] history["mae"])."""
+    from minicnn.training import metric_means  # Keras's other metrics, by name too
     if isinstance(metric, Metric):
         return metric
+    if isinstance(metric, type) and issubclass(metric, Metric):
+        return metric()
     if isinstance(metric, str):
-        if metric.lower() not in NAMES:
-            raise ValueError(f"unknown metric {metric!r}; expected one of {sorted(NAMES)}, a "
+        table = {**NAMES, **metric_means.NAMES}
+        if metric.lower() not in table:
+            raise ValueError(f"unknown metric {metric!r}; expected one of {sorted(table)}, a "
                              f"minicnn.metrics object or a function(y_true, y_prob)")
-        if metric.lower() in ("acc", "accuracy"):
-            return Accuracy(name=metric)
-        return NAMES[metric.lower()]()
+        return table[metric.lower()](name=metric)
     if callable(metric):
         return EpochFunction(metric)
     raise ValueError(f"unknown metric {metric!r}")
@@ -237,7 +372,7 @@ def compile_metrics(metrics):
     return made
 
 
-class Mean(Metric):
+class Mean(Streaming):
     """Keras's Mean: the (weighted) mean of every value given to update_state, as
     a custom training loop tracks its loss: ``loss_tracker.update_state(loss)``."""
     name = "mean"
@@ -260,7 +395,7 @@ class Mean(Metric):
         return self.result()
 
 
-class CompileMetrics(Metric):
+class CompileMetrics(Streaming):
     """What compile(metrics=[...]) made, as one metric (Keras 3's "compile_metrics"):
     update_state updates each, result() gives {name: value}; ``metrics`` lists them."""
     name = "compile_metrics"

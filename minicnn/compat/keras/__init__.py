@@ -9,31 +9,38 @@ code never imports this package. A Keras name minicnn lacks raises an
 AttributeError saying so and naming the nearest minicnn way (keras/missing.py).
 """
 from minicnn.compat.functional import Model
-from minicnn.compat.keras import (callbacks, initializers, layers, losses, metrics, models, ops,
-                                  optimizers, preprocessing, regularizers, utils)
+from minicnn.compat.keras import (activations, backend, callbacks, constraints, initializers,
+                                  layers, losses, metrics, models, ops, optimizers, preprocessing,
+                                  regularizers, utils)
+from minicnn.initializers import Initializer
+from minicnn.layers.base import Layer
+from minicnn.losses import Loss
+from minicnn.optimizers import Optimizer
+from minicnn.regularizers import Regularizer
+from minicnn.tape.tensor import Variable
+from minicnn.training.metrics import Metric
+from minicnn.training.symbolic import KerasTensor
 from minicnn.compat.missing import missing_names
 from minicnn.training.symbolic import Input
 from minicnn.training.trainer import Sequential
 from minicnn.training.models import load_model
 
+__version__ = version = "3.15.1"  # the Keras whose names and behaviour minicnn follows
 __all__ = ["Sequential", "Model", "Input", "load_model", "layers", "models", "optimizers", "losses",
            "metrics", "callbacks", "preprocessing", "utils", "initializers", "regularizers",
-           "datasets", "ops"]
+           "datasets", "ops", "activations", "backend", "constraints", "config", "random",
+           "saving", "Initializer", "Layer", "Loss", "Optimizer", "Regularizer", "Variable",
+           "Metric", "KerasTensor", "version"]
 
 HINTS = {
     "applications": "minicnn has no pretrained models (VGG16, ResNet50, MobileNet, ...): it "
                     "trains small networks from scratch, so build one with Sequential.",
     "mixed_precision": "minicnn computes in float32 (float64 for gradient checks): no mixed "
                        "precision.",
-    "backend": "minicnn runs on NumPy: use numpy for array arithmetic (there is no backend "
-               "to choose).",
-    "activations": "give activations by name: activation=\"relu\" (relu, sigmoid, tanh, "
-                   "softmax, linear).",
     "Functional": "keras.Model(inputs, outputs) builds a functional model (a chain of layers).",
-    "saving": "model.save(path) and keras.models.load_model(path).",
-    "random": "keras.utils.set_random_seed(n) (or minicnn.set_seed(n)) seeds everything minicnn "
-              "draws.",
 }
 
 # keras.datasets is loaded on first use
-__getattr__ = missing_names("keras", HINTS, __all__, {"datasets": "minicnn.compat.keras.datasets"})
+__getattr__ = missing_names("keras", HINTS, __all__, {
+    "datasets": "minicnn.compat.keras.datasets", "config": "minicnn.compat.keras.config",
+    "random": "minicnn.compat.keras.random", "saving": "minicnn.compat.keras.saving_names"})

@@ -228,8 +228,12 @@ def _check_samples(owner, n_splits, X):
 
 
 def _take(array, index):
+    """The rows ``index`` of an array, a list, or a pandas DataFrame or Series (which
+    stay DataFrames and Series, with their index, as scikit-learn keeps them)."""
     if isinstance(array, np.ndarray):
         return array[index]
     if isinstance(array, list):
         return [array[i] for i in index]
+    if hasattr(array, "iloc"):  # pandas, without importing it: rows by position
+        return array.iloc[index]
     return np.asarray(array)[index]

@@ -150,6 +150,196 @@ def print(*inputs, **kwargs):
                    **{k: v for k, v in kwargs.items() if k in ("sep", "end")})
 
 
+# -- beyond the tape's table: compat/array_ops.py's functions under TensorFlow's names ------------
+from minicnn.compat import array_ops as more  # noqa: E402
+
+truediv = realdiv = divide
+cumsum, einsum, tensordot, eye, linspace = (more.cumsum, more.einsum, more.tensordot, more.eye,
+                                            more.linspace)
+tile, roll, unravel_index = more.tile, more.roll, more.unravel_index
+logical_and, logical_or, logical_not = more.logical_and, more.logical_or, more.logical_not
+broadcast_to = ops.broadcast_to
+double = float64
+Tensor = Tensor
+newaxis = None
+
+
+def add_n(inputs, name=None):
+    """The sum of a list of tensors of one shape (as a custom loop adds its losses)."""
+    total = inputs[0]
+    for item in inputs[1:]:
+        total = ops.add(total, item)
+    return total
+
+
+def reduce_prod(input_tensor, axis=None, keepdims=False, name=None):
+    return more.prod(input_tensor, axis, keepdims)
+
+
+def reduce_all(input_tensor, axis=None, keepdims=False, name=None):
+    return more.all_(input_tensor, axis=axis, keepdims=keepdims)
+
+
+def reduce_any(input_tensor, axis=None, keepdims=False, name=None):
+    return more.any_(input_tensor, axis=axis, keepdims=keepdims)
+
+
+def argsort(values, axis=-1, direction="ASCENDING", stable=False, name=None):
+    order = np.argsort(np.asarray(value_of(values)), axis=axis, kind="stable")
+    return Tensor((order if direction == "ASCENDING" else np.flip(order, axis)).astype(np.int32))
+
+
+def sort(values, axis=-1, direction="ASCENDING", name=None):
+    out = more.sort(values, axis)
+    return out if direction == "ASCENDING" else more.flip(out, axis)
+
+
+def reverse(tensor, axis, name=None):
+    return more.flip(tensor, tuple(np.ravel(axis)))
+
+
+def repeat(input, repeats, axis=None, name=None):
+    return more.repeat(input, repeats, axis)
+
+
+def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
+    return more.pad(tensor, np.asarray(value_of(paddings)), mode.lower(), constant_values)
+
+
+def split(value, num_or_size_splits, axis=0, num=None, name=None):
+    """tf.split: a number of equal parts, or the parts' sizes."""
+    if np.ndim(num_or_size_splits) == 0:
+        return more.split(value, int(num_or_size_splits), axis)
+    return more.split(value, list(np.cumsum(num_or_size_splits)[:-1]), axis)
+
+
+def unstack(value, num=None, axis=0, name=None):
+    return more.unstack(value, num, axis)
+
+
+def slice(input_, begin, size, name=None):
+    return more.slice_(input_, begin, size)
+
+
+def strided_slice(input_, begin, end, strides=None, **masks):
+    strides = [1] * len(begin) if strides is None else strides
+    return ops.getitem(input_, tuple(builtins.slice(int(b), int(e), int(s))
+                                     for b, e, s in zip(begin, end, strides)))
+
+
+def gather_nd(params, indices, batch_dims=0, name=None):
+    indices = np.asarray(value_of(indices))
+    return ops.getitem(params, tuple(np.moveaxis(indices, -1, 0)))
+
+
+def boolean_mask(tensor, mask, axis=None, name=None):
+    return ops.getitem(tensor, np.asarray(value_of(mask), dtype=bool))
+
+
+def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
+    return more.norm(tensor, ord, axis, bool(keepdims))
+
+
+def clip_by_norm(t, clip_norm, axes=None, name=None):
+    """t scaled so that its L2 norm (over axes) is at most clip_norm."""
+    length = more.norm(t, axis=axes, keepdims=True)
+    return ops.multiply(t, ops.divide(clip_norm, ops.maximum(length, clip_norm)))
+
+
+def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
+    """(the tensors scaled together to a total norm at most clip_norm, that total norm)."""
+    total = use_norm if use_norm is not None else global_norm(t_list)
+    scale = ops.divide(clip_norm, ops.maximum(total, clip_norm))
+    return [None if t is None else ops.multiply(t, scale) for t in t_list], total
+
+
+def global_norm(t_list, name=None):
+    return ops.sqrt(add_n([ops.sum(ops.square(t)) for t in t_list if t is not None]))
+
+
+def is_tensor(x):
+    return isinstance(x, Tensor)
+
+
+def ensure_shape(x, shape, name=None):
+    """x itself, after checking its shape (None: any size) as TensorFlow does."""
+    got = np.shape(value_of(x))
+    if len(got) != len(shape) or any(s is not None and s != g for s, g in zip(shape, got)):
+        raise ValueError(f"ensure_shape: the tensor has shape {got}, expected {tuple(shape)}")
+    return x
+
+
+def executing_eagerly():
+    """minicnn always computes at once (tf.function runs functions eagerly too)."""
+    return True
+
+
+def map_fn(fn, elems, dtype=None, fn_output_signature=None, **options):
+    """fn applied to each element along the first axis, the results stacked."""
+    return ops.stack([fn(element) for element in convert_to_tensor(elems)], 0)
+
+
+def numpy_function(func, inp, Tout=None, stateful=True, name=None):
+    """func run on the inputs as NumPy arrays; its results as tensors (no gradient)."""
+    out = func(*[np.asarray(value_of(x)) for x in inp])
+    return [Tensor(np.asarray(o)) for o in out] if isinstance(out, (list, tuple))         else Tensor(np.asarray(out))
+
+
+py_function = numpy_function
+
+
+def get_logger():
+    import logging
+    return logging.getLogger("tensorflow")
+
+
+class device:
+    """tf.device("/CPU:0"): minicnn computes on the CPU, so the block runs as it is."""
+
+    def __init__(self, device_name):
+        self.device_name = device_name
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exception):
+        return False
+
+
+class TensorShape(tuple):
+    """A shape: a tuple of sizes (None where unknown), with as_list()."""
+
+    def __new__(cls, dims):
+        return super().__new__(cls, () if dims is None else tuple(
+            None if d is None else int(d) for d in dims))
+
+    def as_list(self):
+        return list(self)
+
+    @property
+    def rank(self):
+        return len(self)
+
+
+class TensorSpec:
+    """The shape and dtype a tensor should have (for tf.function signatures and tf.data)."""
+
+    def __init__(self, shape, dtype=np.float32, name=None):
+        self.shape, self.dtype, self.name = TensorShape(shape), np.dtype(dtype), name
+
+    def __repr__(self):
+        return f"TensorSpec(shape={tuple(self.shape)}, dtype={self.dtype.name}, name={self.name!r})"
+
+
+DType = np.dtype
+
+
+class UnconnectedGradients:
+    """What tape.gradient gives a source the target does not depend on: None (NONE,
+    minicnn's answer) or zeros (ZERO)."""
+    NONE, ZERO = "none", "zero"
+
+
 NAMES = {name: value for name, value in globals().items()
-         if not name.startswith("_") and name not in ("builtins", "np", "ops", "Tensor",
-                                                      "value_of", "annotations")}
+         if not name.startswith("_") and name not in ("builtins", "np", "ops", "value_of",
+                                                      "annotations", "more")}

@@ -1,11 +1,19 @@
-"""keras.optimizers.schedules: ExponentialDecay."""
-from minicnn.compat.missing import hint_each, missing_names
-from minicnn.schedules import ExponentialDecay, LearningRateSchedule
+"""keras.optimizers.schedules: the learning-rate schedules (minicnn/schedules.py)."""
+from minicnn.compat.missing import missing_names
+from minicnn.schedules import (CosineDecay, CosineDecayRestarts, ExponentialDecay,
+                               InverseTimeDecay, LearningRateSchedule, PiecewiseConstantDecay,
+                               PolynomialDecay, get)
 
-__all__ = ["ExponentialDecay", "LearningRateSchedule"]
 
-HINTS = hint_each(["PiecewiseConstantDecay", "CosineDecay", "CosineDecayRestarts",
-                   "InverseTimeDecay", "PolynomialDecay"],
-                  "minicnn has ExponentialDecay; any other schedule is a function of the epoch "
-                  "given to callbacks.LearningRateScheduler.")
-__getattr__ = missing_names("keras.optimizers.schedules", HINTS, __all__)
+def serialize(schedule):
+    return {"class_name": type(schedule).__name__, "config": schedule.get_config()}
+
+
+def deserialize(config):
+    return get(config)
+
+
+__all__ = ["CosineDecay", "CosineDecayRestarts", "ExponentialDecay", "InverseTimeDecay",
+           "LearningRateSchedule", "PiecewiseConstantDecay", "PolynomialDecay", "serialize",
+           "deserialize"]
+__getattr__ = missing_names("keras.optimizers.schedules", {}, __all__)
