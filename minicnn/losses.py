@@ -459,12 +459,13 @@ def check_targets(model, y, owner):
     cross-entropy takes one-hot rows of as many classes as the last layer has
     outputs, or indices below that; a binary cross-entropy values in [0, 1], one
     per output. The error names the last layer and both numbers."""
-    if not getattr(model, "built", False) or model.loss is None or len(model.output_shape) != 1:
+    shape = getattr(model, "per_sample_output_shape", None)
+    if not getattr(model, "built", False) or model.loss is None or shape is None or len(shape) != 1:
         return
     y = np.asarray(y)
     if y.size == 0:
         return
-    outputs, last = model.output_shape[0], model.output_layer()
+    outputs, last = shape[0], model.output_layer()
     layer = f"{last.name} ({type(last).__name__})"
     if isinstance(model.loss, SoftmaxCrossEntropy):
         if y.ndim == 2 and y.shape[1] > 1:

@@ -134,8 +134,8 @@ class Optimizer:
         constraints: {key: constraint} projecting those parameters after their update
         (kernel_constraint=...); a variable's own layer's constraint applies by itself."""
         items, constraints = list(items), dict(constraints or {})
-        constraints.update({item[1].key: _layer_constraint(item[1]) for item in items
-                            if len(item) == 2 and _layer_constraint(item[1]) is not None})
+        constraints.update({item[1].key: item[1].constraint for item in items
+                            if len(item) == 2 and getattr(item[1], "constraint", None) is not None})
         items = [item if len(item) == 3 else _from_variable(*item) for item in items]
         items = [item for item in items if item is not None]
         grads = self.clipped([grad for _, _, grad in items])
@@ -407,12 +407,6 @@ def _keras_path(key):
 def constrained(constraint, value):
     """The new value of a parameter projected by its constraint (or as it is)."""
     return value if constraint is None else np.asarray(constraint(value), dtype=value.dtype)
-
-
-def _layer_constraint(variable):
-    """The constraint a layer puts on the parameter a variable holds, or None."""
-    layer = getattr(variable, "layer", None)
-    return getattr(layer, "constraints", {}).get(getattr(variable, "param", None))
 
 
 def _from_variable(grad, variable):

@@ -119,7 +119,8 @@ class Sequential(ModelAsLayer):
         # are written with the weights: a refused or interrupted step changes neither
         new_state = [(f"{layer.name}.{key}", layer.state[key], value) for layer in self.layers
                      for key, value in layer.state_updates().items()]
-        self.optimizer.apply_gradients(self.parameters(), new_state)
+        self.optimizer.apply_gradients(self.parameters(), new_state,
+                                       regularizers.constraints_of(self))
 
     def prepare_input(self, x):
         """x as a contiguous array of the model's dtype, its shape checked against
@@ -196,7 +197,7 @@ class Sequential(ModelAsLayer):
         for layer in self.layers:
             if not (layer.built and layer.input_shape == shape and layer.dtype == dtype):
                 layer.build(shape, dtype)
-            shape = layer.output_shape
+            shape = layer.per_sample_output_shape
         return shape
 
     @property
@@ -204,8 +205,15 @@ class Sequential(ModelAsLayer):
         return self.input_shape is not None and all(layer.built for layer in self.layers)
 
     @property
+    def per_sample_output_shape(self):
+        """The output's shape per sample (what a layer's output_shape is)."""
+        return self.layers[-1].per_sample_output_shape if self.layers else self.input_shape
+
+    @property
     def output_shape(self):
-        return self.layers[-1].output_shape if self.layers else self.input_shape
+        """Keras's model.output_shape: with the batch axis, (None, 10)."""
+        shape = self.per_sample_output_shape
+        return None if shape is None else (None,) + tuple(shape)
 
     def output_layer(self):
         """The layer that makes the model's output (inside a nested model, its last)."""

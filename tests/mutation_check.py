@@ -375,6 +375,20 @@ MUTATIONS += [
      "if self.output.shape != expected.shape and answer.shape == self.output.shape:",
      "if self.output.shape == expected.shape and answer.shape == self.output.shape:",
      [MISTAKES + "test_a_flipped_kernel_gets_its_own_hint_and_no_other"]),
+    # exercise 10's check (the tape's backward walk)
+    ("the walk's check no longer looks for a gradient changed in place",
+     "minicnn/apps/exercises/checks/tape.py", "        if log.changed() is not None:",
+     "        if False:",
+     [MISTAKES + "test_a_walk_changing_a_layers_gradient_in_place_fails_though_its_numbers_"
+      "are_right"]),
+    ("the walk's check no longer tells = from +=", "minicnn/apps/exercises/checks/tape.py",
+     'if id(x) not in grads or keep == "last":', "if id(x) not in grads:",
+     [MISTAKES + "test_each_backward_walk_mistake_gets_its_hint[= instead of +=-0]"]),
+    ("the walk's check compares with a walk a plug can replace",
+     "minicnn/apps/exercises/checks/tape.py",
+     'registry.OWN[(recording, "backward_pass")](', "recording.backward_pass(",
+     ["tests/test_exercises_plug.py::test_the_walks_check_refuses_a_replaced_walk_and_compares_"
+      "with_minicnns_own_only"]),
 ]
 
 

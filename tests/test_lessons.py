@@ -26,13 +26,18 @@ KERAS_HOME = os.path.join(HERE, "fixtures", "keras_home")
 
 def rewrite_imports(source):
     """The rule: on import lines only, tensorflow -> minicnn, sklearn -> minicnn,
-    `import keras` -> `from minicnn import keras`, `from keras` -> `from minicnn.keras`."""
+    `import keras` -> `from minicnn import keras`, `from keras` -> `from minicnn.keras`;
+    `import sklearn.metrics` (which binds the name sklearn) ->
+    `import minicnn as sklearn; import minicnn.metrics` (one line still)."""
     lines = []
     for line in source.splitlines(keepends=True):
         if IMPORT.match(line):
+            # `import sklearn.metrics` binds `sklearn`: minicnn, under that name, then the module
+            line = re.sub(r"^(\s*)import (tensorflow|sklearn)\.([\w.]+)\s*$",
+                          r"\1import minicnn as \2; import minicnn.\3\n", line)
             line = re.sub(r"^(\s*)import keras\b", r"\1from minicnn import keras", line)
             line = re.sub(r"^(\s*)from keras\b", r"\1from minicnn.keras", line)
-            line = re.sub(r"\b(tensorflow|sklearn)\b", "minicnn", line)
+            line = re.sub(r"\b(?<!as )(tensorflow|sklearn)\b(?!;)", "minicnn", line)
         lines.append(line)
     return "".join(lines)
 

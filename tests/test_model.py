@@ -268,8 +268,8 @@ def test_keras_2_style_input_shape_on_the_first_layer():
     model = Sequential()
     model.add(Conv2D(2, 3, input_shape=(6, 6, 1)))
     model.add(Flatten())
-    assert model.built and model.input_shape == (6, 6, 1) and model.output_shape == (32,)
-    assert Sequential([Dense(3, input_shape=(4,))]).output_shape == (3,)
+    assert model.built and model.input_shape == (6, 6, 1) and model.output_shape == (None, 32)
+    assert Sequential([Dense(3, input_shape=(4,))]).output_shape == (None, 3)
 
 
 def test_binary_crossentropy_fused_with_sigmoid(rng, ops_mode):

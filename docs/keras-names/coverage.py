@@ -29,25 +29,14 @@ START, END = "<!-- coverage table: start (docs/keras-names/coverage.py) -->", \
 # In scope, not yet in minicnn, and waiting on files this work does not own: (names, what
 # they need). Each is counted as not implemented.
 PENDING = {
-    "tf.Tensor": (["__and__", "__div__", "__floordiv__", "__invert__", "__mod__", "__or__",
-                   "__rand__", "__rdiv__", "__rfloordiv__", "__rmod__", "__ror__", "__rxor__",
-                   "__xor__", "get_shape"],
-                  "tape/tensor.py: the operators on boolean and integer tensors, get_shape"),
-    "tf.Variable": (["constraint", "get_shape", "initial_value", "read_value"],
-                    "tape/tensor.py: Variable.constraint (the layer's constraints[param]) and "
-                    "the three readers"),
     "tf.data.Dataset": (["apply", "choose_from_datasets", "concatenate", "element_spec",
                          "enumerate", "filter", "flat_map", "from_generator", "from_tensors",
                          "get_single_element", "ignore_errors", "interleave", "list_files",
                          "range", "reduce", "sample_from_datasets", "zip"],
                         "preprocessing/dataset.py: the rest of tf.data.Dataset's methods"),
-    "keras.Model": (["call", "from_config"],
-                    "sequential.py / compat/functional.py: Sequential.call without making it "
-                    "a layer written with call; Model.from_config"),
-    "keras.layers.Layer": (["call", "from_config", "input"],
-                           "layers/base.py: Layer.call (a built-in layer's own forward as one "
-                           "node, so that a subclass's call may call super().call), "
-                           "from_config, input"),
+    "keras.Model": (["from_config"], "compat/functional.py: Model.from_config"),
+    "keras.layers.Layer": (["from_config", "input"],
+                           "layers/base.py: from_config; input (the first symbolic call's)"),
 }
 
 

@@ -93,7 +93,7 @@ def to_onnx(model, path=None, opset=DEFAULT_OPSET):
     float32 = onnx.TensorProto.FLOAT
     inputs = [graph.helper.make_tensor_value_info("input", float32, ["batch", *model.input_shape])]
     outputs = [graph.helper.make_tensor_value_info(output_name, float32,
-                                                   ["batch", *model.output_shape])]
+                                                   ["batch", *model.per_sample_output_shape])]
     onnx_graph = graph.helper.make_graph(graph.nodes, model.name, inputs, outputs,
                                          graph.initializers)
     proto = graph.helper.make_model(onnx_graph, producer_name="minicnn",

@@ -56,6 +56,8 @@ class Model(Trainer, sequential.Sequential):
 
     def __init__(self, *args, **kwargs):
         inputs, outputs = _functional_arguments(args, kwargs)
+        # the outputs as given (a dict names them): predict gives them back so
+        self.output_structure = kwargs.get("outputs", args[1] if len(args) > 1 else None)
         name = kwargs.pop("name", None)
         kwargs.pop("inputs", None), kwargs.pop("outputs", None)
         unknown = set(kwargs) - {"trainable", "dtype"}
@@ -100,8 +102,16 @@ class Model(Trainer, sequential.Sequential):
         return shapes if self.several_outputs else shapes[0]
 
     @property
-    def output_shape(self):
+    def per_sample_output_shape(self):
         return getattr(self, "_output_shape", None)
+
+    @property
+    def output_shape(self):
+        """Keras's: with the batch axis, (None, 10); a list for several outputs."""
+        shape = self.per_sample_output_shape
+        if shape is None or not shape or not isinstance(shape[0], (list, tuple)):
+            return None if shape is None else (None,) + tuple(shape)
+        return [(None,) + tuple(s) for s in shape]
 
     @output_shape.setter
     def output_shape(self, value):
@@ -237,6 +247,10 @@ class Model(Trainer, sequential.Sequential):
         if overrides_keras_step(self, "train_step"):
             return super().fit_step()
         return self.train_step
+
+    @property
+    def activation(self):
+        return None  # a graph or a call ends in no one activation a loss could take over
 
     def loss_is_fused(self):
         return False  # the tape reads the outputs as the loss reads them (Keras's rule)

@@ -62,9 +62,15 @@ class Layer:
         with the batch axis), gets its forward, backward and build from the tape
         (tape/layer_calls.py): its own build is kept as ``keras_build``."""
         super().__init_subclass__(**kwargs)
-        if "call" in vars(cls) and "build" in vars(cls):
-            cls.keras_build = vars(cls)["build"]
-            cls.build = Layer.build
+        if "call" in vars(cls):
+            if "build" in vars(cls):
+                cls.keras_build = vars(cls)["build"]
+                cls.build = Layer.build
+            # a call of its own (MCDropout's, on Dropout) decides the layer's computation,
+            # so an inherited handwritten forward/backward is not what runs
+            for name in ("forward", "backward"):
+                if name not in vars(cls):
+                    setattr(cls, name, vars(Layer)[name])
 
     def __init__(self, name=None, input_shape=None, trainable=True, dtype=None, **keras_only):
         # a layer's name names its arrays in model files: nothing that could leave a folder
@@ -84,6 +90,12 @@ class Layer:
     @property
     def built(self):
         return self.input_shape is not None
+
+    @property
+    def per_sample_output_shape(self):
+        """output_shape: a layer's is per sample already (a model's has the batch axis,
+        as Keras's, and says its per-sample one here)."""
+        return self.output_shape
 
     @built.setter
     def built(self, value):
@@ -131,6 +143,7 @@ class Layer:
         if self.writes_call():
             return layer_calls.forward_by_call(self, x, training)
         raise NotImplementedError(f"{type(self).__name__}.forward")
+    forward.from_the_tape = True  # layer_calls.handwritten looks past it
 
     def backward(self, grad_y, input_grad=True):
         """grad_y = dL/dy of the last forward -> dL/dx; fills ``grads``. A layer
@@ -139,11 +152,19 @@ class Layer:
         if self.writes_call():
             return layer_calls.backward_by_call(self, grad_y, input_grad)
         raise NotImplementedError(f"{type(self).__name__}.backward")
+    backward.from_the_tape = True
 
     def writes_call(self):
         """Whether this layer is written Keras's way: a ``call`` method of tensor
         operations and layer calls, its backward left to the tape."""
-        return hasattr(self, "call")
+        return type(self).call is not Layer.call
+
+    def call(self, inputs, training=None):
+        """Keras's call. A layer whose forward and backward are written by hand runs
+        them here as one node of a recording tape (what a subclass's
+        ``super().call(x, training=True)`` reaches); a layer written Keras's way
+        defines its own call."""
+        return layer_calls.call_layer(self, inputs, training, handwritten=True)
 
     def add_weight(self, shape=None, initializer="glorot_uniform", dtype=None, trainable=True,
                    name=None, regularizer=None, **keras_only):

@@ -11,5 +11,8 @@ from minicnn.preprocessing.image_dataset import image_dataset_from_directory  # 
 from minicnn.preprocessing.image_utils import (array_to_img, img_to_array, load_img,  # noqa: E402
                                                save_img)
 
+# scikit-learn's label encoders (sklearn.preprocessing, rewritten to this package)
+from minicnn.preprocessing.labels import LabelBinarizer, LabelEncoder  # noqa: E402
+
 __all__ += ["AUTOTUNE", "Dataset", "image_dataset_from_directory", "array_to_img",
-            "img_to_array", "load_img", "save_img"]
+            "img_to_array", "load_img", "save_img", "LabelBinarizer", "LabelEncoder"]

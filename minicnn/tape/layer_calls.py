@@ -30,12 +30,16 @@ from minicnn.tape import recording
 from minicnn.tape.operations import Tensor, value_of
 
 
-def call_layer(layer, inputs, training=None):
-    """``layer(inputs)``: one input, or a list of them for a layer that merges several."""
+def call_layer(layer, inputs, training=None, handwritten=False):
+    """``layer(inputs)``: one input, or a list of them for a layer that merges several.
+    handwritten: run the forward and backward written by hand in the layer's class
+    (Layer.call: what a subclass with a call of its own reaches through super())."""
     several = isinstance(inputs, (list, tuple))
     given = list(inputs) if several else [inputs]
     arrays = [np.asarray(value_of(x)) for x in given]
-    y = layer.forward(arrays if several else arrays[0], training)
+    forward = written_by_hand(layer, "forward") if handwritten else layer.forward
+    backward_of_layer = written_by_hand(layer, "backward") if handwritten else layer.backward
+    y = forward(arrays if several else arrays[0], training)
     if training:
         layer.write_state(layer.state_updates())
     out = Tensor(y)
@@ -45,12 +49,22 @@ def call_layer(layer, inputs, training=None):
 
         def backward(grad, wanted):
             with attributes(layer, kept):
-                grad_x = layer.backward(grad, input_grad=any(wanted[:len(given)]))
+                grad_x = backward_of_layer(grad, input_grad=any(wanted[:len(given)]))
                 grads = [variable.layer.grads[variable.param] for variable in variables]
             grad_x = list(grad_x) if several else [grad_x]
             return grad_x + grads
         recording.record(layer.name, given + list(variables), out, backward)
     return out
+
+
+def written_by_hand(layer, name):
+    """The layer's ``forward`` or ``backward`` as its class (or a parent) writes it by
+    hand, past the ones that hand the work to the tape (Layer's own)."""
+    for klass in type(layer).__mro__:
+        method = vars(klass).get(name)
+        if method is not None and not getattr(method, "from_the_tape", False):
+            return method.__get__(layer)
+    raise NotImplementedError(f"{type(layer).__name__}: no {name} written by hand to call")
 
 
 @contextlib.contextmanager

@@ -117,7 +117,45 @@ class Tensor:
     def __getitem__(self, index):
         return OPERATORS["getitem"](self, index)
 
-    # comparisons give arrays of booleans: nothing to differentiate
+    # integer and boolean arithmetic, and comparisons: nothing to differentiate
+    def __floordiv__(self, other):
+        return Tensor(self.value // value_of(other))
+
+    def __rfloordiv__(self, other):
+        return Tensor(value_of(other) // self.value)
+
+    def __mod__(self, other):
+        return Tensor(self.value % value_of(other))
+
+    def __rmod__(self, other):
+        return Tensor(value_of(other) % self.value)
+
+    def __and__(self, other):
+        return Tensor(self.value & value_of(other))
+
+    def __rand__(self, other):
+        return Tensor(value_of(other) & self.value)
+
+    def __or__(self, other):
+        return Tensor(self.value | value_of(other))
+
+    def __ror__(self, other):
+        return Tensor(value_of(other) | self.value)
+
+    def __xor__(self, other):
+        return Tensor(self.value ^ value_of(other))
+
+    def __rxor__(self, other):
+        return Tensor(value_of(other) ^ self.value)
+
+    def __invert__(self):
+        return Tensor(~self.value)
+
+    __div__, __rdiv__ = __truediv__, __rtruediv__  # TensorFlow's old names
+
+    def get_shape(self):
+        return self.shape
+
     def __lt__(self, other):
         return Tensor(self.value < value_of(other))
 
@@ -156,13 +194,16 @@ class Variable(Tensor):
             elif dtype is None and value.dtype == np.float64 and not isinstance(
                     initial_value, np.ndarray):
                 value = value.astype(np.float32)  # TensorFlow's default for Python floats
-            self.own = value
+            self.own, self.initial_value = value, Tensor(value.copy())
             Variable._count += 1
             self.name = name or "Variable"
             self.free_key = f"{self.name}:{Variable._count}"
         else:
             self.name = KERAS_NAMES.get(key, key)
+            self.initial_value = None  # set below: the layer's array when first asked for
         self.trainable = bool(trainable)
+        if self.initial_value is None:
+            self.initial_value = Tensor(self.value.copy())
 
     @property
     def key(self):
@@ -184,11 +225,21 @@ class Variable(Tensor):
         return getattr(self.layer, kind)[self.param]
 
     @property
+    def constraint(self):
+        """Keras's: the layer's constraint on this weight (kernel_constraint=...), or None."""
+        if self.layer is None:
+            return None
+        return getattr(self.layer, "constraints", {}).get(self.param)
+
+    @property
     def path(self):
         return self.name if self.layer is None else f"{self.layer.name}/{self.name}"
 
     def numpy(self):
         return self.value.copy()  # a snapshot, as TensorFlow's variable.numpy()
+
+    def read_value(self):
+        return Tensor(self.value.copy())
 
     def assign(self, value):
         self.value[...] = value_of(value)

@@ -14,7 +14,7 @@ def summary_text(model):
     lines = [f'Model: "{model.name}"', rule,
              f" {'Layer (type)':<{width}}{'Output Shape':<26}{'Param #':<10}", "=" * len(rule)]
     for name, layer in zip(names, model.layers):
-        per_sample = layer.output_shape if layer.output_shape is not None else layer.shape
+        per_sample = layer.per_sample_output_shape if layer.output_shape is not None else layer.shape
         shape = "(None, " + ", ".join(map(str, per_sample)) + ")"
         lines.append(f" {name:<{width}}{shape:<26}{layer.count_params():<10,}")
     # trainable: the parameters; non-trainable: the state (BatchNormalization's

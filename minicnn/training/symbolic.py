@@ -103,7 +103,9 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None
                          "optional= are Keras features it does not have)")
     layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name,
                        batch_shape=batch_shape, sparse=sparse)
-    return KerasTensor(layer.shape, layer.input_dtype, input_layer=layer)
+    tensor = KerasTensor(layer.shape, layer.input_dtype, input_layer=layer)
+    layer.symbolic_output = tensor  # Keras's input_layer.output: the Input tensor itself
+    return tensor
 
 
 def is_symbolic(x):
@@ -131,7 +133,7 @@ def call_symbolically(layer, inputs):
             raise ValueError(f"it was built for inputs of shape {_batch(layer.input_shape)}; a "
                              f"layer used twice (Keras's shared layers) takes the same shape "
                              f"each time")
-        out_shape = layer.output_shape
+        out_shape = layer.per_sample_output_shape
     except ValueError as error:
         raise ValueError(f"{layer.name} ({type(layer).__name__}) called on a tensor of shape "
                          f"{_batch(shape)}: {error}") from None

@@ -326,7 +326,7 @@ class Trainer:
             x = self.single_input(x, "predict")
         if batches.is_arrays(x) and len(np.asarray(x)) == 0:
             x = self.prepare_input(x)  # builds an unbuilt model from x's shape
-            return np.zeros((0,) + self.output_shape, dtype=self.dtype)
+            return np.zeros((0,) + self.per_sample_output_shape, dtype=self.dtype)
         data = batches.Batches(x, None, None, batch_size, steps=steps, owner="predict")
         callbacks = CallbackList(callbacks, model=self, verbose=verbose, steps=len(data))
         callbacks.on_predict_begin()

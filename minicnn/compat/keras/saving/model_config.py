@@ -88,7 +88,7 @@ def model_to_config(model, legacy=False):
                 "shape": [None] + list(previous_shape), "dtype": dtype.name,
                 "keras_history": [previous, 0, 0]}}], "kwargs": {}}]
         layers.append(entry)
-        previous, previous_shape = child.name, list(per_sample_shape(child.output_shape))
+        previous, previous_shape = child.name, list(per_sample_shape(child.per_sample_output_shape))
     config = {"name": model.name, "trainable": True, "layers": layers}
     if kind == "Sequential":
         config["dtype"] = layer_table.dtype_policy(dtype)

@@ -2,8 +2,8 @@
 rows, or one 0/1 column for two classes) and LabelEncoder (class indices), classes_
 sorted as scikit-learn sorts them.
 
-``from sklearn.preprocessing import LabelBinarizer`` reaches them as
-``minicnn.preprocessing.LabelBinarizer`` (minicnn/preprocessing/__init__.py names them)."""
+They live with minicnn's data preparation: ``from sklearn.preprocessing import
+LabelBinarizer``, rewritten, is ``from minicnn.preprocessing import LabelBinarizer``."""
 import numpy as np
 
 
