@@ -123,7 +123,7 @@ class Optimizer:
             raise TypeError(f"{owner}: the learning rate follows {type(self.schedule).__name__}, "
                             f"so it cannot be set (as in Keras); create the optimizer with a "
                             f"number as learning_rate to change it")
-        self._learning_rate = check_number(owner, "learning_rate", value, low=0, low_open=True)
+        self._learning_rate = check_number(owner, "learning_rate", value, low=0)  # Keras takes 0 (no step)
 
     def apply_gradients(self, items, new_state=(), constraints=None):
         """items: (key, param, grad) triples, as model.parameters() lists them; each

@@ -65,10 +65,6 @@ def test_fit_logs_what_keras_logs_over_uneven_batches(case):
             np.testing.assert_allclose(history[key], values, rtol=1e-9, err_msg=key)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "minicnn weighs compile(metrics=...) by sample and class weights (training/metrics.py, "
-    "EpochTally.add); Keras 3 weighs only weighted_metrics (trainers/compile_utils.py, "
-    "CompileMetrics.update_state)"))
 @pytest.mark.parametrize("case", WEIGHTED)
 def test_fit_metrics_ignore_sample_and_class_weights_as_keras(case):
     history, expected = fit_history(case)
@@ -247,10 +243,6 @@ def test_auc_precision_and_recall_on_thresholds_as_keras():
                                                abs=1e-6)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "minicnn's AUC compares scores in float64 (training/metrics.py, "
-    "_ThresholdCounts.update_state), so float32(1/3) is above the threshold 1/3; Keras "
-    "computes in float32 and counts it as on the threshold"))
 def test_auc_counts_a_float32_score_on_an_inexact_threshold_as_keras():
     auc = metrics.AUC(num_thresholds=4)  # thresholds 1/3 and 2/3
     auc.update_state(KERAS["auc/thirds_truth"], KERAS["auc/thirds_scores"][:, None])

@@ -185,7 +185,7 @@ def test_the_learning_rate_is_settable():
     (lambda: Adam(beta_1=1.5), ["Adam", "beta_1", "1.5"]),
     (lambda: RMSprop(centered=1), ["RMSprop", "centered"]),
     (lambda: SGD(lr=0.1), ["lr", "learning_rate="]),
-    (lambda: Adam(clipnorm=1.0), ["clipnorm", "Adam"]),
+    (lambda: Adam(use_ema=True), ["use_ema", "Adam"]),
     (lambda: SGD(learning_rate=[0.1]), ["SGD", "learning_rate"]),
 ])
 def test_hyperparameters_of_the_wrong_type_are_refused_by_name(make, words):

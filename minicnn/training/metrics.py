@@ -149,7 +149,8 @@ class _ThresholdCounts(Streaming):
     class) pair counts as one binary decision, positive when y_pred > threshold."""
 
     def __init__(self, thresholds, name=None, dtype=None):
-        self.thresholds = np.asarray(thresholds, dtype=np.float64)
+        # Keras compares in float32: a score float32(1/3) is *on* the threshold 1/3
+        self.thresholds = np.asarray(thresholds, dtype=np.float32)
         super().__init__(name, dtype)
 
     def reset_state(self):
@@ -157,7 +158,7 @@ class _ThresholdCounts(Streaming):
         self.tp, self.fp, self.tn, self.fn = (np.zeros(shape) for _ in range(4))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_pred = np.clip(np.asarray(y_pred, dtype=np.float64), 0, 1)
+        y_pred = np.clip(np.asarray(y_pred, dtype=np.float32), 0, 1)
         labels = _one_hot_like(y_true, y_pred).reshape(-1) > 0
         weights = np.repeat(_weights(sample_weight, len(y_pred)), y_pred.size // len(y_pred))
         scores = y_pred.reshape(-1)
@@ -433,11 +434,14 @@ class EpochTally:
         self.loss_sum, self.count = 0.0, 0
 
     def add(self, loss, y, probs, sample_weight=None):
+        """The sample weights weigh the loss, and only the metrics compiled as
+        weighted_metrics (Keras's rule: compile(metrics=...) are not weighted)."""
         self.loss_sum += loss * len(probs)
         self.count += len(probs)
         if y is not None:
             for metric in self.metrics:
-                metric.update_state(y, probs, sample_weight)
+                metric.update_state(y, probs,
+                                    sample_weight if getattr(metric, "weighted", False) else None)
 
     def result(self, cheap=False):
         """{"loss": ..., metric name: value}; cheap=True leaves out metrics that

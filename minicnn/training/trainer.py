@@ -36,19 +36,19 @@ class Trainer:
         self._training_lock = threading.RLock()
 
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
-                run_eagerly=None, jit_compile=None, steps_per_execution=None,
-                auto_scale_loss=None, **unsupported):
+                weighted_metrics=None, run_eagerly=None, jit_compile=None,
+                steps_per_execution=None, auto_scale_loss=None, **unsupported):
         """Choose the optimizer (object or a Keras name; Keras's default "rmsprop"), the
         loss (object, Keras name or function f(y_true, y_pred)) and the metrics (Keras
         names, objects, or functions; none by default, as Keras: then evaluate returns
-        the loss alone). A model with several outputs takes loss, loss_weights and
-        metrics as lists or as dicts by output name (training/outputs.py).
+        the loss alone). Sample and class weights weigh the loss and weighted_metrics,
+        not metrics (Keras's rule). A model with several outputs takes loss,
+        loss_weights and metrics as lists or as dicts by output name (training/outputs.py).
         run_eagerly, jit_compile, steps_per_execution and auto_scale_loss mean nothing
         here (minicnn runs every step as Python, one batch at a time) and are ignored."""
         if unsupported:
             raise ValueError(f"{self.name}.compile: minicnn has no "
-                             f"{', '.join(sorted(unsupported))} (weighted_metrics: give "
-                             f"sample_weight to fit, which weighs the loss and the metrics)")
+                             f"{', '.join(sorted(unsupported))}")
         names = outputs.output_names(self) if getattr(self, "symbolic_outputs", None) else []
         several = len(names) > 1 and loss is not None
         if len(names) == 1 and isinstance(loss, (dict, list, tuple)):
@@ -65,6 +65,12 @@ class Trainer:
         else:
             made = metrics_module.compile_metrics([metrics] if isinstance(
                 metrics, (str, metrics_module.Metric)) else metrics)
+        if weighted_metrics:
+            weighted = metrics_module.compile_metrics(
+                list(made) + list(weighted_metrics))[len(made):]  # named apart from the others
+            for metric in weighted:
+                metric.weighted = True
+            made = list(made) + weighted
         self.compiled_metrics = metrics_module.CompileMetrics(made)
         self.loss_tracker = metrics_module.Mean(name="loss")
 
