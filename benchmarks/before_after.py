@@ -8,7 +8,8 @@ warm-up, then times ``--steps`` training steps (``model.train_on_batch``, the st
 takes). The two checkouts alternate, round after round, so that both meet the same
 moments of a noisy machine; the table gives the median over rounds. "1 thr" sets
 MINICNN_NUM_THREADS, NUMBA_NUM_THREADS and OPENBLAS_NUM_THREADS to 1; "default" sets
-nothing. With --busy, two CPU-bound processes run throughout.
+nothing. With --busy, two CPU-bound processes run throughout. The run is appended to
+benchmarks/results/before_after.json (and as a section to RESULTS.md).
 """
 import argparse
 import os
@@ -16,8 +17,10 @@ import statistics
 import subprocess
 import sys
 
+from results_data import append_run, load
 from results_file import RESULTS, append_section
 from train_step import Busy, WORKLOADS
+from train_step import machine as describe_machine
 
 CHILD = """
 import sys, time
@@ -56,8 +59,11 @@ def measure(checkout, name, threads, steps):
     if threads == "1 thr":
         env.update(MINICNN_NUM_THREADS="1", NUMBA_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     code = CHILD.format(workload=WORKLOADS[name], steps=steps)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env=env, cwd="/")
+    if out.returncode != 0:
+        raise RuntimeError(f"before_after.py: {name} ({threads}) in {checkout} failed:\n"
+                           f"{out.stderr[-3000:]}")
     return float(out.stdout.split()[-1])
 
 
@@ -88,6 +94,13 @@ def main():
         if busy:
             busy.__exit__(None, None, None)
     median = {key: statistics.median(v) for key, v in samples.items()}
+    append_run("before_after", {
+        "machine": describe_machine(), "before": os.path.abspath(args.before),
+        "after": os.path.abspath(args.after), "rounds": args.rounds, "steps": args.steps,
+        "busy": args.busy, "load_after": load(),
+        "ms": {f"{name} | {threads}": {label: 1000 * median[(name, threads, label)]
+                                       for label in checkouts}
+               for name in args.workloads for threads in ("1 thr", "default")}})
     machine = "busy (two CPU-bound processes)" if args.busy else "quiet"
     lines = [f"## Training step, two checkouts side by side ({machine})", "",
              f"`python benchmarks/before_after.py {args.before} {args.after} --rounds "

@@ -9,8 +9,15 @@ train_step.py for the rest). The sections:
 
 - blocks:     convolution by image blocks vs whole-batch im2col, per conv layer of
               the lessons' models (ops/fast: by_image_blocks)
-- epilogue:   ReLU and the bias applied as the output is written vs a pass of
-              their own (ops/fast: the fused epilogue)
+- epilogue:   the fast rung's bias+ReLU op vs the pure op and the ReLU as a pass of
+              its own (ops/fast: conv2d_relu_forward, which the fast step's plan takes)
+- fused:      each Conv2D(relu) + MaxPooling2D of the lessons' models as the fused op,
+              both ways (direct kernels, matrix products), vs the two layers' own ops
+              (ops/fast/conv_pool.py: by_direct)
+- chunk:      the direct kernels' chunk of z numbers kept in the L1 cache
+              (ops/fast/direct.py: CHUNK_NUMBERS)
+- wide:       the wide backward as sums over the winners alone vs two matrix products
+              per block (ops/fast/wide.py; the products are in rejected_kernels.py)
 - wakeup:     a loop split over two threads vs kept on the calling thread, by size
               (parallel/pool.py: PARALLEL_MIN_WORK)
 - narrow:     the weight-gradient product with few columns on two threads vs one
@@ -21,8 +28,9 @@ train_step.py for the rest). The sections:
 - halves:     the training step on two halves vs each op split over two threads, and a
               small model split vs whole (parallel/halves.py: MIN_BATCH,
               MIN_MULTIPLY_ADDS)
-- allocator:  the MNIST step (one thread, two) with glibc keeping freed blocks vs not
-              (parallel/memory.py), in fresh processes
+- allocator:  the fast step's page faults and time as it is (its large arrays kept
+              per shape, ops/fast/buffers.py) vs with glibc told to keep freed blocks,
+              the process-wide setting minicnn used to make, in fresh processes
 """
 import argparse
 import contextlib
@@ -40,6 +48,7 @@ from minicnn.ops import fast
 from minicnn.ops.fast import im2col as whole_batch
 from minicnn.ops.fast import pooling
 from minicnn.parallel import pool
+from minicnn.parallel.blas import one_blas_thread
 from results_file import RESULTS, append_section
 from train_step import WORKLOADS, machine, minicnn_model
 
@@ -129,11 +138,11 @@ def section_epilogue(repeats):
             w, b = layer.params["W"], layer.params["b"]
 
             def fused():
-                y, cache = fast.conv2d_forward(x, w, b, layer.strides, layer.pads, "relu")
-                fast.conv2d_backward(np.ones_like(y), cache, False)
+                y, cache = fast.conv2d_relu_forward(x, w, b, layer.strides, layer.pads)
+                fast.conv2d_relu_backward(np.ones_like(y), cache, False)
 
             def separate():
-                z, cache = fast.conv2d_forward(x, w, b, layer.strides, layer.pads, None)
+                z, cache = fast.conv2d_forward(x, w, b, layer.strides, layer.pads)
                 y = np.maximum(z, 0)
                 grad_z = np.ones_like(y) * (y > 0)
                 fast.conv2d_backward(grad_z, cache, False)
@@ -142,9 +151,110 @@ def section_epilogue(repeats):
                         f"{times['separate'] / times['fused']:.2f} |")
     return ["### ReLU and bias in the pass that writes the output vs passes of their own", "",
             "The first conv layer of each workload, one thread, no input gradient (as in "
-            "training): the fast op with the activation applied as it writes y (and read as it "
-            "reads dy), against the same op without it and NumPy's ReLU forward and backward "
-            "as two more passes.", ""] + rows
+            "training): the fast rung's bias+ReLU op (the fast step's plan takes it for a "
+            "Conv2D(relu) no pooling follows), against the pure op and NumPy's ReLU forward "
+            "and backward as two more passes (what the layer does in predict).", ""] + rows
+
+
+def pool_pairs(name):
+    """(batch, [(label, x, conv, pool)]) of a workload: each Conv2D + MaxPooling2D pair
+    with its real input."""
+    batch, shape, spec = WORKLOADS[name]
+    model = minicnn_model(spec, shape)
+    x = np.random.default_rng(0).standard_normal((batch,) + shape).astype(np.float32)
+    found = []
+    for i, layer in enumerate(model.layers):
+        if isinstance(layer, Conv2D) and i + 1 < len(model.layers):
+            found.append((f"{name} {layer.name}", x, layer, model.layers[i + 1]))
+        x = layer.forward(x)
+    return batch, found
+
+
+def section_fused(repeats):
+    from minicnn.ops.fast import buffers, conv_pool
+    rows = ["| layer | kh*kw*C | direct ms (fwd+bwd) | matrix products ms | the layers' ops ms "
+            "| the rule picks |", "| --- | --- | --- | --- | --- | --- |"]
+    with threads(1):
+        for workload in ("xray", "galaxy", "mnist"):
+            _, pairs = pool_pairs(workload)
+            for index, (label, x, conv, pool_layer) in enumerate(pairs):
+                w, b = conv.params["W"], conv.params["b"]
+                input_grad = index > 0
+                kept = {"direct": buffers.Buffers(), "wide": buffers.Buffers()}
+
+                def fused(way):
+                    p, cache = conv_pool.forward(x, w, b, conv.strides, conv.pads,
+                                                 pool_layer.pool_size, pool_layer.pads,
+                                                 kept[way], lambda shape: way == "direct")
+                    conv_pool.backward(np.ones_like(p), cache, input_grad)
+
+                def layers():
+                    y = pool_layer.forward(conv.forward(x))
+                    conv.backward(pool_layer.backward(np.ones_like(y)), input_grad=input_grad)
+                times = interleaved({"direct": lambda: fused("direct"),
+                                     "wide": lambda: fused("wide"), "layers": layers}, repeats)
+                taps = w.shape[0] * w.shape[1] * w.shape[2]
+                picks = "direct" if conv_pool.by_direct(w.shape) else "matrix products"
+                rows.append(f"| {label} | {taps} | {times['direct']:.2f} | {times['wide']:.2f} | "
+                            f"{times['layers']:.2f} | {picks} |")
+    return ["### Conv2D(relu) + MaxPooling2D: the fused op's two ways and the layers' own ops",
+            "", "Forward and backward of each pair of the lessons' models on its real input, one "
+            "thread (no input gradient for a first layer, as in training). `by_direct`: the "
+            f"direct kernels up to {conv_pool.DIRECT_MAX_TAPS} multiply-adds per output.",
+            ""] + rows
+
+
+def section_chunk(repeats):
+    from minicnn.ops.fast import buffers, conv_pool, direct
+    sizes = (512, 1024, 2048, 4096, 8192)
+    rows = ["| layer | " + " | ".join(f"{n} ms" for n in sizes) + " |",
+            "| --- |" + " --- |" * len(sizes)]
+    before = direct.CHUNK_NUMBERS
+    with threads(1):
+        for workload in ("xray", "galaxy", "mnist"):
+            _, pairs = pool_pairs(workload)
+            label, x, conv, pool_layer = pairs[0]
+
+            def forward(numbers, x=x, conv=conv, pool_layer=pool_layer):
+                direct.CHUNK_NUMBERS = numbers  # the geometry is made again: new buffers
+                conv_pool.forward(x, conv.params["W"], conv.params["b"], conv.strides,
+                                  conv.pads, pool_layer.pool_size, pool_layer.pads,
+                                  kept[numbers])
+            kept = {n: buffers.Buffers() for n in sizes}
+            try:
+                times = interleaved({n: lambda n=n: forward(n) for n in sizes}, repeats)
+            finally:
+                direct.CHUNK_NUMBERS = before
+            rows.append(f"| {label} | " + " | ".join(f"{times[n]:.3f}" for n in sizes) + " |")
+    return ["### The direct kernels' chunk of z in the L1 cache", "",
+            f"Forward of each workload's first layer, one thread, by CHUNK_NUMBERS (numbers of "
+            f"z per chunk: filters x positions; the code has {before}).", ""] + rows
+
+
+def section_wide(repeats):
+    from minicnn.ops.fast import buffers, conv_pool
+    from rejected_kernels import dense_wide_backward
+    rows = ["| layer | sums over the winners ms | two matrix products ms | products / sums |",
+            "| --- | --- | --- | --- |"]
+    with threads(1):
+        for workload in ("mnist", "galaxy"):
+            _, pairs = pool_pairs(workload)
+            label, x, conv, pool_layer = pairs[1]
+            p, cache = conv_pool.forward(x, conv.params["W"], conv.params["b"], conv.strides,
+                                         conv.pads, pool_layer.pool_size, pool_layer.pads,
+                                         buffers.Buffers(), lambda shape: False)
+            grad = np.random.default_rng(1).standard_normal(p.shape).astype(np.float32)
+            with one_blas_thread():
+                times = interleaved({"sums": lambda: conv_pool.backward(grad, cache, True),
+                                     "products": lambda: dense_wide_backward(grad, cache, True)},
+                                    repeats)
+            rows.append(f"| {label} | {times['sums']:.2f} | {times['products']:.2f} | "
+                        f"{times['products'] / times['sums']:.2f} |")
+    return ["### The wide backward: sums over the winners vs two matrix products", "",
+            "The backward (with the input gradient) of the second layer of the MNIST and galaxy "
+            "models, whole batch, one thread. The sums (ops/fast/wide.py) do a quarter of the "
+            "multiply-adds, each an axpy of kh*kw*C numbers; the products (rejected_kernels.py) "
+            "run near the CPU's peak.", ""] + rows
 
 
 def section_wakeup(repeats):
@@ -296,16 +406,20 @@ def section_halves(repeats):
 
 
 ALLOCATOR_CHILD = """
-import resource, sys, time
+import ctypes, resource, sys, time
 import numpy as np
 sys.path.insert(0, {here!r})
+if {keep}:  # the process-wide setting minicnn made before its arrays were kept per shape
+    libc = ctypes.CDLL("libc.so.6")
+    libc.mallopt(-3, 32 << 20)
+    libc.mallopt(-1, 64 << 20)
 import minicnn
 from train_step import WORKLOADS, minicnn_model
-batch, shape, spec = WORKLOADS["mnist"]
+batch, shape, spec = WORKLOADS[{name!r}]
 model = minicnn_model(spec, shape)
 rng = np.random.default_rng(0)
 x = rng.standard_normal((batch,) + shape).astype(np.float32)
-y = rng.integers(0, 10, batch)
+y = rng.integers(0, spec[-1][1], batch)
 minicnn.set_num_threads({threads})
 for _ in range(10):
     model.train_on_batch(x, y)
@@ -320,30 +434,32 @@ print((time.perf_counter() - start) / 40, (resource.getrusage(resource.RUSAGE_SE
 def section_allocator(repeats):
     here = os.path.dirname(os.path.abspath(__file__))
     rows = []
-    for threads in (1, 2):
-        samples = {"kept": [], "system": []}
-        for _ in range(max(3, repeats // 5)):
-            for label, env in (("kept", {}), ("system", {"MINICNN_MALLOC": "system"})):
-                code = ALLOCATOR_CHILD.format(here=here, threads=threads)
-                out = subprocess.run([sys.executable, "-c", code], capture_output=True,
-                                     text=True, check=True, env={**os.environ, **env})
-                seconds, faults = (float(v) for v in out.stdout.split())
-                samples[label].append((seconds, faults))
-        kept = [statistics.median(v) for v in zip(*samples["kept"])]
-        system = [statistics.median(v) for v in zip(*samples["system"])]
-        rows += [f"| {threads} | keeps freed blocks (minicnn's setting) | {1000 * kept[0]:.2f} | "
-                 f"{kept[1]:.0f} |",
-                 f"| {threads} | as the system leaves it (MINICNN_MALLOC=system) | "
-                 f"{1000 * system[0]:.2f} | {system[1]:.0f} |",
-                 f"| {threads} | system / kept | {system[0] / kept[0]:.2f} | |"]
-    return ["### glibc keeping freed blocks (the allocator setting) on the MNIST step", "",
-            "Fresh processes, alternated; 40 steps after 10 of warm-up (the fast step, which "
-            "applies the setting on one thread and on two).", "",
-            "| threads | malloc | ms per step | page faults per step |",
-            "| --- | --- | --- | --- |"] + rows
+    for name in ("mnist", "xray", "galaxy"):
+        for threads in (1, 2):
+            samples = {"as is": [], "kept": []}
+            for _ in range(max(3, repeats // 5)):
+                for label in samples:
+                    code = ALLOCATOR_CHILD.format(here=here, threads=threads, name=name,
+                                                  keep=label == "kept")
+                    out = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                                         text=True, check=True)
+                    samples[label].append(tuple(float(v) for v in out.stdout.split()))
+            medians = {label: [statistics.median(v) for v in zip(*values)]
+                       for label, values in samples.items()}
+            (as_is, faults), (kept, kept_faults) = medians["as is"], medians["kept"]
+            rows.append(f"| {name} | {threads} | {1000 * as_is:.2f} | {faults:.0f} | "
+                        f"{1000 * kept:.2f} | {kept_faults:.0f} | {as_is / kept:.2f} |")
+    return ["### Page faults of the fast step, without and with glibc keeping freed blocks", "",
+            "Fresh processes, alternated; 40 steps after 10 of warm-up. 'as is': minicnn "
+            "changes no allocator setting (its large arrays are kept per shape); 'kept': "
+            "the process first tells glibc's malloc to keep freed blocks of up to 32 MiB, the "
+            "process-wide setting minicnn made before.", "",
+            "| workload | threads | as is ms | page faults per step | kept ms | page faults | "
+            "as is / kept |", "| --- | --- | --- | --- | --- | --- | --- |"] + rows
 
 
-SECTIONS = {"blocks": section_blocks, "epilogue": section_epilogue, "wakeup": section_wakeup,
+SECTIONS = {"blocks": section_blocks, "epilogue": section_epilogue, "fused": section_fused,
+            "chunk": section_chunk, "wide": section_wide, "wakeup": section_wakeup,
             "narrow": section_narrow, "nans": section_nans, "rowviews": section_rowviews,
             "halves": section_halves, "allocator": section_allocator}
 

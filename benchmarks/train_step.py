@@ -31,6 +31,7 @@ import minicnn
 from minicnn.layers import Conv2D, Dense, Flatten, MaxPool2D
 from minicnn.ops.fast import by_image_blocks
 from minicnn.parallel.halves import multiply_adds
+from results_data import append_run, load
 from results_file import RESULTS, append_section
 
 try:
@@ -210,13 +211,14 @@ from train_step import WORKLOADS, minicnn_model
 batch, shape, spec = WORKLOADS[{name!r}]
 model = minicnn_model(spec, shape)
 x = np.zeros((batch,) + shape, np.float32); y = np.zeros(batch)
-t2 = time.perf_counter(); model.train_on_batch(x, y); t3 = time.perf_counter()
-print(t1 - t0, t3 - t2)
+t2, c2 = time.perf_counter(), time.process_time(); model.train_on_batch(x, y)
+print(t1 - t0, time.perf_counter() - t2, time.process_time() - c2)
 """
 
 
 def first_step_seconds(name, cache_dir):
-    """(import s, first training step s) in a fresh process, with numba's cache in cache_dir."""
+    """(import s, first training step s, its CPU time s) in a fresh process, with numba's
+    cache in cache_dir."""
     code = FIRST_STEP.format(here=os.path.dirname(os.path.abspath(__file__)), name=name)
     env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
@@ -275,6 +277,7 @@ def main():
     parser.add_argument("--busy-passes", type=int, default=5)
     parser.add_argument("--out", default=RESULTS)
     parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS))
+    parser.add_argument("--skip-breakdown", action="store_true")
     args = parser.parse_args()
     one = "minicnn-numba, 1 thr"
     default = f"minicnn-numba, {DEFAULT_THREADS} thr"
@@ -287,14 +290,18 @@ def main():
              f"time over {args.steps} steps. The last column divides each time by minicnn's "
              f"one-thread time in the same table: below 1 is faster than minicnn on one thread, "
              f"above 1 slower.", ""]
-    summary = []
+    summary, record = [], {"machine": machine(), "passes": args.passes, "steps": args.steps,
+                           "busy_passes": args.busy_passes, "default_threads": DEFAULT_THREADS,
+                           "torch_default_threads": TORCH_DEFAULT_THREADS, "workloads": {}}
     for name in args.workloads:
         batch, impls, _ = implementations(name, (1, DEFAULT_THREADS), textbook=True)
         model = impls[one][1]
         flops = flops_per_step(model, batch)
+        quiet_load = load()
         quiet = time_impls(impls, args.passes, args.steps)
         busy_impls = {k: v for k, v in impls.items() if "numpy" not in k}
         with Busy(seconds=600):
+            busy_load = load()
             busy = time_impls(busy_impls, args.busy_passes, args.steps)
         lines += [f"### {name} (batch {batch})", ""]
         lines += table("quiet", quiet, batch, flops, one) + [""]
@@ -305,6 +312,10 @@ def main():
         torch_busy = busy.get(f"pytorch, {TORCH_DEFAULT_THREADS} thr")
         summary.append((name, quiet[one], quiet[default], busy[one], busy[default], torch_one,
                         torch_default, torch_busy))
+        record["workloads"][name] = {
+            "batch": batch, "flops_per_step": flops,
+            "quiet_ms": {k: 1000 * v for k, v in quiet.items()}, "quiet_load": quiet_load,
+            "busy_ms": {k: 1000 * v for k, v in busy.items()}, "busy_load": busy_load}
     lines += ["### Summary: speed-ups (above 1: minicnn faster, or threads help)", "",
               "| workload | 1 thr vs PyTorch 1 thr (quiet) | default vs 1 thr (quiet) | "
               "default / 1 thr time (busy) | default vs PyTorch default (busy) |",
@@ -313,32 +324,44 @@ def main():
         versus = lambda t, m: f"{t / m:.2f}x" if t else "n/a"  # noqa: E731
         lines.append(f"| {name} | {versus(t1, q1)} | {q1 / qd:.2f}x | {bd / b1:.2f} | "
                      f"{versus(tb, bd)} |")
-    lines += ["", "### Per-layer breakdown, one thread (median ms, from `model.trace`; the "
-              "first layer's backward includes its input gradient, which training skips)", ""]
-    for name in args.workloads:
-        if name == "galaxy-b5":
-            continue
-        rows, paths = breakdown(name, args.passes)
-        lines += [f"**{name}** (convolutions: " + ", ".join(f"{k} {v}" for k, v in paths.items())
-                  + ")", "", "| layer | numba fwd | numba bwd | numpy fwd | numpy bwd |",
-                  "| --- | --- | --- | --- | --- |"]
-        for (layer, f1, b1), (_, f2, b2) in zip(rows["numba"], rows["numpy"]):
-            lines.append(f"| {layer} | {f1:.2f} | {b1:.2f} | {f2:.2f} | {b2:.2f} |")
-        lines.append("")
+    if not args.skip_breakdown:
+        lines += ["", "### Per-layer breakdown, one thread (median ms, from `model.trace`: "
+                  "the layers' own ops, not the fast step's fused ones; the first layer's "
+                  "backward includes its input gradient, which training skips)", ""]
+        for name in args.workloads:
+            if name == "galaxy-b5":
+                continue
+            rows, paths = breakdown(name, args.passes)
+            lines += [f"**{name}** (convolutions: "
+                      + ", ".join(f"{k} {v}" for k, v in paths.items()) + ")", "",
+                      "| layer | numba fwd | numba bwd | numpy fwd | numpy bwd |",
+                      "| --- | --- | --- | --- | --- |"]
+            for (layer, f1, b1), (_, f2, b2) in zip(rows["numba"], rows["numpy"]):
+                lines.append(f"| {layer} | {f1:.2f} | {b1:.2f} | {f2:.2f} | {b2:.2f} |")
+            lines.append("")
     lines += ["### Start-up, compilation and memory", ""]
+    record["first_step"] = {}
     for name in ("xray", "galaxy", "mnist"):
         with tempfile.TemporaryDirectory() as empty:  # as after installing: nothing compiled
-            import_s, first_s = first_step_seconds(name, empty)
-            _, cached_s = first_step_seconds(name, empty)
-        lines.append(f"- {name}: first training step in a fresh process {first_s:.2f} s with an "
-                     f"empty numba cache (compiles what this model uses), {cached_s:.2f} s from "
-                     f"the cache; `import minicnn` {import_s:.2f} s.")
+            import_s, first_s, first_cpu = first_step_seconds(name, empty)
+            _, cached_s, _ = first_step_seconds(name, empty)
+        record["first_step"][name] = {"empty_cache_s": first_s, "empty_cache_cpu_s": first_cpu,
+                                      "cached_s": cached_s, "import_s": import_s,
+                                      "load": load()}
+        lines.append(f"- {name}: first training step in a fresh process {first_s:.2f} s "
+                     f"({first_cpu:.2f} s of CPU) with an empty numba cache (compiles what "
+                     f"this model uses), {cached_s:.2f} s from the cache; `import minicnn` "
+                     f"{import_s:.2f} s.")
+    record["memory"] = {}
     for name in args.workloads:
         peak, faults, growth = memory_profile(name)
+        record["memory"][name] = {"peak_traced_mib": peak / 2**20, "page_faults_per_step": faults,
+                                  "growth_kib": growth / 2**10}
         lines.append(f"- {name}: peak traced memory of a step {peak / 2**20:.1f} MiB; "
                      f"{faults:.1f} page faults per step; growth over 30 steps "
                      f"{growth / 2**10:.1f} KiB.")
     append_section(lines, args.out)
+    append_run("train_step", record)
 
 
 if __name__ == "__main__":

@@ -21,16 +21,17 @@ class Conv2D(WindowLayer):
         same:  H' = ceil(H / sh)   (TensorFlow's padding; the extra row at the bottom)
     params: W (kh, kw, C, F), Keras's kernel layout; b (F,).
 
-    Forward:  cols = im2col(pad(x))         (N*H'*W', kh*kw*C)
-              z    = cols @ W2 + b          W2 = W.reshape(kh*kw*C, F)
-              y    = act(z)
-    Backward: dz   = act'(dy)               dy where y > 0, for relu
-              dW2  = cols.T @ dz,   db = sum of dz over N, H', W'
-              dx   = unpad(col2im(dz @ W2.T))
+    Forward:  z, cache = ops.conv2d_forward(x, W, b)   the convolution, one op:
+                  cols = im2col(pad(x))     (N*H'*W', kh*kw*C)
+                  z    = cols @ W2 + b      W2 = W.reshape(kh*kw*C, F)
+              y = act(z)                       the activation, here in the layer
+    Backward: dz = act'(dy)                    dy where y > 0, for relu
+              dx, dW, db = ops.conv2d_backward(dz, cache):
+                  dW2 = cols.T @ dz,   db = sum of dz over N, H', W'
+                  dx  = unpad(col2im(dz @ W2.T))
 
-    Both run as one op each (``ops.conv2d_forward``, ``ops.conv2d_backward``):
-    in textbook mode (``minicnn.set_ops("numpy")``) exactly the lines above
-    (ops/reference.py); the fast ops compute the same numbers their own way.
+    In textbook mode (``minicnn.set_ops("numpy")``) the op runs exactly the lines
+    above (ops/reference.py); the fast ops compute the same numbers their own way.
 
     kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer:
     as in Dense (initializers.py, regularizers.py).
@@ -83,28 +84,26 @@ class Conv2D(WindowLayer):
             shape, np.float64, rng) for key, shape in self.param_shapes(input_shape).items()}
 
     def forward(self, x, training=False):
-        """y = act(im2col(pad(x)) @ W2 + b): one op, ops.conv2d_forward (in textbook
-        mode ops/reference.py computes exactly the lines of the class docstring)."""
+        """z = im2col(pad(x)) @ W2 + b (one op, ops.conv2d_forward); y = act(z)."""
         x = self._check_input(x)
-        y, self.cache = ops.conv2d_forward(x, self.params["W"], self.params.get("b"),
-                                           self.strides, self.pads, self.activation)
-        return y
+        self.z, self.cache = ops.conv2d_forward(x, self.params["W"], self.params.get("b"),
+                                                self.strides, self.pads)
+        self.y = activations.forward(self.activation, self.z)
+        return self.y
 
     def backward(self, grad_y, input_grad=True):
-        """dz = act'(dy); dW = cols.T @ dz, db = sum of dz, dx = col2im(dz @ W2.T):
-        one op, ops.conv2d_backward."""
-        return self._backward(grad_y, input_grad, from_pre_activation=False)
+        """dz = act'(dy); then dx, dW, db from dz (backward_from_pre_activation)."""
+        grad_z = activations.backward(self.activation, self._check_grad(grad_y), self.y)
+        return self.backward_from_pre_activation(grad_z, input_grad)
 
     def pre_activation(self):
         """z of the last forward, before the activation: (N, H', W', F)."""
-        return ops.conv2d_pre_activation(self.cache)
+        return self.z
 
     def backward_from_pre_activation(self, grad_z, input_grad=True):
-        return self._backward(grad_z, input_grad, from_pre_activation=True)
-
-    def _backward(self, grad, input_grad, from_pre_activation):
-        grad_x, self.grads["W"], grad_b = ops.conv2d_backward(
-            self._check_grad(grad), self.cache, input_grad, from_pre_activation)
+        """dW = cols.T @ dz, db = sum of dz, dx = col2im(dz @ W2.T): one op, ops.conv2d_backward."""
+        grad_x, self.grads["W"], grad_b = ops.conv2d_backward(self._check_grad(grad_z),
+                                                              self.cache, input_grad)
         if self.use_bias:
             self.grads["b"] = grad_b
         return grad_x
@@ -129,7 +128,8 @@ class SeparableConv2D(WindowLayer):
               one gives d(depthwise_kernel) and dx.
 
     Two ops (``ops.depthwise2d_forward`` and ``ops.conv2d_forward`` with a 1x1
-    kernel), with their backwards in reverse order.
+    kernel), the activation between them and the output, and their backwards in
+    reverse order.
     """
     independent_samples = True  # one sample's output depends on that sample alone
 
@@ -198,24 +198,23 @@ class SeparableConv2D(WindowLayer):
         x = self._check_input(x)
         d, self.depthwise_cache = ops.depthwise2d_forward(x, self.params["depthwise_kernel"],
                                                           self.strides, self.pads)
-        y, self.pointwise_cache = ops.conv2d_forward(d, self.params["pointwise_kernel"],
-                                                     self.params.get("b"), (1, 1), (0, 0, 0, 0),
-                                                     self.activation)
-        return y
+        self.z, self.pointwise_cache = ops.conv2d_forward(d, self.params["pointwise_kernel"],
+                                                          self.params.get("b"), (1, 1),
+                                                          (0, 0, 0, 0))
+        self.y = activations.forward(self.activation, self.z)
+        return self.y
 
     def backward(self, grad_y, input_grad=True):
-        return self._backward(self._check_grad(grad_y), input_grad, from_pre_activation=False)
+        grad_z = activations.backward(self.activation, self._check_grad(grad_y), self.y)
+        return self.backward_from_pre_activation(grad_z, input_grad)
 
     def pre_activation(self):
         """z of the last forward, before the activation: (N, H', W', F)."""
-        return ops.conv2d_pre_activation(self.pointwise_cache)
+        return self.z
 
     def backward_from_pre_activation(self, grad_z, input_grad=True):
-        return self._backward(self._check_grad(grad_z), input_grad, from_pre_activation=True)
-
-    def _backward(self, grad, input_grad, from_pre_activation):
         grad_d, self.grads["pointwise_kernel"], grad_b = ops.conv2d_backward(
-            grad, self.pointwise_cache, True, from_pre_activation)
+            self._check_grad(grad_z), self.pointwise_cache)
         if self.use_bias:
             self.grads["b"] = grad_b
         grad_x, self.grads["depthwise_kernel"] = ops.depthwise2d_backward(

@@ -15,11 +15,13 @@ rebound to the chosen rung's functions, so a layer's call goes straight to them
 rung is imported on its first call, which keeps ``import minicnn`` quick.
 
 Every rung provides the same functions, with the same arguments and meaning
-(reference.py documents them):
+(reference.py documents them). They are pure: a convolution is conv(x, w) + b,
+and the layer applies its activation itself. (The fast rung also fuses bias,
+ReLU and max-pooling into ops of its own, which the fast training step chooses:
+parallel/plan.py; the layers never call them.)
 
-    y, cache = conv2d_forward(x, w, b, strides, pads, activation)
-    grad_x, grad_w, grad_b = conv2d_backward(grad_y, cache, input_grad, from_pre_activation)
-    z = conv2d_pre_activation(cache)
+    z, cache = conv2d_forward(x, w, b, strides, pads)
+    grad_x, grad_w, grad_b = conv2d_backward(grad_z, cache, input_grad)
     y, cache = depthwise2d_forward(x, w, strides, pads)
     grad_x, grad_w = depthwise2d_backward(grad_y, cache, input_grad)
     y, cache = maxpool2d_forward(x, pool_size, strides, pads)
@@ -28,8 +30,8 @@ Every rung provides the same functions, with the same arguments and meaning
 import importlib
 import sys
 
-OPS = ("conv2d_forward", "conv2d_backward", "conv2d_pre_activation", "depthwise2d_forward",
-       "depthwise2d_backward", "maxpool2d_forward", "maxpool2d_backward")
+OPS = ("conv2d_forward", "conv2d_backward", "depthwise2d_forward", "depthwise2d_backward",
+       "maxpool2d_forward", "maxpool2d_backward")
 RUNGS = {"naive": "minicnn.ops.naive", "numpy": "minicnn.ops.reference",
          "numba": "minicnn.ops.fast"}
 _active = None
@@ -56,7 +58,7 @@ def get_ops():
 
 def plug(name, functions):
     """Make ``functions`` ({op name: function}) the active ops, under ``name``; ops
-    not given are the textbook's (reference.py). minicnn.exercises plugs a
+    not given are the textbook's (reference.py). minicnn.apps.exercises plugs a
     student's functions in this way; set_ops undoes it."""
     global _active
     unknown = sorted(set(functions) - set(OPS))

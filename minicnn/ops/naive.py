@@ -10,17 +10,16 @@ from collections import namedtuple
 
 import numpy as np
 
-from minicnn import activations
 from minicnn.ops.reference import DepthwiseCache, PoolCache
 from minicnn.ops.windows import output_size, pad_hw, unpad_hw
 
-ConvCache = namedtuple("ConvCache", "x w with_bias strides pads activation z y")
+ConvCache = namedtuple("ConvCache", "x w with_bias strides pads")
 
 
-def conv2d_forward(x, w, b, strides, pads, activation=None):
-    """y[n, i, j, f] = act(sum over (di, dj, c) of x[n, i*sh + di, j*sw + dj, c] * w[di, dj, c, f] + b[f]),
+def conv2d_forward(x, w, b, strides, pads):
+    """z[n, i, j, f] = b[f] + sum over (di, dj, c) of x[n, i*sh+di, j*sw+dj, c] * w[di, dj, c, f],
     on x padded by pads. x: (N, H, W, C); w: (kh, kw, C, F); b: (F,) or None.
-    Returns y: (N, H', W', F) and the cache conv2d_backward needs."""
+    Returns z: (N, H', W', F) and the cache conv2d_backward needs."""
     kh, kw, _, f = w.shape
     (sh, sw), x = strides, pad_hw(x, pads)
     n = len(x)
@@ -34,16 +33,14 @@ def conv2d_forward(x, w, b, strides, pads, activation=None):
                     z[image, i, j, k] = np.sum(window * w[:, :, :, k])
                     if b is not None:
                         z[image, i, j, k] += b[k]
-    y = activations.forward(activation, z)
-    return y, ConvCache(x, w, b is not None, strides, pads, activation, z, y)
+    return z, ConvCache(x, w, b is not None, strides, pads)
 
 
-def conv2d_backward(grad_y, cache, input_grad=True, from_pre_activation=False):
+def conv2d_backward(grad_z, cache, input_grad=True):
     """Each output's gradient, sent back along the products that made it:
     dw[:, :, :, f] += window * dz,  dx[window] += w[:, :, :, f] * dz,  db[f] += dz."""
-    x, w, with_bias, (sh, sw), pads, activation, z, y = cache
+    x, w, with_bias, (sh, sw), pads = cache
     kh, kw, _, f = w.shape
-    grad_z = grad_y if from_pre_activation else activations.backward(activation, grad_y, y)
     grad_x, grad_w = np.zeros_like(x), np.zeros_like(w)
     grad_b = np.zeros(f, dtype=w.dtype)
     n, out_h, out_w, _ = grad_z.shape
@@ -57,11 +54,6 @@ def conv2d_backward(grad_y, cache, input_grad=True, from_pre_activation=False):
                     grad_x[image, rows, columns, :] += w[:, :, :, k] * g
                     grad_b[k] += g
     return (unpad_hw(grad_x, pads) if input_grad else None), grad_w, (grad_b if with_bias else None)
-
-
-def conv2d_pre_activation(cache):
-    """z, the pre-activation of the last conv2d_forward: (N, H', W', F)."""
-    return cache.z
 
 
 def depthwise2d_forward(x, w, strides, pads):

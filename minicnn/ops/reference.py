@@ -8,10 +8,12 @@ to (H, W), the output has ``out_h = (H - kh) // sh + 1`` rows, likewise for the
 width. im2col and col2im loop over the kh*kw kernel offsets and copy one
 strided slice per offset: kh*kw Python iterations, each a vectorised copy.
 
-Each op is a forward/backward pair around a cache, as in cs231n's layers.py:
+Each op is a forward/backward pair around a cache, as in cs231n's layers.py. The
+ops are pure: the convolution computes z = conv(x, w) + b, and the layer applies
+its activation itself (layers/conv.py).
 
-    y, cache = conv2d_forward(x, w, b, strides, pads, activation)
-    grad_x, grad_w, grad_b = conv2d_backward(grad_y, cache)
+    z, cache = conv2d_forward(x, w, b, strides, pads)
+    grad_x, grad_w, grad_b = conv2d_backward(grad_z, cache)
     y, cache = depthwise2d_forward(x, w, strides, pads)     (SeparableConv2D's first half)
     grad_x, grad_w = depthwise2d_backward(grad_y, cache)
 """
@@ -19,11 +21,10 @@ from collections import namedtuple
 
 import numpy as np
 
-from minicnn import activations
 from minicnn.ops.windows import output_size, pad_hw, unpad_hw, window_slice
 
 # What each forward keeps for its backward.
-ConvCache = namedtuple("ConvCache", "padded_shape cols w with_bias strides pads activation z y")
+ConvCache = namedtuple("ConvCache", "padded_shape cols w with_bias strides pads")
 PoolCache = namedtuple("PoolCache", "padded_shape argmax pool_size strides pads")
 DepthwiseCache = namedtuple("DepthwiseCache", "x_padded w strides pads")
 
@@ -64,18 +65,16 @@ def col2im(cols, x_shape, kh, kw, sh, sw, out_h, out_w):
 
 
 # -- convolution -------------------------------------------------------------------
-def conv2d_forward(x, w, b, strides, pads, activation=None):
-    """Convolution (strictly cross-correlation, as in Keras), bias, activation.
+def conv2d_forward(x, w, b, strides, pads):
+    """Convolution (strictly cross-correlation, as in Keras) plus bias.
 
     x: (N, H, W, C); w: (kh, kw, C, F), Keras's kernel layout; b: (F,) or None;
-    strides: (sh, sw); pads: (top, bottom, left, right) rows/columns of zeros;
-    activation: a name from activations.py, or None.
-    Returns y: (N, H', W', F) with H' = (H + top + bottom - kh) // sh + 1 (and W'
+    strides: (sh, sw); pads: (top, bottom, left, right) rows/columns of zeros.
+    Returns z: (N, H', W', F) with H' = (H + top + bottom - kh) // sh + 1 (and W'
     likewise), and the cache conv2d_backward needs:
 
         cols = im2col(pad(x))                  (N*H'*W', kh*kw*C)
         z    = cols @ W.reshape(kh*kw*C, F) + b   (N*H'*W', F)
-        y    = act(z)
     """
     kh, kw, _, f = w.shape
     (sh, sw), x = strides, pad_hw(x, pads)
@@ -85,15 +84,13 @@ def conv2d_forward(x, w, b, strides, pads, activation=None):
     z = cols @ w.reshape(-1, f)
     if b is not None:
         z += b
-    y = activations.forward(activation, z)
-    cache = ConvCache(x.shape, cols, w, b is not None, strides, pads, activation, z, y)
-    return y.reshape(n, out_h, out_w, f), cache
+    cache = ConvCache(x.shape, cols, w, b is not None, strides, pads)
+    return z.reshape(n, out_h, out_w, f), cache
 
 
-def conv2d_backward(grad_y, cache, input_grad=True, from_pre_activation=False):
-    """The gradients of conv2d_forward, from dL/dy (N, H', W', F):
+def conv2d_backward(grad_z, cache, input_grad=True):
+    """The gradients of conv2d_forward, from dL/dz (N, H', W', F):
 
-        dz  = act'(dy)                 (dy itself when from_pre_activation: dL/dz given)
         dW  = cols.T @ dz              summed over every window of every image
         db  = dz summed over the rows
         dx  = unpad(col2im(dz @ W.T))  each window's share added back where it came from
@@ -101,11 +98,10 @@ def conv2d_backward(grad_y, cache, input_grad=True, from_pre_activation=False):
     Returns (grad_x (N, H, W, C) or None when not input_grad, grad_w like w,
     grad_b (F,) or None when there was no bias).
     """
-    padded_shape, cols, w, with_bias, (sh, sw), pads, activation, z, y = cache
+    padded_shape, cols, w, with_bias, (sh, sw), pads = cache
     kh, kw, _, f = w.shape
-    _, out_h, out_w, _ = grad_y.shape
-    grad_y = grad_y.reshape(-1, f)
-    grad_z = grad_y if from_pre_activation else activations.backward(activation, grad_y, y)
+    _, out_h, out_w, _ = grad_z.shape
+    grad_z = grad_z.reshape(-1, f)
     grad_w = (cols.T @ grad_z).reshape(w.shape)
     grad_b = grad_z.sum(axis=0) if with_bias else None
     if not input_grad:
@@ -113,14 +109,6 @@ def conv2d_backward(grad_y, cache, input_grad=True, from_pre_activation=False):
     grad_cols = grad_z @ w.reshape(-1, f).T
     grad_x = col2im(grad_cols, padded_shape, kh, kw, sh, sw, out_h, out_w)
     return unpad_hw(grad_x, pads), grad_w, grad_b
-
-
-def conv2d_pre_activation(cache):
-    """z, the pre-activation of the last conv2d_forward: (N, H', W', F)."""
-    padded_shape, _, w, _, (sh, sw), _, _, z, _ = cache
-    out_h = output_size(padded_shape[1], w.shape[0], sh)
-    out_w = output_size(padded_shape[2], w.shape[1], sw)
-    return z.reshape(padded_shape[0], out_h, out_w, w.shape[3])
 
 
 # -- depthwise convolution ------------------------------------------------------------

@@ -1,8 +1,11 @@
-"""The training step on two halves of the batch, on two threads when a second core is free.
+"""The fast training step: on two halves of the batch, on two threads when a second
+core is free, and with the fast rung's fused ops (plan.py).
 
 This wraps the textbook step from outside; ``Sequential.train_step`` itself
-never splits. fit and train_on_batch take this step when the fast ops are on
-(``parallel.train_step_for``).
+never splits and never fuses. fit and train_on_batch take this step when the fast
+ops are on (``parallel.train_step_for``). Each half (or the whole batch) runs
+forward, loss and backward on the plan's view of the model, whose layers are the
+model's own but for the fused stand-ins; the update is the textbook one.
 
 Two cores share a step's work best when each takes half the batch through the
 whole forward and backward: one thread launch per step instead of one per op.
@@ -24,7 +27,7 @@ import copy
 
 import numpy as np
 
-from minicnn.parallel import memory, pool
+from minicnn.parallel import plan, pool
 from minicnn.parallel.blas import one_blas_thread
 
 # Split a batch of MIN_BATCH samples or more whose forward pass takes at least
@@ -55,17 +58,33 @@ def split_point(model, n):
 
 def train_step(model, x, y, sample_weight=None):
     """model.train_step(x, y, sample_weight), computed as two halves of the batch
-    when split_point says so. Returns (loss, probabilities), as train_step."""
+    when split_point says so, with the fused ops where the plan has them.
+    Returns (loss, probabilities), as train_step."""
     x = model.prepare_input(x)
-    memory.keep_freed_memory()  # the step's large buffers, reused each step (memory.py: why)
     with one_blas_thread():
         half = split_point(model, len(x))
-        if half is None:  # the textbook step, which checks the batch itself
+        fused = plan.for_model(model)
+        if half is None and fused is None:  # the textbook step, which checks the batch itself
             return model.train_step(x, y, sample_weight)
         model.check_batch(x, y, sample_weight)  # whole: errors speak of the user's batch
-        loss, output = gradients_in_halves(model, x, np.asarray(y), sample_weight, half)
+        if half is None:
+            loss, output = forward_backward(fused.view(model, 0), x, y, sample_weight)()
+        else:
+            loss, output = gradients_in_halves(model, x, np.asarray(y), sample_weight, half,
+                                               fused)
         model.apply_gradients(loss)
     return loss, model.probabilities(output)
+
+
+def forward_backward(net, x, y, sample_weight):
+    """The textbook step's forward, loss and backward (no update) on ``net``, to be
+    called: returns (loss, output); net's layers hold the gradients."""
+    def step():
+        output = net.forward(x, training=True)
+        loss = net.loss_value(output, y, sample_weight)
+        net.backward_loss(input_grad=False)
+        return loss, output
+    return step
 
 
 def replica(model):
@@ -82,10 +101,11 @@ def replica(model):
     return other
 
 
-def gradients_in_halves(model, x, y, sample_weight, half):
+def gradients_in_halves(model, x, y, sample_weight, half, fused=None):
     """Forward and backward on x[:half] and x[half:], each on its own replica of
-    the model: fills the model's grads with those of the whole batch and returns
-    (loss, output) of the whole batch."""
+    the model (through the plan ``fused``'s view of it, when given): fills the
+    model's grads with those of the whole batch and returns (loss, output) of the
+    whole batch."""
     other = replica(model)
     handed = []  # layers given rows drawn for the whole batch (see Layer.draw_randomness)
     for layer, copied in zip(model.layers, other.layers):
@@ -99,16 +119,11 @@ def gradients_in_halves(model, x, y, sample_weight, half):
     weights = (None, None) if sample_weight is None else (sample_weight[:half],
                                                             sample_weight[half:])
 
-    def run(net, rows, weight):
-        def step():
-            output = net.forward(x[rows], training=True)
-            loss = net.loss_value(output, y[rows], weight)
-            net.backward_loss(input_grad=False)
-            return loss, output
-        return step
+    nets = (model, other) if fused is None else (fused.view(model, 0), fused.view(other, 1))
     try:
         (loss_a, out_a), (loss_b, out_b) = pool.run_together(
-            run(model, slice(None, half), weights[0]), run(other, slice(half, None), weights[1]))
+            forward_backward(nets[0], x[:half], y[:half], weights[0]),
+            forward_backward(nets[1], x[half:], y[half:], weights[1]))
     finally:  # the layers draw their own numbers again, after an error too
         for layer in handed:
             del layer.draw_randomness

@@ -105,21 +105,28 @@ def _get_pool():
 # with two busy programs on 2 cores). So parallel_for uses only the cores nobody
 # else is running on: /proc/loadavg's fourth field counts the threads that
 # are running or ready to run on the whole machine right now. It is read at
-# most every LOAD_SAMPLE_SECONDS: reading it costs more than a small kernel.
+# most every LOAD_SAMPLE_SECONDS (reading it costs more than a small kernel), and
+# the count used is the largest of the last LOAD_SAMPLES readings: a core that
+# is free for one instant on a busy machine (a program between two time slices)
+# is not taken for a free one.
 LOAD_SAMPLE_SECONDS = 0.02
-_load = {"when": -1.0, "others": 0}
+LOAD_SAMPLES = 4
+_load = {"when": -1.0, "recent": [], "others": 0}
 
 
 def _others_running():
-    """Threads of other programs running or ready to run now (0 where unknown)."""
+    """Threads of other programs running or ready to run (0 where unknown): the
+    largest count of the last LOAD_SAMPLES readings."""
     now = time.monotonic()
     if now - _load["when"] >= LOAD_SAMPLE_SECONDS:
         try:
             with open("/proc/loadavg") as f:
                 running = int(f.read().split()[3].split("/")[0])
-            _load["others"] = max(0, running - 1)  # minus this thread, which reads
+            count = max(0, running - 1)  # minus this thread, which reads
         except (OSError, ValueError, IndexError):
-            _load["others"] = 0
+            count = 0
+        _load["recent"] = (_load["recent"] + [count])[-LOAD_SAMPLES:]
+        _load["others"] = max(_load["recent"])
         _load["when"] = now
     return _load["others"]
 

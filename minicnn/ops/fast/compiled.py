@@ -39,3 +39,9 @@ if not CACHE:
 
 # nogil: minicnn's threads run these kernels side by side (parallel/pool.py: parallel_for)
 kernel = njit(cache=CACHE, nogil=True)
+# For the loops of multiply-adds (the fused convolution, conv_pool.py): sums may be
+# reordered and multiply-adds fused, so that LLVM vectorises them (a float sum in
+# strict order is left scalar); NaN and infinity keep their meaning (no "nnan",
+# "ninf"), so comparisons and the checks for them still hold.
+vector_kernel = njit(cache=CACHE, nogil=True,
+                     fastmath={"reassoc", "contract", "nsz", "arcp"})
