@@ -157,7 +157,9 @@ def test_the_first_layer_returns_its_input_gradient(rng):
 
 
 def test_fit_skips_only_the_work_nobody_reads(rng, monkeypatch):
-    """fit asks the first layer for no input gradient; everything else gets one."""
+    """fit asks the first layer for no input gradient; everything else gets one (in
+    textbook mode, where every layer's own backward runs; the fast step's fused stand-ins
+    skip the same work, tests/test_fused_ops.py)."""
     model = small_cnn()
     model.compile("sgd", "sparse_categorical_crossentropy")
     asked = []
@@ -165,7 +167,11 @@ def test_fit_skips_only_the_work_nobody_reads(rng, monkeypatch):
         original = layer.backward
         monkeypatch.setattr(layer, "backward", lambda g, input_grad=True, _o=original, _l=layer:
                             asked.append((_l.name, input_grad)) or _o(g, input_grad))
-    model.fit(rng.standard_normal((4, 8, 8, 2)), [0, 1, 2, 0], batch_size=4, verbose=0)
+    minicnn.set_ops("numpy")
+    try:
+        model.fit(rng.standard_normal((4, 8, 8, 2)), [0, 1, 2, 0], batch_size=4, verbose=0)
+    finally:
+        minicnn.set_ops("numba")
     assert asked[-1] == ("conv2d", False) and all(wanted for _, wanted in asked[:-1])
 
 
@@ -230,7 +236,8 @@ def test_ctrl_c_at_random_times_leaves_a_whole_step(rng, sigint_raises):
                                 lambda: fired.append(1) or _thread.interrupt_main())
         timer.start()
         try:
-            model.fit(x, y, batch_size=4, epochs=100, shuffle=False, verbose=0)  # ~1 s uninterrupted
+            # far longer than the timer's 0.2 s, however fast the step: the interrupt lands in fit
+            model.fit(x, y, batch_size=4, epochs=100000, shuffle=False, verbose=0)
         except KeyboardInterrupt:
             if not fired:  # a real Ctrl-C: stop the test run
                 raise

@@ -242,6 +242,9 @@ class Model(Trainer, sequential.Sequential):
         """The loss of an output (arrays) against y, with the model's losses: a number."""
         return float(self.compute_loss(None, y, Tensor(np.asarray(output)), sample_weight))
 
+    def inference_forward(self):
+        return self.forward  # a graph is not the chain the fast ops' plan reads
+
     def fit_step(self):
         """Its own train_step (a graph is not the chain the fast step computes)."""
         if overrides_keras_step(self, "train_step"):

@@ -2,7 +2,7 @@
 SeparableConv2D: the same in two steps, a window per channel, then a 1x1 convolution."""
 import numpy as np
 
-from minicnn import activations, ops
+from minicnn import activations, ops, regularizers
 from minicnn.arguments import as_pair, check_choice, check_positive_int
 from minicnn.layers.base import WindowLayer, keras_default_only, options_config, weight_options
 from minicnn.seeding import make_rng
@@ -47,19 +47,21 @@ class Conv2D(WindowLayer):
         self.filters = check_positive_int(self.name, "filters", filters)
         self.kernel_size = as_pair(self.name, "kernel_size", kernel_size)
         self.strides = as_pair(self.name, "strides", strides)
-        self.padding = check_choice(self.name, "padding", padding, ("valid", "same"))
-        self.activation = check_choice(self.name, "activation", activation, activations.ACTIVATIONS)
+        self.padding = check_choice(self.name, "padding", str(padding).lower(), ("valid", "same"))
+        self.activation = check_choice(self.name, "activation", activations.name_of(activation),
+                                       activations.ACTIVATIONS)
         self.use_bias = bool(use_bias)
         self.seed = seed
         self.regularizers = weight_options(
             self, {"kernel_initializer": kernel_initializer, "bias_initializer": bias_initializer},
             {"kernel_regularizer": (kernel_regularizer, "W"),
              "bias_regularizer": (bias_regularizer, "b" if self.use_bias else None)})
+        self.constraints = regularizers.constraint_options(
+            self, {"kernel_constraint": (kernel_constraint, "W"),
+                   "bias_constraint": (bias_constraint, "b" if self.use_bias else None)})
         keras_default_only(self, data_format=(data_format, (None, "channels_last")),
                            dilation_rate=(dilation_rate, ONE), groups=(groups, ONE),
-                           activity_regularizer=(activity_regularizer, (None,)),
-                           kernel_constraint=(kernel_constraint, (None,)),
-                           bias_constraint=(bias_constraint, (None,)))
+                           activity_regularizer=(activity_regularizer, (None,)))
 
     def get_config(self):
         return {"name": self.name, "filters": self.filters, "kernel_size": self.kernel_size,
@@ -93,7 +95,7 @@ class Conv2D(WindowLayer):
 
     def backward(self, grad_y, input_grad=True):
         """dz = act'(dy); then dx, dW, db from dz (backward_from_pre_activation)."""
-        grad_z = activations.backward(self.activation, self._check_grad(grad_y), self.y)
+        grad_z = activations.backward(self.activation, self._check_grad(grad_y), self.y, self.z)
         return self.backward_from_pre_activation(grad_z, input_grad)
 
     def pre_activation(self):
@@ -144,10 +146,11 @@ class SeparableConv2D(WindowLayer):
         self.filters = check_positive_int(self.name, "filters", filters)
         self.kernel_size = as_pair(self.name, "kernel_size", kernel_size)
         self.strides = as_pair(self.name, "strides", strides)
-        self.padding = check_choice(self.name, "padding", padding, ("valid", "same"))
+        self.padding = check_choice(self.name, "padding", str(padding).lower(), ("valid", "same"))
         self.depth_multiplier = check_positive_int(self.name, "depth_multiplier",
                                                    depth_multiplier)
-        self.activation = check_choice(self.name, "activation", activation, activations.ACTIVATIONS)
+        self.activation = check_choice(self.name, "activation", activations.name_of(activation),
+                                       activations.ACTIVATIONS)
         self.use_bias = bool(use_bias)
         self.seed = seed
         self.regularizers = weight_options(
@@ -205,7 +208,7 @@ class SeparableConv2D(WindowLayer):
         return self.y
 
     def backward(self, grad_y, input_grad=True):
-        grad_z = activations.backward(self.activation, self._check_grad(grad_y), self.y)
+        grad_z = activations.backward(self.activation, self._check_grad(grad_y), self.y, self.z)
         return self.backward_from_pre_activation(grad_z, input_grad)
 
     def pre_activation(self):

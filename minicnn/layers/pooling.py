@@ -16,7 +16,7 @@ class Pooling2D(WindowLayer):
         super().__init__(name, input_shape)
         self.pool_size = as_pair(self.name, "pool_size", pool_size)
         self.strides = as_pair(self.name, "strides", self.pool_size if strides is None else strides)
-        self.padding = check_choice(self.name, "padding", padding, ("valid", "same"))
+        self.padding = check_choice(self.name, "padding", str(padding).lower(), ("valid", "same"))
 
     def get_config(self):
         return {"name": self.name, "pool_size": self.pool_size, "strides": self.strides,
@@ -105,20 +105,29 @@ AvgPool2D = AveragePooling2D
 
 
 class GlobalAveragePooling2D(Layer):
-    """The mean of each channel over the image: (N, H, W, C) -> (N, C).
+    """The mean of each channel over the image: (N, H, W, C) -> (N, C), or
+    (N, 1, 1, C) with keepdims=True (Keras's).
     Backward: dL/dx[n, h, w, c] = dL/dy[n, c] / (H * W)."""
     independent_samples = True  # one sample's output depends on that sample alone
+
+    def __init__(self, data_format=None, keepdims=False, name=None, input_shape=None):
+        super().__init__(name, input_shape)
+        check_choice(self.name, "data_format", data_format, (None, "channels_last"))
+        self.keepdims = bool(keepdims)
+
+    def get_config(self):
+        return {"name": self.name, **({"keepdims": True} if self.keepdims else {})}
 
     def compute_output_shape(self, input_shape):
         if len(input_shape) != 3:
             raise ValueError(f"{self.name}: expects per-sample input (height, width, channels), "
                              f"got shape {input_shape}")
-        return (input_shape[2],)
+        return (1, 1, input_shape[2]) if self.keepdims else (input_shape[2],)
 
     def forward(self, x, training=False):
-        return self._check_input(x).mean(axis=(1, 2))
+        return self._check_input(x).mean(axis=(1, 2), keepdims=self.keepdims)
 
     def backward(self, grad_y, input_grad=True):
         h, w, c = self.input_shape
-        grad = self._check_grad(grad_y)[:, None, None, :] / self.dtype.type(h * w)
+        grad = self._check_grad(grad_y).reshape(-1, 1, 1, c) / self.dtype.type(h * w)
         return np.broadcast_to(grad, (len(grad), h, w, c)).copy()

@@ -119,7 +119,7 @@ class Trainer:
         returned as train_on_batch returns them."""
         self._require_compiled("test_on_batch")
         x, y = self.batch_data(x, y, "test_on_batch")
-        output = self.forward(self.prepare_input(x), training=False)
+        output = self.inference_forward()(self.prepare_input(x), training=False)
         if isinstance(output, list):
             loss = float(value_of(self.compute_loss(None, y, [Tensor(o) for o in output],
                                                     sample_weight)))
@@ -222,6 +222,11 @@ class Trainer:
         """A train_step(self, data) of one's own may compute any loss: compile without one."""
         return overrides_keras_step(self, "train_step")
 
+    def inference_forward(self):
+        """The forward evaluate and predict run: ``forward``, or, with the fast ops on, the
+        same computed faster (parallel.forward_for: the fused ops of the fast step)."""
+        return parallel.forward_for(self)
+
     def fit_step(self):
         """The step fit runs on each batch: a train_step(self, data) of the model's own
         (Keras's override, which returns its logs), else ``train_step`` itself, or,
@@ -280,7 +285,7 @@ class Trainer:
         tally = metrics_module.EpochTally(self.compiled_metrics.metrics)
         for step, (xb, yb, wb) in enumerate(data):
             callbacks.on_test_batch_begin(step)
-            output = self.forward(self.prepare_input(xb), training=False)
+            output = self.inference_forward()(self.prepare_input(xb), training=False)
             if isinstance(output, list):  # several outputs: the loss of them all
                 loss = float(value_of(self.compute_loss(None, yb, [Tensor(o) for o in output],
                                                         wb)))
@@ -339,7 +344,7 @@ class Trainer:
         parts = []
         for step, (xb, _, _) in enumerate(data):
             callbacks.on_predict_batch_begin(step)
-            parts.append(self.forward(self.prepare_input(xb)))
+            parts.append(self.inference_forward()(self.prepare_input(xb), training=False))
             callbacks.on_predict_batch_end(step, {"outputs": parts[-1]})
         callbacks.on_predict_end()
         if isinstance(parts[0], list):  # a model with several outputs: one array each
@@ -351,7 +356,7 @@ class Trainer:
         self._require_layers("predict_on_batch")
         x = plain(x)
         x = self.batch_data(x, None, "predict_on_batch")[0]
-        output = self.forward(self.prepare_input(x))
+        output = self.inference_forward()(self.prepare_input(x), training=False)
         return self.as_output_structure(output) if isinstance(output, list) else output
 
     def predict_step(self, data):
