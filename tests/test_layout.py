@@ -125,3 +125,17 @@ def test_the_surroundings_keep_their_order():
                 if hits:
                     bad[path] = hits
     assert not bad, bad
+
+
+def test_the_readmes_map_names_core_files_with_their_line_counts():
+    """The README's reading list: every file in it exists, is in the core, and has about
+    the number of lines the README says (within 10%: a map, not a ledger)."""
+    import re
+    readme = open(os.path.join(os.path.dirname(PACKAGE), "README.md")).read()
+    table = readme[readme.index("<!-- map: start"):readme.index("<!-- map: end")]
+    rows = re.findall(r"\| `minicnn/([\w/]+\.py)` \| (\d+) \|", table)
+    assert len(rows) >= 10, rows
+    for path, stated in rows:
+        assert is_in(path, CORE), path
+        actual = len(open(os.path.join(PACKAGE, path)).read().splitlines())
+        assert abs(actual - int(stated)) <= 0.1 * actual, (path, stated, actual)
