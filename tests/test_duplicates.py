@@ -7,7 +7,8 @@ import pytest
 from PIL import Image
 
 from minicnn.apps.cli import main
-from minicnn.preprocessing.duplicates import copies_of, correlations, find_duplicates, fingerprints
+from minicnn.preprocessing.duplicates import (copies_between, copies_of, correlations,
+                                             find_duplicates, fingerprints)
 
 
 def smooth_picture(rng, size=64):
@@ -70,3 +71,73 @@ def test_the_duplicates_command(data, capsys):
     assert "nowhere: no such folder" in capsys.readouterr().err
     assert main(["duplicates", str(data), "--threshold", "1.5"]) == 2
     assert "--threshold" in capsys.readouterr().err
+
+
+# -- copies between two folders ---------------------------------------------------------------
+@pytest.fixture
+def two_sets(tmp_path, rng):
+    """Folder one: train/x (3 pictures) and test/y (2); folder two: a/ holds one of x's
+    pictures resized and re-encoded as JPEG (a near copy), b/ one of y's pictures unchanged
+    (an exact copy) and an unrelated picture."""
+    pictures = [smooth_picture(rng, 64) for _ in range(6)]
+    one = {"train/x/0.png": pictures[0], "train/x/1.png": pictures[1], "train/x/2.png": pictures[2],
+           "test/y/3.png": pictures[3], "test/y/4.png": pictures[4]}
+    for name, picture in one.items():
+        os.makedirs(tmp_path / "one" / os.path.dirname(name), exist_ok=True)
+        Image.fromarray(picture).save(tmp_path / "one" / name)
+    for folder in ("a", "b"):
+        os.makedirs(tmp_path / "two" / folder)
+    Image.fromarray(pictures[1]).resize((48, 56), Image.Resampling.BILINEAR).save(
+        tmp_path / "two" / "a" / "resized.jpg", quality=85)
+    Image.fromarray(pictures[3]).save(tmp_path / "two" / "b" / "same.png")
+    Image.fromarray(pictures[5]).save(tmp_path / "two" / "b" / "other.png")
+    return tmp_path / "one", tmp_path / "two"
+
+
+def test_copies_between_two_folders_counted_per_class(two_sets):
+    one, two = two_sets
+    found = copies_between(str(one), str(two))
+    matches = {a: (b, r) for a, b, r in found.matches()}
+    assert set(matches) == {"train/x/1.png", "test/y/3.png"}
+    assert matches["train/x/1.png"][0] == "a/resized.jpg" and matches["train/x/1.png"][1] < 0.9999
+    assert matches["test/y/3.png"] == ("b/same.png", pytest.approx(1.0))
+    assert found.exact == [("test/y/3.png", ["b/same.png"])]
+    by_class = found.by_class()
+    assert by_class["x"]["images"] == 3 and by_class["x"]["matched"] == 1
+    assert by_class["x"]["matched_in"] == {"a": 1} and by_class["x"]["exact"] == 0
+    of_y = [k for k, name in enumerate(found.names_a) if name.startswith("test/y/")]
+    assert by_class["y"] == {"images": 2, "matched": 1, "exact": 1, "matched_in": {"b": 1},
+                             "median_best": pytest.approx(float(np.median(found.r[of_y])))}
+    # at a threshold no unrelated pair reaches, only the exact copy stays
+    assert [m[0] for m in copies_between(str(one), str(two), threshold=0.99999).matches()] == \
+        ["test/y/3.png"]
+    with pytest.raises(ValueError, match="copies_between: threshold"):
+        copies_between(str(one), str(two), threshold=0)
+
+
+def test_the_duplicates_command_with_two_folders(two_sets, capsys):
+    one, two = two_sets
+    assert main(["duplicates", str(one), str(two)]) == 0
+    out = capsys.readouterr().out
+    assert "x: 1 of 3 have a copy in the second (a 1)" in out
+    assert "test/y/3.png = b/same.png" in out and "train/x/1.png ~ a/resized.jpg" in out
+    assert "a copy at >= 0.95" in out                    # the default between two folders
+    assert main(["duplicates", str(one), str(two / "nowhere")]) == 2
+    assert "nowhere: no such folder" in capsys.readouterr().err
+
+
+SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
+
+
+@pytest.mark.skipif(not os.path.isdir(os.path.join(SHARED, "chest-xray-pneumonia", "test"))
+                    or not os.path.isdir(os.path.join(SHARED, "covid19-dataset", "test")),
+                    reason="the covid and Kermany sets live in ../shared/data")
+def test_the_covid_sets_normal_and_pneumonia_films_are_kermanys():
+    """docs/data.md's finding on the test splits (the whole sets take ten seconds): the covid
+    set's Normal and Pneumonia test films are Kermany's test films; its Covid films are not."""
+    found = copies_between(os.path.join(SHARED, "covid19-dataset", "test"),
+                           os.path.join(SHARED, "chest-xray-pneumonia", "test"))
+    counts = found.by_class()
+    assert counts["Normal"]["matched"] >= 18 and counts["Normal"]["matched_in"].keys() == {"NORMAL"}
+    assert counts["Pneumonia"]["matched"] >= 16 and counts["Pneumonia"]["matched_in"].keys() == {"PNEUMONIA"}
+    assert counts["Covid"]["matched"] == 0 and counts["Covid"]["median_best"] < 0.85

@@ -1,7 +1,10 @@
 """The shortcut checks: the band, occlusion and the border swap against models whose answer is
 known (one reads only the border, one only the centre), the border-only probe's folds and
-cross-validation, Grad-CAM's band share, and the README caption against the measured figures."""
+cross-validation, Grad-CAM's band share, the report's reliance profile and pairs, and the
+README, docs/data.md and notebook 07 against the measured figures
+(benchmarks/results/shortcuts_covid.json)."""
 import importlib.util
+import json
 import os
 import re
 
@@ -180,7 +183,34 @@ def test_grad_cam_band_share_of_the_lesson_model(rng):
         assert 0 <= share["share"] <= 1
 
 
-# -- the measured figures and the README ------------------------------------------------------
+# -- the report of `minicnn train` ------------------------------------------------------------
+def test_the_report_gives_the_reliance_profile_and_every_pair(tmp_path):
+    """metrics.json's where_it_looks.reliance_profile and test.pairs, the lines per ring, and
+    reliance.png, from a short run on the bundled sample at 96 pixels."""
+    import contextlib
+    import io
+    from minicnn.apps.projects import runner
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        summary = runner.run(xray, verbose=0, image_size=(96, 96), batch_size=16, epochs=1,
+                             out=str(tmp_path))
+    written = json.loads((tmp_path / "metrics.json").read_text())
+    profile = written["where_it_looks"]["reliance_profile"]
+    assert len(profile["rings"]) == 8 and profile["donors_per_class"] == 2
+    assert sum(ring["area"] for ring in profile["rings"]) == pytest.approx(1)
+    assert profile["rings"][0]["swap"]["composites"] == 30 * 2 * 2
+    assert profile["clean"] == pytest.approx(summary["test"]["accuracy"])
+    pairs = written["test"]["pairs"]
+    assert list(pairs) == ["Covid-vs-Normal", "Covid-vs-Pneumonia", "Normal-vs-Pneumonia"]
+    assert all(p["samples"] == 20 for p in pairs.values())
+    assert written["test"]["without_copies"]["pairs"] == pairs     # the sample holds no copies
+    text = printed.getvalue()
+    assert "reliance by ring" in text and "the ring that steers it most" in text
+    assert "Normal-vs-Pneumonia" in text
+    assert (tmp_path / "reliance.png").stat().st_size > 0
+
+
+# -- the measured figures, and the docs that quote them -----------------------------------------
 def benchmark():
     spec = importlib.util.spec_from_file_location("shortcuts_benchmark",
                                                   os.path.join(ROOT, "benchmarks", "shortcuts.py"))
@@ -189,32 +219,82 @@ def benchmark():
     return module
 
 
+def measured():
+    with open(os.path.join(ROOT, "benchmarks", "results", "shortcuts_covid.json")) as f:
+        return json.load(f)
+
+
 def numbers(text):
     return re.findall(r"\d+(?:\.\d+)?%?", text)
 
 
-def test_the_readme_caption_gives_the_measured_figures():
-    """The README's "Where the model looks" paragraph holds the numbers benchmarks/shortcuts.py
-    computes from the figures it committed (minicnn/shortcuts/covid_measured.py), in order:
+def paragraph_after(text, start, end="\n\n"):
+    """The text from ``start`` to ``end`` (the next blank line), on one line."""
+    begin = text.index(start)
+    return " ".join(text[begin:text.index(end, begin) + (0 if end == "\n\n" else len(end))].split())
+
+
+def test_the_measured_summary_is_the_measured_runs():
+    figures = measured()
+    assert benchmark().summaries(figures) == figures["summary"]
+    assert figures["seeds"] == [1, 2, 3, 4, 5, 6] and figures["rings"] == 8
+    assert len(figures["copies"]["test_copies_of_training"]) == 6
+
+
+def test_the_measured_figures_hold_what_the_text_says():
+    """Each claim the generated text words without a number, checked on the figures."""
+    figures = measured()
+    lesson, masked = figures["summary"]["lesson"], figures["summary"]["masked-border"]
+    first_inside = int(round(figures["band"] * 2 * figures["rings"]))  # the ring the mask leaves first
+    assert masked["steering_ring"] == first_inside                   # "moves one ring in"
+    assert masked["ring_excess"][first_inside]["mean"] > max(r["mean"] for r in lesson["ring_excess"])
+    assert masked["accuracy"]["mean"] > lesson["accuracy"]["mean"]   # "the more accurate recipe"
+    assert lesson["steering_ring"] < first_inside                    # "inside the border band"
+    thumbnail = figures["source_probe"]["test"]["thumbnail"]["accuracy"]
+    assert thumbnail >= lesson["accuracy"]["ci"][0]                  # no better than a thumbnail
+    cross = figures["cross_copies"]["by_class"]
+    assert cross["Normal"]["matched"] >= 0.9 * cross["Normal"]["images"]
+    assert cross["Pneumonia"]["matched"] >= 0.7 * cross["Pneumonia"]["images"]
+    assert cross["Covid"]["matched"] <= 1 and cross["Covid"]["median_best"] < 0.85
+    assert set(cross["Normal"]["matched_in"]) <= {"test/NORMAL", "train/NORMAL"}
+
+
+def test_the_readme_gives_the_measured_figures():
+    """The README's "What the model relies on" paragraph, its covid data paragraph and its
+    covid recipe rows hold the numbers benchmarks/shortcuts.py writes from the JSON, in order:
     the words may be edited, the numbers may not drift from the measurement."""
-    from minicnn.apps.shortcut_learning.covid_measured import MEASURED
+    figures, module = measured(), benchmark()
     readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
-    start = readme.index("Where the model looks")
-    paragraph = readme[start:readme.index("![", start)]
-    assert numbers(" ".join(paragraph.split())) == numbers(benchmark().caption(MEASURED))
-    assert "docs/grad_cam.png" in readme[start:readme.index("\n\n", readme.index("![", start))]
+    section = readme[readme.index("## What the model relies on"):]
+    shown = paragraph_after(section, "What the model relies on, measured")
+    assert numbers(shown) == numbers(module.relies_on(figures))
+    assert "docs/reliance.png" in section[:section.index("\n## ", 3)]
+    data = module.data_paragraph(figures)     # in a bullet of a list: up to its last words
+    assert numbers(paragraph_after(readme, "Where its classes come from", data.split()[-1])) == \
+        numbers(data)
+    for row in module.recipe_rows(figures)[2:]:
+        assert row in readme, row
 
 
-def test_the_measured_figures_meet_the_issues_target():
-    """What notebook 07 and the README say about the full covid set, on the committed figures."""
-    from minicnn.apps.shortcut_learning.covid_measured import MEASURED
-    summary = benchmark().summaries(MEASURED)
-    lesson, masked = summary["lesson"], summary["masked-border"]
-    assert len(MEASURED["seeds"]) == 6
-    assert masked["accuracy"]["mean"] >= 0.85
-    assert masked["accuracy_without_copies"]["mean"] > lesson["accuracy_without_copies"]["mean"]
-    assert lesson["donor"]["mean"] > 0.3 and masked["donor"]["mean"] < 0.15
-    assert len(MEASURED["copies"]["test_copies_of_training"]) == 6
+def test_docs_data_md_gives_the_measured_figures():
+    figures, module = measured(), benchmark()
+    docs = open(os.path.join(ROOT, "docs", "data.md"), encoding="utf-8").read()
+    paragraph = module.docs_paragraph(figures)
+    assert numbers(paragraph_after(docs, "- **Where the classes come from:**",
+                                   paragraph.split()[-1])) == numbers(paragraph)
+
+
+def test_notebook_07_reads_the_measured_figures_from_the_json():
+    notebook = json.load(open(os.path.join(ROOT, "notebooks",
+                                                  "07-where-does-the-model-look.ipynb")))
+    code = "".join("".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "code")
+    prose = "".join("".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "markdown")
+    assert "shortcuts_covid.json" in code and "covid_measured" not in code + prose
+    # the prose quotes no figure of the full set (those are printed from the JSON, and
+    # asserted), only the methods' constants: SmoothGrad's noise, the copies' thresholds and
+    # what two different films correlate
+    quoted = set(re.findall(r"\b0\.\d{2,}|(?<![\d.])\d{2}%", prose))
+    assert quoted <= {"15%", "0.99", "0.95", "0.86"}, quoted
 
 
 def test_the_benchmark_skips_without_the_shared_data(tmp_path, capsys, monkeypatch):

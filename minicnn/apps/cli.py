@@ -109,16 +109,23 @@ def build_parser():
                                                 f"{INSTALL_JUPYTER}; jupyter lab DIR")
     notebooks.add_argument("folder", metavar="DIR", help="where to copy them (created if needed)")
     duplicates = commands.add_parser(
-        "duplicates", help="list exact and near copies among a folder's images",
-        description="List the images under DIR (e.g. a data set with train/ and test/ class "
-                    "folders) that are exact copies of each other (identical pixels) or near "
-                    "copies (the same picture saved again: correlation of 64x64 averages at "
-                    "--threshold or above), and the test images that copy training images: "
-                    "a test set's figures should be given without them too.")
+        "duplicates", help="list exact and near copies among a folder's images, or between two",
+        description="With one folder: list the images under DIR (e.g. a data set with train/ "
+                    "and test/ class folders) that are exact copies of each other (identical "
+                    "pixels) or near copies (the same picture saved again: correlation of "
+                    "64x64 averages at --threshold or above), and the test images that copy "
+                    "training images: a test set's figures should be given without them too. "
+                    "With two: for each image under DIR its most similar image under OTHER "
+                    "(32x32 averages, which survive resizing and re-encoding), the copies "
+                    "(--threshold or above, or identical pixels), and how many each class of "
+                    "DIR has: where a data set's classes come from.")
     duplicates.add_argument("folder", metavar="DIR", help="the folder to search (recursively)")
-    duplicates.add_argument("--threshold", type=float, default=0.99,
+    duplicates.add_argument("other", metavar="OTHER", nargs="?",
+                            help="a second folder: list the copies of DIR's images in it")
+    duplicates.add_argument("--threshold", type=float, default=None,
                             help="correlation from which two images are near copies (default "
-                                 "0.99; two different chest X-rays: about 0.86)")
+                                 "0.99 within one folder, 0.95 between two; two different "
+                                 "chest X-rays: about 0.86 and 0.80)")
     exercises = commands.add_parser(
         "exercises", help="write the exercise notebooks into a folder",
         description="Write minicnn's nine exercises (four notebooks: convolution; pooling, "
@@ -280,10 +287,13 @@ def predict(args):
 
 
 def find_duplicates(args):
-    from minicnn.preprocessing.duplicates import find_duplicates as find
-    if not 0 < args.threshold <= 1:
-        raise ValueError(f"--threshold must be in (0, 1] (a correlation); got {args.threshold}")
-    print("\n".join(find(args.folder, threshold=args.threshold).report()))
+    from minicnn.preprocessing.duplicates import copies_between, find_duplicates as find
+    threshold = args.threshold if args.threshold is not None else 0.99 if args.other is None else 0.95
+    if not 0 < threshold <= 1:
+        raise ValueError(f"--threshold must be in (0, 1] (a correlation); got {threshold}")
+    found = (find(args.folder, threshold=threshold) if args.other is None
+             else copies_between(args.folder, args.other, threshold=threshold))
+    print("\n".join(found.report()))
     return 0
 
 

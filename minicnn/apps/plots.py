@@ -402,3 +402,53 @@ def plot_where_it_looks(models, images, labels, class_names, checks, band, chanc
     if title:
         fig.suptitle(title, fontsize=9)
     return fig
+
+
+def plot_reliance_profile(profiles, band=None, title=None):
+    """How much each ring of the film drives each model, against the ring's depth.
+
+    profiles: {name: a reliance profile (shortcuts.rings.reliance_profile), or a list of
+    them (one model per seed)}: one panel each, side by side. x: each ring's middle, in % of
+    the side from the edge (0 the edge, 50 the middle). Grey bars: the ring's share of the
+    image's area. Red: how often a pasted ring of another class sets the prediction to the
+    donor's class. Blue, dashed: what the same-class control's errors give (where a ring the
+    model ignores would sit). With several profiles, their mean and (shaded) their range.
+    band: a dotted line at that depth (the band a recipe masks)."""
+    fig = _figure(4.2 * len(profiles) + 0.6, 3.4)
+    axes = fig.subplots(1, len(profiles), squeeze=False, sharey=True)[0]
+    top = 0.5
+    for k, (ax, (name, found)) in enumerate(zip(axes, profiles.items())):
+        found = found if isinstance(found, (list, tuple)) else [found]
+        rings = found[0]["rings"]
+        middle = np.array([50 * (r["outer"] + r["inner"]) for r in rings])
+        width = 100 * (rings[0]["inner"] - rings[0]["outer"])
+        pick = lambda f: np.array([[f(r["swap"]) if "excess" in r["swap"] else np.nan
+                                    for r in p["rings"]] for p in found])
+        follow, expected = pick(lambda s: s["donor"]), pick(lambda s: s["donor"] - s["excess"])
+        top = max(top, 1.15 * max(np.nanmax(follow), max(r["area"] for r in rings)))
+        ax.bar(middle, [r["area"] for r in rings], width=0.9 * width, color="0.85",
+               label="the ring's share of the image")
+        for values, style, colour, label in (
+                (follow, "o-", "tab:red", "a ring of another class pasted in:\n"
+                                          "the prediction follows it"),
+                (expected, "s--", "tab:blue", "what the same-class control's\nerrors give")):
+            ax.plot(middle, np.nanmean(values, axis=0), style, color=colour, markersize=4,
+                    label=label)
+            if len(found) > 1:
+                ax.fill_between(middle, np.nanmin(values, axis=0), np.nanmax(values, axis=0),
+                                color=colour, alpha=0.15, linewidth=0)
+        if band is not None:
+            ax.axvline(100 * band, color="black", linestyle=":", linewidth=0.8)
+        clean = np.mean([p["clean"] for p in found])
+        ax.set_title(f"{name}: test accuracy {clean:.3f}"
+                     + (f" (mean of {len(found)})" if len(found) > 1 else ""), fontsize=9)
+        ax.set_xlim(0, 50)
+        ax.set_xlabel("depth of the ring (% of each side from the edge)", fontsize=8)
+        ax.tick_params(labelsize=7)
+        if k == 0:
+            ax.set_ylabel("share", fontsize=8)
+            ax.legend(fontsize=7, loc="upper right")
+    axes[0].set_ylim(0, min(1, top))
+    if title:
+        fig.suptitle(title, fontsize=9)
+    return fig

@@ -1,5 +1,5 @@
-"""Copies inside an image set: exact copies (the same pixels) and near copies (the same
-film saved again: re-encoded, re-windowed, shifted a little).
+"""Copies inside an image set, or between two: exact copies (the same pixels) and near
+copies (the same film saved again: re-encoded, re-windowed, resized, shifted a little).
 
 A test image that is a copy of a training image is not a test: the model has seen it. The
 covid set of the lessons has six (test/Covid 8, 24, 40, 47, 55, 58 are training images), and
@@ -11,12 +11,22 @@ near copies on top; report accuracy with and without them.
     find_duplicates(directory, threshold=0.99, size=64)
                                     every image under directory (recursively), grouped:
                                     Duplicates(names, exact groups, near pairs)
+    copies_between(a, b, threshold=0.95, size=32)
+                                    each image under folder a, its most similar image under
+                                    folder b: CrossCopies, with counts per class of a
+
+Between two data sets the same film has often been through more: cropped, resized to
+another shape, re-encoded as JPEG. copies_between compares coarser fingerprints (32x32) at a
+lower threshold (0.95) by default: that is how most of the Normal and Pneumonia films of the
+covid set of the lessons are found among the Kermany pneumonia set's films, and none of its
+Covid films (docs/data.md has the figures).
 
 Exact: equal pixels after decoding to grayscale (as flow_from_directory's color_mode=
 "grayscale" decodes them). Near: fingerprints correlated at ``threshold`` or above, and not
 exact. Two different chest X-rays correlate about 0.86 at the median (the covid set's nearest
 neighbours); the same film re-saved, 0.99 and above.
 """
+import hashlib
 import os
 from dataclasses import dataclass, field
 
@@ -130,32 +140,125 @@ def _where(names):
     return place
 
 
-def find_duplicates(directory, threshold=0.99, size=64):
-    """Exact and near copies among every image under ``directory`` (searched recursively,
-    e.g. a folder with train/ and test/ class folders). Images of any size; near copies are
-    compared at size x size. Returns a Duplicates."""
+def load_folder(directory, size):
+    """Every image under ``directory`` (searched recursively), decoded to grayscale one at a
+    time: (names relative to the folder, '/'-separated; keys, (shape, SHA-256 of the pixels)
+    per image, equal for exact copies; fingerprints (N, size * size))."""
     if not os.path.isdir(directory):
         raise ValueError(f"{directory}: no such folder")
-    if not 0 < threshold <= 1:
-        raise ValueError(f"find_duplicates: threshold must be in (0, 1], got {threshold!r}")
     paths = list_images(directory)
     if not paths:
         raise ValueError(f"{directory}: no images in it (looked for png, jpg, jpeg, bmp, ppm, "
                          f"tif, tiff)")
     names = [os.path.relpath(p, directory).replace(os.sep, "/") for p in paths]
-    images = [load_image(p, "grayscale")[:, :, 0] for p in paths]
+    keys, prints = [], []
+    for path in paths:
+        image = load_image(path, "grayscale")[:, :, 0]
+        keys.append((image.shape, hashlib.sha256(image.tobytes()).hexdigest()))
+        prints.append(fingerprints(image[None], size))   # images of any size: one at a time
+    return names, keys, np.concatenate(prints)
+
+
+def _check_threshold(owner, threshold):
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.floating)) \
+            or not 0 < threshold <= 1:
+        raise ValueError(f"{owner}: threshold must be a correlation in (0, 1], got {threshold!r}")
+
+
+def find_duplicates(directory, threshold=0.99, size=64):
+    """Exact and near copies among every image under ``directory`` (searched recursively,
+    e.g. a folder with train/ and test/ class folders). Images of any size; near copies are
+    compared at size x size. Returns a Duplicates."""
+    _check_threshold("find_duplicates", threshold)
+    names, keys, prints = load_folder(directory, size)
     groups = {}
-    for name, image in zip(names, images):
-        groups.setdefault((image.shape, image.tobytes()), []).append(name)
-    exact = [group for group in groups.values() if len(group) > 1]
+    for k, key in enumerate(keys):
+        groups.setdefault(key, []).append(k)
+    exact = [[names[k] for k in group] for group in groups.values() if len(group) > 1]
     first = [group[0] for group in groups.values()]  # one image per set of exact copies
-    index = {name: k for k, name in enumerate(names)}
-    prints = np.concatenate([fingerprints(images[index[name]][None], size) for name in first])
-    r = correlations(prints)
-    near = [(first[i], first[j], float(r[i, j]))
+    r = correlations(prints[first])
+    near = [(names[first[i]], names[first[j]], float(r[i, j]))
             for i, j in zip(*np.nonzero(np.triu(r >= threshold, k=1)))]
     near.sort(key=lambda pair: -pair[2])
     return Duplicates(names, exact, near, threshold)
+
+
+@dataclass
+class CrossCopies:
+    """What copies_between found. names_a, names_b: the images of each folder (relative,
+    '/'-separated); best: for each image of a, the index in names_b of its most similar
+    image; r: that correlation (N_a,); exact: (name in a, [names in b]) for identical pixels;
+    threshold and size: the near-copy rule and the fingerprints' size."""
+    a: str
+    b: str
+    names_a: list
+    names_b: list
+    best: np.ndarray
+    r: np.ndarray
+    exact: list
+    threshold: float
+    size: int
+
+    def matches(self):
+        """[(name in a, its best match in b, r)] with r >= threshold, most similar first."""
+        found = [(self.names_a[i], self.names_b[self.best[i]], float(self.r[i]))
+                 for i in np.flatnonzero(self.r >= self.threshold)]
+        return sorted(found, key=lambda match: -match[2])
+
+    def by_class(self):
+        """{class of a (an image's folder name): {"images", "matched" (best r >= threshold),
+        "exact" (identical pixels in b), "median_best" (the median best r), "matched_in":
+        {folder in b: how many of the matches lie there}}}, splits pooled."""
+        exact = {name for name, _ in self.exact}
+        result = {}
+        for i, name in enumerate(self.names_a):
+            counts = result.setdefault(_class(name), {"images": 0, "matched": 0, "exact": 0,
+                                                     "best": [], "matched_in": {}})
+            counts["images"] += 1
+            counts["exact"] += name in exact
+            counts["best"].append(float(self.r[i]))
+            if self.r[i] >= self.threshold:
+                counts["matched"] += 1
+                folder = os.path.dirname(self.names_b[self.best[i]])
+                counts["matched_in"][folder] = counts["matched_in"].get(folder, 0) + 1
+        for counts in result.values():
+            counts["median_best"] = float(np.median(counts.pop("best")))
+            counts["matched_in"] = dict(sorted(counts["matched_in"].items()))
+        return dict(sorted(result.items()))
+
+    def report(self):
+        """The findings as lines of text: per class of a, then every match."""
+        lines = [f"{len(self.names_a)} images in {self.a}, {len(self.names_b)} in {self.b}; "
+                 f"{len(self.exact)} with identical pixels in both; best match per image of "
+                 f"the first (correlation of {self.size}x{self.size} averages; a copy at "
+                 f">= {self.threshold}):"]
+        for name, counts in self.by_class().items():
+            where = ", ".join(f"{folder} {n}" for folder, n in counts["matched_in"].items())
+            lines.append(f"  {name or '(top folder)'}: {counts['matched']} of {counts['images']} "
+                         f"have a copy in the second" + (f" ({where})" if where else "")
+                         + f"; median best correlation {counts['median_best']:.2f}")
+        for name, others in self.exact:
+            lines.append(f"  {name} = {', '.join(others)}   (identical pixels)")
+        for name, other, r in self.matches():
+            lines.append(f"  {name} ~ {other}   r = {r:.4f}")
+        return lines
+
+
+def copies_between(a, b, threshold=0.95, size=32):
+    """Copies of the images under folder ``a`` among those under folder ``b`` (both searched
+    recursively): exact (identical pixels after decoding to grayscale) and near (fingerprints
+    at size x size correlated at ``threshold`` or more). Returns a CrossCopies."""
+    _check_threshold("copies_between", threshold)
+    names_a, keys_a, prints_a = load_folder(a, size)
+    names_b, keys_b, prints_b = load_folder(b, size)
+    in_b = {}
+    for name, key in zip(names_b, keys_b):
+        in_b.setdefault(key, []).append(name)
+    exact = [(name, in_b[key]) for name, key in zip(names_a, keys_a) if key in in_b]
+    r = correlations(prints_a, prints_b)
+    best = r.argmax(axis=1)
+    return CrossCopies(a, b, names_a, names_b, best, r[np.arange(len(best)), best], exact,
+                       threshold, size)
 
 
 def copies_of(images, originals, threshold=0.99, size=64):

@@ -1,9 +1,11 @@
 """The report of a trained recipe on its test set: scores, per-class recall, the
 pictures (report.OUTPUTS) and metrics.json. Beyond the scores, it says what the
 test set is worth and where the model looks: the accuracy without the test
-images that copy training images (preprocessing/duplicates.py), and for projects
-with a BORDER_CHECK (the X-rays) the border swap and occlusion
-(apps/shortcut_learning/), with a one-line reading."""
+images that copy training images (preprocessing/duplicates.py), every pair of
+classes alone (test.pairs: a three-class accuracy can hide that one pair is told
+apart by its source), and for projects with a BORDER_CHECK (the X-rays) the border
+swap, occlusion and the reliance profile by ring (apps/shortcut_learning/, its
+picture reliance.png), with a one-line reading."""
 import json
 import os
 
@@ -13,6 +15,7 @@ import numpy as np
 from minicnn.apps import plots
 from minicnn.apps.projects.checkpoints import CHECKPOINT
 from minicnn.apps.shortcut_learning import summary as border_summary
+from minicnn.apps.shortcut_learning.pairs import pair_accuracies
 from minicnn.compat.sklearn import metrics
 from minicnn.layers import Dropout
 from minicnn.preprocessing.duplicates import copies_of
@@ -20,7 +23,8 @@ from minicnn.training.saving.writing import atomic_write
 
 
 OUTPUTS = ("history.png", "confusion_matrix.png", "filters.png", "feature_maps.png",
-           "saliency.png", "grad_cam.png", "model.npz", "metrics.json", "checkpoint.npz")
+           "saliency.png", "grad_cam.png", "reliance.png", "model.npz", "metrics.json",
+           "checkpoint.npz")
 
 
 def report(model, test, class_names, history, out, config, originals=(), border=None):
@@ -63,7 +67,8 @@ def report(model, test, class_names, history, out, config, originals=(), border=
     print(f"\ntest loss {test_loss:.4f} - accuracy {summary['test']['accuracy']:.4f} - macro "
           f"recall {recall.mean():.4f} ({recalls}) - mean per-class AUC "
           f"{summary['test']['auc']:.4f} ({len(y_true)} images)")
-    _check_the_test_set(summary, model, test, originals, border, y_pred)
+    _pair_scores(summary, y_true, probabilities, class_names)
+    _check_the_test_set(summary, model, test, originals, border, y_pred, probabilities)
     print()
     # a class never predicted has no precision: shown as 0 (zero_division=0, scikit-learn's
     # way to say so without a warning); the test line's per-class recall shows the miss
@@ -83,6 +88,7 @@ def report(model, test, class_names, history, out, config, originals=(), border=
                                                     class_names=class_names),
         "saliency.png": plots.plot_saliency(model, images, labels, class_names),
         "grad_cam.png": plots.plot_grad_cam(model, images, labels, class_names),
+        **_where_it_looks_figures(summary),
     }
     for name, figure in figures.items():
         atomic_write(os.path.join(out, name), lambda file: figure.savefig(file, format="png", dpi=100))
@@ -109,7 +115,7 @@ def _history_note(model, originals):
             f"better than training")
 
 
-def _check_the_test_set(summary, model, test, originals, border, y_pred):
+def _check_the_test_set(summary, model, test, originals, border, y_pred, probabilities):
     """What the test set is worth (its figures without the images that copy training
     images) and, with a border fraction, where the model looks (shortcuts.summary): into
     ``summary``, and printed. Needs the decoded images of every loader; skipped otherwise."""
@@ -122,11 +128,33 @@ def _check_the_test_set(summary, model, test, originals, border, y_pred):
     donor_labels = np.concatenate([np.asarray(each.classes) for each in sources])
     copies = summary["test"]["without_copies"] = _without_copies(y_true, y_pred, images,
                                                                  donor_images, test)
+    kept = ~np.isin(np.arange(len(y_true)), copies["left_out_index"])
+    copies["pairs"] = pair_accuracies(y_true, probabilities, summary["classes"], kept)
     if border:
-        leaked = np.isin(np.arange(len(y_true)), copies["left_out_index"])
         summary["where_it_looks"] = border_summary.where_it_looks(
-            model, images, y_true, donor_images, donor_labels, border, leaked=leaked)
+            model, images, y_true, donor_images, donor_labels, border, leaked=~kept)
         print("\n".join(border_summary.lines(summary["where_it_looks"])))
+
+
+def _pair_scores(summary, y_true, probabilities, class_names):
+    """test.pairs: every pair of classes alone, on their own test images (pairs.py); printed."""
+    pairs = summary["test"]["pairs"] = pair_accuracies(y_true, probabilities, class_names)
+    if len(class_names) > 2:
+        print("each pair of classes alone (on their test images, choosing between the two): "
+              + ", ".join(f"{name} {'-' if p['accuracy'] is None else format(p['accuracy'], '.3f')}"
+                          f" ({p['samples']})" for name, p in pairs.items()))
+
+
+def _where_it_looks_figures(summary):
+    """{"reliance.png": the reliance profile by ring} when the border checks ran, else {}."""
+    looks = summary.get("where_it_looks")
+    if not looks or "reliance_profile" not in looks:
+        return {}
+    profile = looks["reliance_profile"]
+    return {"reliance.png": plots.plot_reliance_profile(
+        {"this model": profile}, band=looks["band"],
+        title=f"What each ring of the film does to the predictions\n({len(profile['rings'])} rings, "
+              f"{profile['rings'][0]['swap']['images']} test images; dotted: the border band's edge)")}
 
 
 def _raw_images(iterator):

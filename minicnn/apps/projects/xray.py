@@ -7,15 +7,18 @@ variants as data (`minicnn train xray --recipe NAME`):
     lesson          the lesson's model on whole films (the default)
     masked-border   16 filters in each convolution, and the outer 12.5% of each side of
                     the film set to 0 after augmentation, in training and at test: a model
-                    that cannot read the border (side markers, edges) the labels leak through
+                    that cannot read the border band (side markers, edges); the ring just
+                    inside it then carries the shortcut (apps/shortcut_learning/rings.py)
     border-only     the lesson's model shown only that border (the centre set to 0): the
                     probe that measures how much of the label the border carries
 
-Why masked-border (benchmarks/RESULTS.md, "Shortcuts"): on the covid set a model that sees
-only the border band reaches 0.84 in 5-fold cross-validation on the training images (chance
-0.44), and the lesson's model follows a pasted border; masking the band is justified by that
-probe, and the width was chosen by cross-validation on the training images, never by the
-test set.
+Why masked-border: on the covid set the border band alone carries the label (a classifier on
+its blurred cells reaches 0.84 in cross-validation on the training images), and the lesson's
+model follows a pasted border; the width was chosen by cross-validation on the training
+images, never by the test set. What it can claim (benchmarks/results/shortcuts_covid.json):
+the band cannot steer it, but the ring inside it does, as much as the band steered the
+lesson's model; no recipe separates disease from source on this set (README, "What the model
+relies on").
 """
 from dataclasses import dataclass
 
@@ -103,8 +106,8 @@ class Recipe:
 RECIPES = {recipe.name: recipe for recipe in (
     Recipe("lesson", "the lesson's model on whole films (the default)"),
     Recipe("masked-border", "16 filters per convolution; the outer 12.5% of each side set to 0 "
-                            "after augmentation, in training and at test (the border, where "
-                            "the labels leak through markers, cannot be read)",
+                            "after augmentation, in training and at test (the band cannot be "
+                            "read; the ring inside it then carries the shortcut)",
            filters=(16, 16), sees="centre"),
     Recipe("border-only", "the lesson's model shown only the outer 12.5% of each side (the "
                           "centre set to 0): a probe of how much the border tells",

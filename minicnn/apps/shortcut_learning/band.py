@@ -14,6 +14,8 @@ letters, the edge of the detector. ``fraction`` = 0.125 is the outer 12.5% of ea
 """
 import numpy as np
 
+from minicnn.apps.shortcut_learning.rings import blank, region
+
 PARTS = ("band", "centre")
 
 
@@ -32,11 +34,9 @@ def band_width(size, fraction):
 
 
 def band_region(height, width, fraction):
-    """Boolean (height, width): True on the outer ``fraction`` of each side."""
-    rows, columns = band_width(height, fraction), band_width(width, fraction)
-    region = np.ones((height, width), dtype=bool)
-    region[rows:height - rows, columns:width - columns] = False
-    return region
+    """Boolean (height, width): True on the outer ``fraction`` of each side (rings.region
+    from the edge to depth ``fraction``)."""
+    return region(height, width, 0, check_fraction("band_region", fraction))
 
 
 def black_out(images, fraction, part):
@@ -44,14 +44,12 @@ def black_out(images, fraction, part):
     part="band" leaves only the centre, part="centre" only the band."""
     if part not in PARTS:
         raise ValueError(f"black_out: part must be 'band' or 'centre', got {part!r}")
-    images = np.array(images, copy=True)
+    images = np.asarray(images)
     if images.ndim not in (3, 4):
         raise ValueError(f"black_out: images must be (N, height, width, channels) or one "
                          f"(height, width, channels); got shape {images.shape}")
-    height, width = images.shape[-3:-1]
-    region = band_region(height, width, fraction)
-    images[..., region if part == "band" else ~region, :] = 0
-    return images
+    band = band_region(*images.shape[-3:-1], fraction)
+    return blank(images, band if part == "band" else ~band)
 
 
 class BandMask:
