@@ -117,14 +117,23 @@ def edited_copy(tmp_path, edit):
     return target
 
 
-def test_graphs_that_are_not_a_chain_and_unsupported_arguments_are_refused(tmp_path):
-    def merge(config):  # the Dense layer also takes the input: a merge of two tensors
+def test_a_layer_called_on_two_tensors_and_unsupported_arguments_are_refused(tmp_path):
+    def merge(config):  # the Dense layer also takes the input: two tensors, and not a merge
         dense = next(e for e in config["config"]["layers"] if e["name"] == "scores")
         args = dense["inbound_nodes"][0]["args"]
         args.append(json.loads(json.dumps(args[0]).replace("global_average_pooling2d", "image")))
 
-    with pytest.raises(ValueError, match="'scores' .* takes 2 inputs .* one chain"):
+    with pytest.raises(ValueError, match="'scores' inbound_nodes.*holds 2 arguments"):
         keras_format.load_model(edited_copy(tmp_path, merge))
+
+    def listed(config):  # ... or as a list: a merge's call, which Dense is not
+        dense = next(e for e in config["config"]["layers"] if e["name"] == "scores")
+        args = dense["inbound_nodes"][0]["args"]
+        args[:] = [[args[0], json.loads(json.dumps(args[0]).replace(
+            "global_average_pooling2d", "image"))]]
+
+    with pytest.raises(ValueError, match=r"'scores' \(Dense\) is called on a list of 2 tensors"):
+        keras_format.load_model(edited_copy(tmp_path, listed))
 
     def dilated(config):
         conv = next(e for e in config["config"]["layers"] if e["class_name"] == "Conv2D")

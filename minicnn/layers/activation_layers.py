@@ -38,11 +38,15 @@ class ReLU(Activation):
                 "threshold": self.threshold}
 
     def forward(self, x, training=False):
+        if self.activation == "relu":  # the plain max(x, 0): Activation("relu")'s rule
+            return super().forward(x, training)
         self.z = self._check_input(x)
         self.y = activations.relu_with(self.z, **self.options())
         return self.y
 
     def backward(self, grad_y, input_grad=True):
+        if self.activation == "relu":
+            return super().backward(grad_y, input_grad)
         return activations.relu_with_backward(self._check_grad(grad_y), self.z, **self.options())
 
 

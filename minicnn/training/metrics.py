@@ -330,49 +330,6 @@ class EpochFunction(Streaming):
         return float(self.function(np.concatenate(self.targets), np.concatenate(self.probs)))
 
 
-# Keras's names (matched without regard to case, as Keras matches "AUC" and "auc")
-NAMES = {"accuracy": Accuracy, "acc": Accuracy, "categorical_accuracy": CategoricalAccuracy,
-         "sparse_categorical_accuracy": SparseCategoricalAccuracy,
-         "binary_accuracy": BinaryAccuracy, "auc": AUC, "precision": Precision, "recall": Recall,
-         "true_positives": TruePositives, "false_positives": FalsePositives,
-         "true_negatives": TrueNegatives, "false_negatives": FalseNegatives}
-
-
-def get(metric):
-    """A fresh Metric from a Keras name, a Metric (used as given) or a function.
-    A name keeps the spelling it was given, as Keras logs it (metrics=["acc"] gives
-    history["acc"], metrics=["mae"] history["mae"])."""
-    from minicnn.training import metric_means  # Keras's other metrics, by name too
-    if isinstance(metric, Metric):
-        return metric
-    if isinstance(metric, type) and issubclass(metric, Metric):
-        return metric()
-    if isinstance(metric, str):
-        table = {**NAMES, **metric_means.NAMES}
-        if metric.lower() not in table:
-            raise ValueError(f"unknown metric {metric!r}; expected one of {sorted(table)}, a "
-                             f"minicnn.metrics object or a function(y_true, y_prob)")
-        return table[metric.lower()](name=metric)
-    if callable(metric):
-        return EpochFunction(metric)
-    raise ValueError(f"unknown metric {metric!r}")
-
-
-def compile_metrics(metrics):
-    """Metric objects with unique names: a second AUC becomes auc_1, as Keras names it."""
-    made, taken = [], set()
-    for metric in metrics or ():
-        metric = get(metric)
-        base, name, i = metric.name, metric.name, 0
-        while name in taken:
-            i += 1
-            name = f"{base}_{i}"
-        metric.name = name
-        taken.add(name)
-        made.append(metric)
-    return made
-
-
 class Mean(Streaming):
     """Keras's Mean: the (weighted) mean of every value given to update_state, as
     a custom training loop tracks its loss: ``loss_tracker.update_state(loss)``."""

@@ -18,7 +18,7 @@ import numpy as np
 from minicnn import losses
 from minicnn.tape.operations import add, multiply
 from minicnn.tape.tensor import Tensor, value_of
-from minicnn.training import metrics as metrics_module
+from minicnn.training import metric_names, metrics as metrics_module
 
 
 def input_names(model):
@@ -159,6 +159,6 @@ def compile_metrics(names, loss, given):
     for i, (name, chosen) in enumerate(zip(names, per_output)):
         chosen = [] if chosen is None else chosen if isinstance(chosen, (list, tuple)) else [chosen]
         chosen = [copy.deepcopy(m) if isinstance(m, metrics_module.Metric) else m for m in chosen]
-        for metric in metrics_module.compile_metrics(chosen):
+        for metric in metric_names.compile_metrics(chosen):
             made.append(OutputMetric(metric, i, f"{name}_{metric.name}"))
     return made

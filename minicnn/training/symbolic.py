@@ -147,29 +147,29 @@ def call_symbolically(layer, inputs):
 
 def graph(inputs, outputs):
     """The calls that compute ``outputs`` from ``inputs`` (lists of KerasTensors), in an
-    order that computes each input of a call before the call, each call once."""
+    order that computes each input of a call before the call, each call once. A walk
+    with a stack of its own (a graph thousands of calls deep needs no deep recursion)."""
     wanted = {id(t) for t in inputs}
-    order, done, on_path = [], set(), set()
-
-    def visit(tensor):
-        if id(tensor) in wanted:
-            return
-        call = tensor.call
-        if call is None:
-            raise ValueError(f"keras.Model: the output needs the input {tensor.name}, which is "
-                             f"not among the model's inputs ({', '.join(t.name for t in inputs)})")
-        if id(call) in done:
-            return
-        if id(call) in on_path:  # cannot happen with tensors made by calls, but never loop
-            raise ValueError(f"keras.Model: the graph has a cycle through {call.layer.name}")
-        on_path.add(id(call))
-        for source in call.inputs:
-            visit(source)
-        on_path.discard(id(call))
-        done.add(id(call))
-        order.append(call)
+    order, done = [], set()
     for output in outputs:
-        visit(output)
+        stack = [(output, False)]
+        while stack:
+            tensor, inputs_done = stack.pop()
+            if id(tensor) in wanted:
+                continue
+            call = tensor.call
+            if call is None:
+                raise ValueError(f"keras.Model: the output needs the input {tensor.name}, which "
+                                 f"is not among the model's inputs "
+                                 f"({', '.join(t.name for t in inputs)})")
+            if id(call) in done:
+                continue
+            if inputs_done:  # its inputs are computed: the call comes next
+                done.add(id(call))
+                order.append(call)
+                continue
+            stack.append((tensor, True))
+            stack.extend((source, False) for source in reversed(call.inputs))
     return order
 
 

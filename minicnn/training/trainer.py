@@ -16,7 +16,7 @@ import threading
 import numpy as np
 
 from minicnn import losses, parallel, sequential
-from minicnn.training import batches, metrics as metrics_module, outputs, symbolic
+from minicnn.training import batches, metric_names, metrics as metrics_module, outputs, symbolic
 from minicnn.training.saving import reading, writing
 from minicnn.training.callbacks import CallbackList, History, ProgressBar
 from minicnn.tape.tensor import Tensor, value_of
@@ -63,10 +63,10 @@ class Trainer:
             self.loss = outputs.OutputsLoss(names, loss, loss_weights)
             made = outputs.compile_metrics(names, self.loss, metrics)
         else:
-            made = metrics_module.compile_metrics([metrics] if isinstance(
+            made = metric_names.compile_metrics([metrics] if isinstance(
                 metrics, (str, metrics_module.Metric)) else metrics)
         if weighted_metrics:
-            weighted = metrics_module.compile_metrics(
+            weighted = metric_names.compile_metrics(
                 list(made) + list(weighted_metrics))[len(made):]  # named apart from the others
             for metric in weighted:
                 metric.weighted = True

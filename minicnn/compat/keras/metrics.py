@@ -17,7 +17,7 @@ from minicnn.training.metrics import (AUC, Accuracy, BinaryAccuracy, Categorical
                                       PrecisionAtRecall, Recall, RecallAtPrecision,
                                       SensitivityAtSpecificity, SparseCategoricalAccuracy,
                                       SpecificityAtSensitivity, TrueNegatives, TruePositives)
-from minicnn.training.metrics import get
+from minicnn.training.metric_names import get
 
 # the cross-entropies' per-sample functions are the losses' (keras.metrics has them too)
 binary_crossentropy = _losses.binary_crossentropy

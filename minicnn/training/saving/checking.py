@@ -181,7 +181,7 @@ def checked_optimizer(spec, where):
     cls = classes[spec["class_name"]]
     arguments = {}
     for key, value in config.items():
-        allowed = _named_arguments(cls)
+        allowed = named_arguments(cls)
         if key not in allowed:
             raise ValueError(f"{where}: {cls.__name__} has no setting {key!r}; "
                              f"it has {', '.join(allowed)}")
@@ -198,9 +198,19 @@ def checked_optimizer(spec, where):
         raise ValueError(f"{where}: {error}") from None
 
 
-def _named_arguments(cls):
-    return [name for name, p in inspect.signature(cls).parameters.items()
-            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+def named_arguments(cls):
+    """The arguments a class takes by name; an optimizer passing **keras_only on to
+    Optimizer also takes the base class's (weight_decay, clipnorm, clipvalue,
+    global_clipnorm), but not ``name``."""
+    parameters = inspect.signature(cls).parameters.values()
+    names = [p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    if issubclass(cls, optimizers.Optimizer) and cls is not optimizers.Optimizer and any(
+            p.kind == p.VAR_KEYWORD for p in parameters):
+        names += [name for name in named_arguments(optimizers.Optimizer)
+                  if name not in names and name not in ("learning_rate", "name")]
+    return names
+
+
 
 
 def checked_schedule(spec, where):
@@ -217,12 +227,27 @@ def checked_schedule(spec, where):
         raise ValueError(f"{where}: unknown schedule {spec!r:.80}; minicnn has {sorted(classes)}")
     cls = classes[spec["class_name"]]
     for key, value in config.items():
-        if key not in _named_arguments(cls) or not isinstance(value, (int, float, str)):
+        if key not in named_arguments(cls) or not schedule_value(value):
             raise ValueError(f"{where}: {cls.__name__} takes no {key}={value!r:.60}")
     try:
-        return cls(**config)
+        return cls(**{key: value for key, value in config.items() if value is not None})
     except (TypeError, ValueError) as error:
         raise ValueError(f"{where}: {error}") from None
+
+
+MAX_SCHEDULE_LIST = 100_000  # PiecewiseConstantDecay's boundaries and values
+
+
+def schedule_value(value):
+    """What a schedule's setting may be in a file: a finite number, a bool, a name,
+    None (the class's default), or a list of finite numbers (PiecewiseConstantDecay)."""
+    if value is None or isinstance(value, (bool, str)):
+        return True
+    if isinstance(value, (int, float)):
+        return bool(np.isfinite(value))
+    return isinstance(value, list) and len(value) <= MAX_SCHEDULE_LIST and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v)
+        for v in value)
 
 
 def schedule_classes(schedules):

@@ -5,8 +5,9 @@ read through here before anything is copied into a layer or an optimizer.
 - a weight (a layer's parameter or state, an optimizer's slot): a real float array
   (float16, float32 or float64: no complex, integer, bool, compound or object
   data) of the shape the model expects, every value finite;
-- the optimizer's step count: one integer (an integer type, as Keras and minicnn
-  write it) >= 0;
+- the optimizer's step count, and a count a layer keeps (Keras's Normalization's
+  samples seen, int64): one integer (an integer type, as Keras and minicnn write
+  it) >= 0;
 - a learning rate kept among the optimizer's variables (Keras's): one finite
   number > 0.
 
@@ -43,6 +44,19 @@ def imported_step_count(value, name, source):
     if not 0 <= number < MAX_STEP_COUNT:
         raise ValueError(f"{source}: {name} (the optimizer's step count) must be a count >= 0, "
                          f"got {number}")
+    return number
+
+
+def imported_count(value, name, source):
+    """A count a layer keeps (Keras's Normalization: the samples seen) as an int: one
+    integer in [0, 2**62)."""
+    array = np.asarray(value)
+    if array.shape not in ((), (1,)) or array.dtype.kind not in "iu":
+        raise ValueError(f"{source}: {name} (a count) must be one integer, got an array of "
+                         f"shape {array.shape} and dtype {array.dtype}")
+    number = int(array.reshape(()))
+    if not 0 <= number < MAX_STEP_COUNT:
+        raise ValueError(f"{source}: {name} (a count) must be >= 0, got {number}")
     return number
 
 

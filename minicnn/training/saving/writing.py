@@ -84,6 +84,23 @@ def jsonable(value, where):
                      f"file cannot store: use dicts, lists, strings, numbers, bools and None")
 
 
+def check_chain(model, path):
+    """A .npz model file holds a chain of layers (its architecture is their list): a
+    functional model that is a graph (merges, several inputs or outputs, shared layers)
+    or a subclassed model is refused, naming the Keras file that holds it."""
+    if not hasattr(model, "graph"):  # a Sequential (a functional chain is one too)
+        return
+    if model.graph is not None:
+        raise ValueError(f"{os.fspath(path)}: {model.name} is a functional model that is not one "
+                         f"chain of layers (merges, several inputs or outputs, shared layers); "
+                         f"minicnn's .npz model files hold a chain of layers: save it as a Keras "
+                         f"file, model.save(\"model.keras\"), which holds the graph")
+    raise ValueError(f"{os.fspath(path)}: {model.name} is a subclassed keras.Model (its call "
+                     f"written in Python), which no model file holds (they hold no code): save "
+                     f"its weights, model.save_weights(\"model.weights.h5\") (or .npz), and "
+                     f"rebuild the model in code")
+
+
 def check_layer_names(model):
     """Every layer's name can name the layer's arrays in a file, and names are unique."""
     seen = set()
@@ -98,6 +115,7 @@ def check_layer_names(model):
 def save_model(model, path, include_optimizer=True):
     """Architecture, weights and (with include_optimizer, as Keras) the optimizer:
     its settings and state (step count, moments), so training can resume."""
+    check_chain(model, path)
     check_layer_names(model)
     arrays = {"architecture": np.array(architecture_json(model, include_optimizer)),
               **weight_arrays(model)}

@@ -3,8 +3,9 @@
     model.save("model.keras")                  # Keras 3 file: keras.models.load_model reads it
     model = minicnn.load_model("model.keras")  # also files Keras wrote
 
-For the layers both have (layer_table.py). A .keras file is a zip of
-metadata.json, config.json (the architecture and how the model was compiled)
+For the layers both have (layer_table.py), in Sequential and functional models (any graph
+of layer calls: merges, several inputs and outputs, shared layers, models inside).
+A .keras file is a zip of metadata.json, config.json (the architecture and how the model was compiled)
 and model.weights.h5 (the weights and the optimizer's state, in HDF5 groups
 named as Keras names them: weights.py). The legacy .h5 is one HDF5 file
 (legacy_h5.py). Both need h5py (the "keras" extra); without it, an ImportError
@@ -13,7 +14,9 @@ says how to install it, and nothing is written.
     writing.py / reading.py   the entries: save_model, save_weights / load_model
     layer_table.py     the layers both have: their Keras configs and back
     model_config.py    a model's architecture as Keras's config; model_from_config.py back
-                       (checked and planned first, built last)
+                       (checked and planned first, built last; plan.py: the Plan and the checks)
+    graph_config.py    a functional model that is a graph as Keras's config; graph_plan.py back
+    graph_order.py     the order Keras gives a graph's layers (it names their weights)
     compile_config.py  optimizer, loss and metrics; the optimizer's variables
     weights.py         model.weights.h5;  archive.py  the .keras zip;  legacy_h5.py  the .h5 file
     weights_only.py    save_weights / load_weights with Keras's .weights.h5 files

@@ -13,8 +13,6 @@ import io
 import json
 import os
 
-import numpy as np
-
 from minicnn.training.saving import writing
 from minicnn.compat.keras.saving import compile_config, h5, layer_table, model_config
 from minicnn.compat.keras.saving.archive import KERAS_VERSION
@@ -46,7 +44,7 @@ def layer_weights(model, owner=None):
     a model used as a layer gives one entry with all its weights."""
     owner = owner or model.name
     entries = []
-    for child in model.layers:
+    for child in model_config.keras_layers(model):
         if model_config.is_input_layer(child):
             continue
         if model_config.is_model(child):
@@ -56,8 +54,10 @@ def layer_weights(model, owner=None):
             continue
         keras_name = layer_table.keras_class_of(child)
         names = layer_table.variable_names(child, keras_name)
-        entries.append((child, [(f"{owner}/{child.name}/{name}", np.asarray(array))
-                                for name, array in zip(names, child.arrays().values())]))
+        entries.append((child, [(f"{owner}/{child.name}/{name}",
+                                 layer_table.keras_array(child, i, array))
+                                for i, (name, array) in enumerate(zip(
+                                    names, layer_table.file_arrays(child).values()))]))
     return entries
 
 
@@ -78,15 +78,14 @@ def write_optimizer(file, model, optimizer_name):
     """optimizer_weights: the optimizer's variables under Keras's names
     ("adam/iteration", "adam/<model>_<layer>_kernel_momentum", ...)."""
     values = compile_config.optimizer_variables(model)
-    variables = [f"{model.name}_{layer.name}_{name}" for layer in flat_layers(model)
-                 if not model_config.is_model(layer) and layer.params
-                 for name in layer_table.variable_names(
-                     layer, layer_table.keras_class_of(layer))[:len(layer.params)]]
-    layout = compile_config.slot_layout(model.optimizer)
-    slots = ([f"{variable}_{keras}" for variable in variables for keras, _ in layout]
-             if type(model.optimizer).__name__ in compile_config.INTERLEAVED else
-             [f"{variable}_{keras}" for keras, _ in layout for variable in variables])
-    names = ["iteration"] + (["learning_rate"] if len(values) > 1 + len(slots) else []) + slots
+    keras_names = {f"{layer.name}.{key}": f"{model.name}_{layer.name}_{name}"
+                   for layer in model_config.flat_layers(model) if hasattr(layer, "arrays")
+                   for key, name in zip(layer_table.file_arrays(layer), layer_table.variable_names(
+                       layer, layer_table.keras_class_of(layer)))}
+    order = compile_config.slot_order(model.optimizer, model_config.keras_parameters(model))
+    slots = [f"{keras_names.get(key, key)}_{keras}" for key, _, keras, _ in order]
+    names = (["iteration"] + (["learning_rate"] if compile_config.has_rate_variable(
+        model.optimizer) else []) + slots + compile_config.scalar_names(model.optimizer))
     names = [f"{optimizer_name}/{name}" for name in names]
     if len(names) != len(values):  # parameters not held by layers: number them instead
         names = [f"{optimizer_name}/variable_{i}" for i in range(len(values))]
@@ -122,8 +121,8 @@ def check_layers(h5py, group, plan, where, budget):
         start = 0
         for layer, shapes in layers:
             mine = nodes[start:start + len(shapes)]
-            for node, shape in zip(mine, shapes):
-                got, _ = h5.checked_dataset(h5py, node, where, budget)
+            for node, shape, kind in zip(mine, shapes, layer_table.array_kinds(layer, len(shapes))):
+                got, _ = h5.checked_dataset(h5py, node, where, budget, kind)
                 if got != tuple(shape):
                     raise ValueError(f"{where}: {node.name} has shape {got}; layer "
                                      f"{layer.name!r} ({type(layer).__name__}) expects "
@@ -143,11 +142,3 @@ def weight_owners(plan):
         if inner:
             owners.append((child.name, inner))
     return owners
-
-
-def flat_layers(obj):
-    """The layers of a model (or [obj] for a layer), models used as layers giving their own."""
-    if not model_config.is_model(obj):
-        return [obj]
-    return [layer for child in obj.layers if not model_config.is_input_layer(child)
-            for layer in flat_layers(child)]

@@ -10,7 +10,7 @@ Keras keeps each layer's weights in model.weights.h5 under
 ``model.layers`` (not by the layer's name), nested models recursing
 (``layers/sequential/layers/dense``): ``weight_children`` names them.
 """
-from minicnn.compat.keras.saving import layer_table
+from minicnn.compat.keras.saving import graph_config, layer_table
 
 SEQUENTIAL_MODULE, FUNCTIONAL_MODULE = "keras", "keras.src.models.functional"
 
@@ -32,7 +32,45 @@ def model_kind(model):
     if hasattr(model, "source") and not hasattr(model, "input_shape"):
         raise ValueError(f"{model.name}: a sub-model of another model's layers cannot be saved "
                          f"on its own; save the whole model")
+    if hasattr(model, "graph") and model.graph is None:
+        raise ValueError(f"{model.name} ({type(model).__name__}): a subclassed keras.Model (its "
+                         f"call written in Python) cannot be written to a Keras file, which "
+                         f"holds no code; save its weights, model.save_weights("
+                         f"\"model.weights.h5\"), and rebuild the model in code, or build it "
+                         f"with the functional API (keras.Input, keras.Model(inputs, outputs))")
     return "Functional"
+
+
+def keras_layers(model):
+    """The model's layers in the order of Keras's ``model.layers`` (which numbers the
+    weight groups and orders the optimizer's slots): a graph's as Keras orders it."""
+    if graph_config.is_graph(model):
+        return graph_config.keras_layers(model)
+    return list(model.layers)
+
+
+def keras_parameters(model):
+    """[(key, parameter)] of the model's trainable parameters in Keras's order (its
+    layers' in keras_layers order, models used as layers recursing): the order of
+    Keras's optimizer slots. Falls back to ``model.parameters()`` where the two do
+    not list the same parameters."""
+    own = [(key, param) for key, param, _ in model.parameters()]
+    ordered, seen = [], set()
+    for layer in flat_layers(model):
+        for variable in getattr(layer, "trainable_variables", []):
+            if variable.key not in seen:
+                seen.add(variable.key)
+                ordered.append((variable.key, variable.value))
+    return ordered if sorted(k for k, _ in ordered) == sorted(k for k, _ in own) else own
+
+
+def flat_layers(obj):
+    """The layers of a model in Keras's order (or [obj] for a layer), models used as
+    layers giving their own."""
+    if not is_model(obj):
+        return [obj]
+    return [layer for child in keras_layers(obj) if not is_input_layer(child)
+            for layer in flat_layers(child)]
 
 
 def per_sample_shape(shape):
@@ -45,7 +83,7 @@ def weight_children(model):
     """[(group name, child)] of a model's layers as model.weights.h5 names them:
     Keras's class name in snake case, numbered _1, _2... per model."""
     used, children = {}, []
-    for child in model.layers:
+    for child in keras_layers(model):
         if is_input_layer(child):
             base = "input_layer"
         elif is_model(child):
@@ -63,6 +101,10 @@ def model_to_config(model, legacy=False):
     "build_config"} (compile_config is added by the caller). ``legacy``: the .h5
     form (layer entries without module and registered_name)."""
     kind = model_kind(model)
+    if graph_config.is_graph(model):
+        spec = graph_config.graph_to_config(model, lambda child: child_config(
+            child, model.dtype, legacy))
+        return strip_legacy(spec) if legacy else spec
     dtype = model.dtype
     shape = list(per_sample_shape(model.input_shape))
     layers, previous, input_name = [], None, "input_layer"

@@ -14,7 +14,7 @@ import warnings
 
 import numpy as np
 
-from minicnn.compat.keras.saving import compile_config, h5, model_config
+from minicnn.compat.keras.saving import compile_config, h5, layer_table, model_config
 from minicnn.training.saving import importing
 
 
@@ -39,8 +39,9 @@ def write_model(file, prefix, model):
             continue
         variables = file.create_group(path).create_group("vars")
         variables.attrs["name"] = child.name
-        for i, array in enumerate(child.arrays().values() if hasattr(child, "arrays") else []):
-            variables[str(i)] = np.asarray(array)
+        arrays = layer_table.file_arrays(child) if hasattr(child, "arrays") else {}
+        for i, array in enumerate(arrays.values()):
+            variables[str(i)] = layer_table.keras_array(child, i, array)
 
 
 def model_paths(model, prefix=""):
@@ -58,8 +59,8 @@ def model_paths(model, prefix=""):
 def expected_of_model(model):
     """[(group path, layer, [array shapes], parameter count)] of a built model: what
     load_weights checks a file against (model_from_config.Plan.weights for a file's model)."""
-    return [(path, layer, [a.shape for a in layer.arrays().values()], len(layer.params))
-            for path, layer in model_paths(model)]
+    return [(path, layer, [a.shape for a in layer_table.file_arrays(layer).values()],
+             len(layer.params)) for path, layer in model_paths(model)]
 
 
 def check_weights(h5py, file, expected, where, budget):
@@ -76,9 +77,10 @@ def check_weights(h5py, file, expected, where, budget):
             raise ValueError(f"{where}: {path}/vars holds {names}, but layer {layer.name!r} "
                              f"({type(layer).__name__}) has {len(shapes)} arrays")
         nodes = []
+        kinds = layer_table.array_kinds(layer, len(shapes))
         for i, shape in enumerate(shapes):
             node = h5.dataset(h5py, variables, str(i), where)
-            got, _ = h5.checked_dataset(h5py, node, where, budget)
+            got, _ = h5.checked_dataset(h5py, node, where, budget, kinds[i])
             if got != tuple(shape):
                 raise ValueError(f"{where}: {node.name} has shape {got}; layer {layer.name!r} "
                                  f"({type(layer).__name__}) expects {tuple(shape)} for its "
@@ -91,8 +93,16 @@ def check_weights(h5py, file, expected, where, budget):
 def read_weights(checked, where):
     """[(group path, layer, [arrays])] read from checked datasets, each through the one
     import rule of every format (finite floats: training/saving/importing.py)."""
-    return [(path, layer, [importing.imported_weight(h5.read(node, where), node.name, where)
-                           for node in nodes]) for path, layer, nodes in checked]
+    return [(path, layer, [imported(h5.read(node, where), node.name, where, kind) for node, kind
+                           in zip(nodes, layer_table.array_kinds(layer, len(nodes)))])
+            for path, layer, nodes in checked]
+
+
+def imported(value, name, where, kind):
+    """A weight through the import rule: a float array, or a count (Normalization's)."""
+    if kind == "count":
+        return np.array(importing.imported_count(value, name, where), dtype=np.float64)
+    return importing.imported_weight(value, name, where)
 
 
 def set_weights(values, where):

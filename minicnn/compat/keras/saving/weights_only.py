@@ -5,7 +5,7 @@ import io
 import os
 
 from minicnn.training.saving import writing
-from minicnn.compat.keras.saving import archive, compile_config, h5, weights
+from minicnn.compat.keras.saving import archive, compile_config, h5, model_config, weights
 
 
 def save_weights(model, path):
@@ -38,7 +38,7 @@ def load_weights(model, path):
     layout = None
     if getattr(model, "optimizer", None) is not None and getattr(model, "loss", None) is not None:
         layout = compile_config.optimizer_layout(
-            model.optimizer, [param.shape for _, param, _ in model.parameters()])
+            model.optimizer, [param.shape for _, param in model_config.keras_parameters(model)])
     with h5.open_file(h5py, data, path, entry) as file, h5.errors(path, entry):
         budget = h5.Budget(path)
         checked = weights.check_weights(h5py, file, weights.expected_of_model(model), path,

@@ -5,7 +5,8 @@ from minicnn.compat.sklearn.metrics.scores import (accuracy, as_labels, binary_r
                                     confusion_matrix, precision_recall_f1, roc_auc)
 from minicnn.training.metrics import (AUC, Accuracy, BinaryAccuracy, CategoricalAccuracy,
                                        EpochTally, Metric, Precision, Recall,
-                                       SparseCategoricalAccuracy, compile_metrics, get)
+                                       SparseCategoricalAccuracy)
+from minicnn.training.metric_names import compile_metrics, get
 
 __all__ = ["accuracy", "as_labels", "binary_roc_auc", "classification_report", "confusion_matrix",
            "precision_recall_f1", "roc_auc", "AUC", "Accuracy", "BinaryAccuracy",
