@@ -425,23 +425,24 @@ LOSSES = {
 }
 
 
-def warn_if_outputs_read_as_probabilities(model, loss):
+def warn_if_outputs_read_as_probabilities(model, loss, layer=None):
     """A cross-entropy with from_logits=False on a last layer that does not end in
     its activation reads the outputs as probabilities, as Keras does: a classic
-    slip (a Dense without softmax). Say so at compile time, naming the layer."""
+    slip (a Dense without softmax). Say so at compile time, naming the layer
+    (``layer``: the output layer this loss is for, in a model of several outputs)."""
     fused = getattr(loss, "fused_activation", None)
     if fused is None or not model.layers or getattr(loss, "from_logits", False):
         return
-    last = model.output_layer()
+    last = model.output_layer() if layer is None else layer
     if last.activation == fused:
         return
     rows = "each row divided by its sum, then " if fused == "softmax" else ""
     warnings.warn(
-        f"{model.name}.compile: the last layer {last.name} ({type(last).__name__}) has no "
-        f"{fused}, and {loss.name} has from_logits=False, so its outputs are read as "
-        f"probabilities ({rows}clipped to [1e-7, 1 - 1e-7]), as Keras reads them. If they "
-        f"are scores (logits), give the loss from_logits=True, or activation=\"{fused}\" "
-        f"to {last.name}.", UserWarning, stacklevel=4)
+        f"{model.name}.compile: the {'last' if layer is None else 'output'} layer {last.name} "
+        f"({type(last).__name__}) has no {fused}, and {loss.name} has from_logits=False, so "
+        f"its outputs are read as probabilities ({rows}clipped to [1e-7, 1 - 1e-7]), as "
+        f"Keras reads them. If they are scores (logits), give the loss from_logits=True, or "
+        f"activation=\"{fused}\" to {last.name}.", UserWarning, stacklevel=4)
 
 
 def get(loss):

@@ -198,7 +198,7 @@ def test_notebooks_command_copies_them_out(tmp_path, capsys):
     assert main(["notebooks", str(tmp_path / "nb")]) == 0
     copied = sorted(p.name for p in (tmp_path / "nb").iterdir())
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    assert len(copied) == len(glob.glob(os.path.join(root, "notebooks", "*.ipynb"))) == 8
+    assert len(copied) == len(glob.glob(os.path.join(root, "notebooks", "*.ipynb"))) == 9
     assert copied[0] == "01-images-as-arrays.ipynb"
     assert "jupyter lab" in capsys.readouterr().out
     (tmp_path / "nb" / copied[0]).write_text("my edits")

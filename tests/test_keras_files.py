@@ -4,6 +4,7 @@ them (tests/fixtures/minicnn_written: written once by minicnn, read once by Kera
 import io
 import json
 import os
+import subprocess
 import sys
 import zipfile
 
@@ -13,7 +14,7 @@ import pytest
 import minicnn
 from minicnn import optimizers
 from minicnn.compat.keras import layers
-import minicnn.compat.keras.saving as keras_format  # the file formats (not keras.saving's names)
+import minicnn.compat.keras.saving as keras_format  # keras.saving: Keras's names, the file formats
 
 h5py = pytest.importorskip("h5py", reason="Keras files need the keras extra (h5py)")
 
@@ -297,3 +298,45 @@ def test_keras_weights_files(tmp_path):
     smaller = minicnn.Sequential([layers.Flatten(), layers.Dense(3)], input_shape=(10, 10, 1))
     with pytest.raises(ValueError, match=r"m.weights.h5: /layers/dense/vars/0 has shape \(4, 3\).*'dense'.*\(100, 3\)"):
         keras_format.load_weights(smaller, tmp_path / "m.weights.h5")
+
+
+# -- keras.saving: one module, Keras's names ---------------------------------------------------------
+SAVING_NAMES = ["load_model", "save_model", "load_weights", "save_weights",
+                "register_keras_serializable", "get_custom_objects", "custom_object_scope",
+                "CustomObjectScope"]
+
+
+@pytest.mark.parametrize("first", ["import minicnn.compat.keras.saving",
+                                   "from minicnn.compat.keras import saving",
+                                   "import minicnn; minicnn.keras.saving"])
+def test_keras_saving_is_one_module_with_keras_names_whatever_is_imported_first(first):
+    """keras.saving was two modules once (the file formats, and Keras's names), and which one
+    ``from minicnn.compat.keras import saving`` gave hung on what was imported before it:
+    each order runs in a fresh interpreter."""
+    code = (f"{first}\n"
+            "import minicnn.compat.keras.saving as package\n"
+            "from minicnn.compat.keras import saving\n"
+            "from minicnn.keras import saving as alias\n"
+            "assert saving is package is alias, (saving, package, alias)\n"
+            f"lacking = [n for n in {SAVING_NAMES!r} if not hasattr(saving, n)]\n"
+            "assert not lacking, lacking\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+def test_keras_saving_names_are_keras_models_names_and_refuse_arguments_by_name(tmp_path):
+    from minicnn.keras import models, saving
+    assert saving.save_model is models.save_model and saving.load_model is models.load_model
+    assert saving.get_custom_objects is minicnn.keras.utils.get_custom_objects
+    model = every_layer_model()
+    saving.save_model(model, tmp_path / "bare.h5", include_optimizer=False)  # Keras's keyword
+    assert saving.load_model(tmp_path / "bare.h5").optimizer is None
+    with pytest.raises(FileExistsError, match=r"bare.h5.*overwrite=False"):
+        saving.save_model(model, tmp_path / "bare.h5", overwrite=False)
+    with pytest.raises(ValueError, match=r"m.keras.*not supported: \['max_shard_size'\]"):
+        saving.save_model(model, tmp_path / "m.keras", max_shard_size=1)
+    with pytest.raises(ValueError, match=r"m.npz.*save_format='tf'"):
+        saving.save_model(model, tmp_path / "m.npz", save_format="tf")
+    with pytest.raises(AttributeError, match=r"keras.saving.serialize_keras_object.*whole models"):
+        saving.serialize_keras_object

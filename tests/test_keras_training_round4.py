@@ -5,6 +5,8 @@ callbacks on evaluate and predict, train_on_batch's results, LambdaCallback and 
 TensorBoard event files."""
 import json
 import os
+import re
+import warnings
 
 import numpy as np
 import pytest
@@ -245,6 +247,56 @@ def test_several_outputs_log_as_keras_names_them(rng):
     assert category.shape == (2, 3) and color.shape == (2, 1)
     batch = model.predict_on_batch(x[:2])
     np.testing.assert_allclose(batch[0], category, rtol=1e-6)
+
+
+def species_and_size():
+    """Two outputs named by their layers: a classifier (softmax) and a regression."""
+    inputs = keras.Input((4,), name="features")
+    hidden = layers.Dense(8, activation="relu")(inputs)
+    return keras.Model(inputs, [layers.Dense(3, activation="softmax", name="species")(hidden),
+                                layers.Dense(1, name="size")(hidden)])
+
+
+GOOD = {"species": "categorical_crossentropy", "size": "mse"}
+
+
+@pytest.mark.parametrize("spec, words", [
+    (dict(loss={**GOOD, "size": "msee"}),
+     "compile: the loss of output 'size': unknown loss 'msee'"),
+    (dict(loss=["categorical_crossentropy", 5]),
+     "compile: the loss of output 'size': expected a Keras loss"),
+    (dict(loss=GOOD, loss_weights={"species": 1.0, "size": "heavy"}),
+     "compile: loss_weights gives output 'size' 'heavy'"),
+    (dict(loss=GOOD, metrics={"species": ["accuracy"], "size": ["maee"]}),
+     "compile: the metrics of output 'size': unknown metric 'maee'"),
+    (dict(loss=GOOD, metrics=[["accuracy"], ["maee"]]), "the metrics of output 'size'")])
+def test_a_bad_compile_spec_for_one_output_names_that_output(spec, words):
+    with pytest.raises(ValueError, match=re.escape(words)):
+        species_and_size().compile("adam", **spec)
+
+
+def test_the_logits_warning_reads_each_outputs_own_layer_and_loss():
+    """Once the warning read the last output's layer against the first output's loss:
+    "size has no softmax" for a softmax species and an mse size."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        species_and_size().compile("adam", loss=GOOD)
+    with pytest.warns(UserWarning) as caught:
+        species_and_size().compile("adam", loss={**GOOD, "size": "binary_crossentropy"})
+    assert len(caught) == 1, [str(w.message) for w in caught]
+    assert re.search(r"the output layer size \(Dense\) has no sigmoid, and binary_crossentropy",
+                     str(caught[0].message))
+
+
+def test_targets_of_one_output_that_do_not_fit_name_that_output(rng):
+    model = species_and_size()
+    model.compile("adam", loss=GOOD, metrics={"size": ["mae"]})
+    x, species = rng.random((8, 4)), np.eye(3)[np.arange(8) % 3]
+    with pytest.raises(ValueError, match=r"the loss \(mean_squared_error\) of output 'size': "):
+        model.fit(x, {"species": species, "size": rng.random((8, 3))}, verbose=0)
+    with pytest.raises(ValueError,
+                       match="input 'features': 8, output 'species': 8, output 'size': 5"):
+        model.evaluate(x, {"species": species, "size": rng.random((5, 1))}, verbose=0)
 
 
 def test_several_inputs_by_name_or_by_list_and_keras_rank_adjustment(rng):

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from minicnn.layers import (Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, InputLayer, Layer, MaxPool2D, ReLU, SeparableConv2D, Softmax)
-from minicnn.preprocessing.layers import RandomFlip, RandomRotation, RandomZoom, Rescaling
+from minicnn.preprocessing.layers import (RadialProfile, RandomFlip, RandomRot90, RandomRotation,
+                                          RandomZoom, Rescaling)
 
 
 # -- the contract ---------------------------------------------------------------
@@ -150,6 +151,8 @@ MAKERS = {
     "BatchNormalization": (lambda: BatchNormalization(), (6, 6, 2)),
     "Rescaling": (lambda: Rescaling(1 / 255, 0.5), (6, 6, 2)),
     "RandomFlip": (lambda: RandomFlip(seed=0), (6, 6, 2)),
+    "RandomRot90": (lambda: RandomRot90(seed=0), (6, 6, 2)),
+    "RadialProfile": (lambda: RadialProfile(rings=3), (6, 6, 2)),
     "RandomRotation": (lambda: RandomRotation(0.2, seed=0), (6, 6, 2)),
     "RandomZoom": (lambda: RandomZoom(0.2, seed=0), (6, 6, 2)),
     "InputLayer": (lambda: InputLayer(shape=(6, 6, 2)), (6, 6, 2)),

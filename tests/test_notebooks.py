@@ -15,7 +15,7 @@ NOTEBOOKS = sorted(glob.glob(os.path.join(FOLDER, "*.ipynb")))
 IMAGES = {"01-images-as-arrays": 4, "02-convolution-by-hand": 1, "03-pooling-and-relu": 1,
           "04-backprop-and-gradient-checking": 1, "05-training-the-xray-classifier": 8,
           "06-dense-vs-convolution": 1, "07-where-does-the-model-look": 12,
-          "08-from-backward-to-gradienttape": 1}
+          "08-from-backward-to-gradienttape": 1, "09-choosing-a-galaxy-recipe": 2}
 # a line fit prints for an epoch: Keras's "Epoch 3/10", a progress bar's "3/3 [=====...",
 # or a notebook's own "epoch  3: loss ..."
 EPOCH_LINE = re.compile(r"\s*(Epoch \d+/\d+|\d+/\d+ \[[=>.]+\]|epoch\s+\d+:)")

@@ -1,7 +1,7 @@
 """Callbacks, round 4: the best value starts at +-infinity as in Keras, so a NaN epoch
 (first or later) is never the best; a ModelCheckpoint template or monitor naming a
-value fit will not log fails before the first step; a schedule's own TypeError
-reaches its author."""
+value fit will not log fails before the first step, and so does a val_ one (EarlyStopping's
+too) when fit has no validation data; a schedule's own TypeError reaches its author."""
 import json
 
 import numpy as np
@@ -164,11 +164,63 @@ def test_val_keys_without_validation_data_fail_before_training():
         monitor.on_train_begin()
 
 
-def test_val_loss_without_validation_through_fit_names_the_key(tmp_path):
-    """When fit does not say whether it validates (params without do_validation),
-    the error comes at the first epoch's end, naming the key and the logged values."""
-    with pytest.raises(ValueError, match="names 'val_loss'"):
-        fit([ModelCheckpoint(tmp_path / "m-{val_loss:.2f}.npz")])
+@pytest.mark.parametrize("make, words", [
+    (lambda path: ModelCheckpoint(path / "m-{val_loss:.2f}.npz"),
+     "ModelCheckpoint: filepath .* names 'val_loss'"),
+    (lambda path: ModelCheckpoint(path / "m.npz", monitor="val_loss", save_best_only=True),
+     "ModelCheckpoint: monitor 'val_loss'"),
+    (lambda path: EarlyStopping(), "EarlyStopping: monitor 'val_loss'")])  # Keras's default
+def test_val_keys_without_validation_through_fit_fail_before_the_first_step(tmp_path, make,
+                                                                           words):
+    """fit tells its callbacks whether it validates (model.fit_validates: Keras 3's params
+    do not say), so a val_ key without validation data is refused before any step, saying
+    why; with validation data the same callback runs."""
+    steps = Steps()
+    with pytest.raises(ValueError, match=f"{words}.*no validation data") as caught:
+        fit([steps, make(tmp_path)])
+    assert steps.steps == 0, caught.value
+    assert fit([make(tmp_path)], validation=True) == 4
+
+
+def test_fit_keeps_keras_params_and_says_whether_it_validates_on_the_model():
+    seen = []
+
+    class Spy(Callback):
+        def on_train_begin(self, logs=None):
+            seen.append((dict(self.params), self.model.fit_validates))
+
+    model = minicnn.Sequential([layers.Dense(2, activation="softmax")], input_shape=(3,))
+    model.compile("sgd", "categorical_crossentropy")
+    x, y = np.zeros((4, 3), np.float32), np.eye(2, dtype=np.float32)[[0, 1, 0, 1]]
+    model.fit(x, y, batch_size=2, verbose=0, callbacks=[Spy()])
+    model.fit(x, y, batch_size=2, verbose=0, callbacks=[Spy()], validation_data=(x, y))
+    assert seen == [({"verbose": 0, "epochs": 1, "steps": 2}, False),
+                    ({"verbose": 0, "epochs": 1, "steps": 2}, True)]  # Keras 3's params
+    assert model.fit_validates is None  # outside fit: nothing to say
+
+
+def test_a_val_key_missing_at_an_epochs_end_says_there_was_no_validation():
+    """Driven by hand (nothing said whether fit validates), the callbacks find out at the
+    epoch's end, and say why as well as what was logged."""
+    logs = {"loss": 0.5, "accuracy": 0.9}
+    checkpoint = ModelCheckpoint("m.npz", monitor="val_loss", save_best_only=True)
+    checkpoint.set_model(FakeModel())
+    with pytest.raises(ValueError, match=r"'val_loss' is not among the logged values "
+                                         r"\['accuracy', 'loss'\]; fit has no validation data"):
+        checkpoint.on_epoch_end(0, dict(logs))
+    stopping = EarlyStopping()
+    stopping.set_model(FakeModel())
+    stopping.on_train_begin()
+    with pytest.raises(ValueError, match="EarlyStopping: monitor 'val_loss'.*no validation data"):
+        stopping.on_epoch_end(0, dict(logs))
+    plateau = ReduceLROnPlateau()
+    plateau.set_model(FakeModel())
+    with pytest.warns(UserWarning, match="'val_loss'.*no validation data.*learning rate stays"):
+        plateau.on_epoch_end(0, dict(logs))
+    with pytest.raises(ValueError, match="'val_auc' is not among") as caught:  # validated,
+        checkpoint.monitor = "val_auc"                                         # but no AUC
+        checkpoint.on_epoch_end(0, dict(logs, val_loss=0.4))
+    assert "validation data" not in str(caught.value)
 
 
 def test_templates_of_logged_values_save(tmp_path):

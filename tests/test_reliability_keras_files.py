@@ -16,7 +16,7 @@ import pytest
 
 import minicnn
 from minicnn import layers
-import minicnn.compat.keras.saving as keras_format  # the file formats (not keras.saving's names)
+import minicnn.compat.keras.saving as keras_format  # keras.saving: Keras's names, the file formats
 from minicnn.compat.keras.saving import reading as keras_reading
 
 h5py = pytest.importorskip("h5py", reason="Keras files need the keras extra (h5py)")

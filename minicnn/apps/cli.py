@@ -25,16 +25,24 @@ INSTALL_JUPYTER = "pip install jupyterlab ipykernel"
 def training_options():
     """The options of ``minicnn train PROJECT``, shared by every project."""
     options = argparse.ArgumentParser(add_help=False)
-    options.add_argument("--epochs", type=int, default=10, help="passes over the training set (default 10)")
+    options.add_argument("--epochs", type=int,
+                         help="passes over the training set (default: the recipe's; 10 for the "
+                              "lessons')")
     options.add_argument("--batch-size", type=int, default=32, help="images per step (default 32)")
-    options.add_argument("--lr", type=float, default=1e-3, help="learning rate (default 0.001)")
+    options.add_argument("--lr", type=float,
+                         help="learning rate (default: the recipe's; 0.001 for the lessons')")
     options.add_argument("--optimizer", choices=("adam", "sgd"), default="adam",
                          help="adam (default) or sgd (momentum 0.9, Nesterov)")
     options.add_argument("--seed", type=int, default=0,
                          help="seed for weights, shuffling, augmentation and splits (default 0)")
-    options.add_argument("--validation-split", type=float, default=0.2,
+    options.add_argument("--validation-split", type=float,
                          help="fraction of the training images held out for validation curves "
-                              "(default 0.2; 0 for none)")
+                              "(default: the recipe's; 0.2 for the lessons'; 0 for none)")
+    options.add_argument("--cv", type=int, metavar="K",
+                         help="instead of training once: K-fold stratified cross-validation on "
+                              "the training images (the test images are not read); prints and "
+                              "writes cv.json with the pooled out-of-fold accuracy and per-class "
+                              "recall, fold by fold too: how to choose a recipe")
     options.add_argument("--out", metavar="DIR",
                          help="where to write the report (default runs/PROJECT)")
     options.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -46,7 +54,8 @@ def training_options():
                               "as scikit-learn), 'sqrt-balanced' (the square roots of those: "
                               "softer), or weights by class name (as the data's folders are "
                               "named) or index: 'Covid=3,Normal=1', '{\"Covid\": 3}' or "
-                              "'{\"0\": 3}' (classes not listed weigh 1); default none")
+                              "'{\"0\": 3}' (classes not listed weigh 1); default: the "
+                              "recipe's (none for the lessons')")
     options.add_argument("--early-stopping", type=int, metavar="PATIENCE",
                          help="stop when the validation loss has not improved for PATIENCE "
                               "epochs, and keep the best epoch's weights")
@@ -90,12 +99,11 @@ def build_parser():
     for name, (summary, data_help) in PROJECT_HELP.items():
         p = projects.add_parser(name, help=summary, description=summary, parents=[options])
         p.add_argument("--data", metavar="PATH", help=data_help)
-        if name == "xray":
-            from minicnn.apps.projects.xray import RECIPES
-            p.add_argument("--recipe", choices=list(RECIPES), default="lesson",
-                           help="the model and what of the film it sees: " + "; ".join(
-                               f"{key}: {recipe.summary}" for key, recipe in RECIPES.items())
-                           .replace("%", "%%"))  # argparse formats help with %
+        recipes = project_recipes(name)
+        p.add_argument("--recipe", choices=list(recipes), default="lesson",
+                       help="the model, what of the image it sees and how it is trained: " +
+                       "; ".join(f"{key}: {recipe.summary}" for key, recipe in recipes.items())
+                       .replace("%", "%%"))  # argparse formats help with %
     predict = commands.add_parser("predict", help="print class probabilities for images",
                                   description="Print each image's class probabilities under a "
                                               "model saved by 'minicnn train'. Images of another "
@@ -184,17 +192,27 @@ def parse_class_weight(text):
     return table
 
 
+def project_recipes(project):
+    """{name: recipe} of a project (xray.RECIPES, galaxy.RECIPES)."""
+    from minicnn.apps.projects import galaxy, xray
+    return {"xray": xray, "galaxy": galaxy}[project].RECIPES
+
+
 def train(args):
     from minicnn.apps.projects import galaxy, runner, xray
     recipe = {"xray": xray, "galaxy": galaxy}[args.project]
-    if getattr(args, "recipe", "lesson") != "lesson":
-        recipe = xray.RECIPES[args.recipe]
-    if args.epochs < 1 or args.batch_size < 1:
+    if args.recipe != "lesson":
+        recipe = project_recipes(args.project)[args.recipe]
+    if (args.epochs is not None and args.epochs < 1) or args.batch_size < 1:
         raise ValueError("--epochs and --batch-size must be at least 1")
-    if not 0 <= args.validation_split < 1:
+    if args.validation_split is not None and not 0 <= args.validation_split < 1:
         raise ValueError(f"--validation-split must be in [0, 1); got {args.validation_split}")
-    if not (args.lr > 0 and np.isfinite(args.lr)):
+    if args.lr is not None and not (args.lr > 0 and np.isfinite(args.lr)):
         raise ValueError(f"--lr must be a finite number > 0; got {args.lr}")
+    if args.cv is not None and args.cv < 2:
+        raise ValueError(f"--cv takes the number of folds, at least 2; got {args.cv}")
+    if args.cv is not None and args.resume:
+        raise ValueError("--cv trains K models afresh; it cannot --resume")
     if args.early_stopping is not None and args.early_stopping < 0:
         raise ValueError(f"--early-stopping takes a patience >= 0; got {args.early_stopping}")
     if args.threads is not None and args.threads < 1:
@@ -214,6 +232,15 @@ def train(args):
     before = ops.get_ops()
     ops.set_ops(args.ops)
     try:
+        if args.cv is not None:
+            from minicnn.apps.projects.cross_validation import cross_validate
+            epochs, lr, weights, _ = runner.recipe_settings(recipe, args.epochs, args.lr,
+                                                           class_weight)
+            cross_validate(project_recipes(args.project)[args.recipe], args.data, args.cv, epochs, args.batch_size, lr,
+                           args.optimizer, args.seed,
+                           args.out or os.path.join("runs", f"{args.project}-cv"), weights,
+                           image_size, verbose=0 if args.quiet else 1)
+            return
         runner.run(recipe, data=args.data, epochs=args.epochs, batch_size=args.batch_size,
                    learning_rate=args.lr, optimizer=args.optimizer, seed=args.seed, out=args.out,
                    validation_split=args.validation_split, verbose=0 if args.quiet else 1,
@@ -230,6 +257,7 @@ def predict(args):
     from minicnn import load_model
     from minicnn.preprocessing.files import (IMAGE_EXTENSIONS, color_mode_of, list_images,
                                              load_image)
+    from minicnn.apps.projects import views
     from minicnn.apps.shortcut_learning.band import black_out
     model = load_model(args.model)
     metadata = model.metadata
@@ -255,6 +283,7 @@ def predict(args):
             isinstance(band, bool) or not isinstance(band, (int, float)) or not 0 < band < 0.5):
         raise ValueError(f"{args.model}: its metadata's band must be a fraction in (0, 0.5), "
                          f"got {band!r}")
+    test_views = views.check_views(metadata.get("test_views", 1), f"{args.model}: its metadata")
     paths = []
     for path in args.images:
         found = list_images(path) if os.path.isdir(path) else [path]
@@ -277,7 +306,7 @@ def predict(args):
         x = image[None].astype(np.float32) * np.float32(rescale)
         if metadata.get("sees") in ("centre", "band"):  # the recipe's mask (xray.RECIPES)
             x = black_out(x, band, "band" if metadata["sees"] == "centre" else "centre")
-        probabilities = model.predict(x)[0]
+        probabilities = views.predict(model, x, test_views)[0]  # as the recipe predicts
         best = int(probabilities.argmax())
         listing = ", ".join(f"{name} {p:.3f}" for name, p in zip(names, probabilities))
         print(f"{path}: {names[best]} ({listing})")

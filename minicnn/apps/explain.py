@@ -30,7 +30,8 @@ form keeps where the evidence is (notebook 07 shows such a case).
 """
 import numpy as np
 
-from minicnn.layers import Conv2D
+from minicnn.layers import Conv2D, Cropping2D
+from minicnn.preprocessing.layers import CenterCrop
 
 
 def _class_scores_gradient(model, output, class_index):
@@ -144,11 +145,26 @@ def receptive_field_centres(model, layer):
                 before = current.pads[2 * axis]
                 offset[axis] += scale[axis] * ((current.window[axis] - 1) / 2 - before)
                 scale[axis] *= current.strides[axis]
+        elif _crop_offset(current) is not None:  # a crop moves the grid, unscaled
+            for axis, cut in enumerate(_crop_offset(current)):
+                offset[axis] += scale[axis] * cut
         elif tuple(current.output_shape[:2]) != tuple(current.input_shape[:2]):
             raise ValueError(f"receptive_field_centres: {current.name} changes the image's "
                              f"size without a sliding window; its units have no one centre")
     height, width = model.layers[index].output_shape[:2]
     return (scale[0] * np.arange(height) + offset[0], scale[1] * np.arange(width) + offset[1])
+
+
+def _crop_offset(layer):
+    """(rows, columns) a crop cuts off before its window (CenterCrop, Cropping2D), or None
+    for any other layer (or a CenterCrop that resizes an image smaller than its window)."""
+    if isinstance(layer, Cropping2D):
+        return layer.cropping[0], layer.cropping[2]
+    if isinstance(layer, CenterCrop):
+        top = (layer.input_shape[0] - layer.height) // 2
+        left = (layer.input_shape[1] - layer.width) // 2
+        return (top, left) if top >= 0 and left >= 0 else None
+    return None
 
 
 def _layer_index(model, layer, owner):

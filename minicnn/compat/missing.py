@@ -26,11 +26,13 @@ class MissingKerasImport(ImportError):
 
 def missing_names(module, hints, available, submodules=None, kind="Keras"):
     """The module-level __getattr__ of a keras alias module ``module`` (as the
-    lesson spells it); ``submodules`` ({name: module path}) are imported on
-    first use instead."""
+    lesson spells it); ``submodules`` ({name: module path, or "module path:name" for a
+    name defined in that module}) are imported on first use instead."""
     def __getattr__(name):
         if submodules and name in submodules:
-            return importlib.import_module(submodules[name])
+            where, _, attribute = submodules[name].partition(":")
+            found = importlib.import_module(where)
+            return getattr(found, attribute) if attribute else found
         if name.startswith("_"):  # Python's and IPython's own probes: the plain error
             raise AttributeError(f"module {module!r} has no attribute {name!r}")
         if name in hints:

@@ -1,5 +1,6 @@
 """Keras's preprocessing layers: Rescaling, and the random augmentations RandomFlip,
-RandomRotation and RandomZoom, which act only in training.
+RandomRotation and RandomZoom, which act only in training; and RandomRot90, which
+Keras lacks (quarter turns: with RandomFlip, the 8 exact symmetries of a square).
 
 Put in a model, an augmentation layer changes each training batch and lets
 predict and evaluate see the images as they are:
@@ -22,7 +23,7 @@ from minicnn.preprocessing.augmentation import RandomAugmentation, factor_bounds
 from minicnn.preprocessing.resample import FILL_MODES
 
 
-__all__ = ["Rescaling", "RandomFlip", "RandomRotation", "RandomZoom"]  # and more at the end
+__all__ = ["Rescaling", "RandomFlip", "RandomRot90", "RandomRotation", "RandomZoom"]  # and more
 
 
 class Rescaling(Layer):
@@ -79,6 +80,48 @@ class RandomFlip(RandomAugmentation):
     def backward(self, grad_y, input_grad=True):
         grad_y = self._check_grad(grad_y)
         return self._flip(grad_y, self.drawn) if self.acted else grad_y.copy()
+
+
+class RandomRot90(RandomAugmentation):
+    """Turn each image by k quarter turns (np.rot90 on the height and width axes), k
+    drawn uniformly from 0, 1, 2, 3: exact, no pixel is resampled. With
+    RandomFlip("horizontal") after it, each of the 8 symmetries of a square is drawn
+    with probability 1/8. Keras has no such layer (RandomRotation resamples at any
+    angle); it is for images whose label does not depend on their orientation, such as
+    galaxies seen from Earth, not for X-rays (a heart on the right is another film).
+    Square images only. Backward: the opposite turns applied to dL/dy."""
+
+    def __init__(self, seed=None, name=None, input_shape=None):
+        super().__init__(seed, name, input_shape)
+
+    def get_config(self):
+        return {"name": self.name, "seed": self.seed}
+
+    def compute_output_shape(self, input_shape):
+        shape = super().compute_output_shape(input_shape)
+        if shape[0] != shape[1]:
+            raise ValueError(f"{self.name} (RandomRot90): turns square images only, got "
+                             f"{shape[0]}x{shape[1]} images (crop or resize them first)")
+        return shape
+
+    def draw_randomness(self, n):
+        """(n,) ints in 0..3: each image's quarter turns."""
+        return self.rng.integers(0, 4, n)
+
+    def augment(self, x, turns):
+        return self._turn(x, turns)
+
+    @staticmethod
+    def _turn(x, turns):
+        out = x.copy()
+        for k in (1, 2, 3):
+            chosen = turns % 4 == k
+            out[chosen] = np.rot90(x[chosen], k, axes=(1, 2))
+        return out
+
+    def backward(self, grad_y, input_grad=True):
+        grad_y = self._check_grad(grad_y)
+        return self._turn(grad_y, -self.drawn) if self.acted else grad_y.copy()
 
 
 class RandomAffine(RandomAugmentation):
@@ -238,9 +281,10 @@ from minicnn.preprocessing.color_layers import (AutoContrast, RandomBrightness, 
 from minicnn.preprocessing.sizing_layers import CenterCrop, RandomCrop, Resizing  # noqa: E402
 from minicnn.preprocessing.normalization_layer import Normalization  # noqa: E402
 from minicnn.preprocessing.pipeline import Pipeline  # noqa: E402
+from minicnn.preprocessing.radial_profile import RadialProfile  # noqa: E402
 
 __all__ += ["RandomTranslation", "RandomShear", "AutoContrast", "RandomBrightness",
             "RandomColorDegeneration", "RandomColorJitter", "RandomContrast", "RandomGrayscale",
             "RandomHue", "RandomInvert", "RandomPosterization", "RandomSaturation",
             "RandomSharpness", "Solarization", "CenterCrop", "RandomCrop", "Resizing",
-            "Normalization", "Pipeline"]
+            "Normalization", "Pipeline", "RadialProfile"]

@@ -9,8 +9,10 @@ per output, as Keras 3 takes them and names them in the logs.
     # logs: loss, category_loss, color_loss, category_accuracy (and val_ ones)
 
 The total loss is sum_i w_i * loss_i(y_i, output_i): a tensor a tape differentiates
-(``OutputsLoss``); each output's own loss and metrics are logged under its name.
+(``OutputsLoss``); each output's own loss and metrics are logged under its name, and
+every error or warning about one output's loss, weight, metrics or targets names it.
 """
+import contextlib
 import copy
 
 import numpy as np
@@ -32,6 +34,24 @@ def output_names(model):
         return list(structure)
     outputs = getattr(model, "symbolic_outputs", None) or getattr(model, "outputs", None) or []
     return [t.call.layer.name if getattr(t, "call", None) else t.name for t in outputs]
+
+
+def output_layers(model):
+    """The layers that make the outputs, in the order of ``output_names`` (None for an
+    output that is an input itself)."""
+    return [t.call.layer if getattr(t, "call", None) else None
+            for t in getattr(model, "symbolic_outputs", None) or []]
+
+
+@contextlib.contextmanager
+def about_output(name, what, owner=None):
+    """A ValueError raised for one output's ``what`` (its loss, metrics, ...), raised again
+    naming the output: in a model of several, the loss's own words do not say which."""
+    try:
+        yield
+    except ValueError as error:
+        where = f"{owner}: " if owner else ""
+        raise ValueError(f"{where}{what} of output {name!r}: {error}") from error
 
 
 def by_position(structure, names, what, owner):
@@ -63,6 +83,18 @@ def arrays_for(structure, names, what, owner, shapes=None):
     return arrays if shapes is None else [adjust_rank(a, s) for a, s in zip(arrays, shapes)]
 
 
+def check_lengths(owner, inputs, targets, sample_weight=None):
+    """Several inputs' and outputs' arrays (lists of (name, array)) of one number of samples;
+    else a ValueError naming each input and output with its length, so the one at fault shows."""
+    named = [(f"input {name!r}", len(a)) for name, a in inputs] + [
+        (f"output {name!r}", len(a)) for name, a in targets or []]
+    if sample_weight is not None:
+        named.append(("sample_weight", len(sample_weight)))
+    if len({length for _, length in named}) > 1:
+        raise ValueError(f"{owner}: the inputs, targets and weights must have one number of "
+                         f"samples, got {', '.join(f'{what}: {n}' for what, n in named)}")
+
+
 def adjust_rank(array, per_sample):
     """Keras's functional models take data of one rank less or more when the axis
     in question has size 1: (N, 28, 28) for an Input((28, 28, 1)), and back."""
@@ -87,11 +119,11 @@ class OutputsLoss:
 
     def __init__(self, names, given, weights=None):
         self.names = names
-        self.losses = [None if g is None else losses.get(g)
-                       for g in by_position(given, names, "loss", "compile")]
-        weights = [1.0] * len(names) if weights is None else by_position(
+        self.losses = [None if g is None else output_loss(name, g)
+                       for name, g in zip(names, by_position(given, names, "loss", "compile"))]
+        weights = [None] * len(names) if weights is None else by_position(
             weights, names, "loss_weights", "compile")
-        self.weights = [1.0 if w is None else float(w) for w in weights]
+        self.weights = [output_weight(name, w) for name, w in zip(names, weights)]
         if all(loss is None for loss in self.losses):
             raise ValueError(f"compile: no output of {names} has a loss")
 
@@ -99,16 +131,47 @@ class OutputsLoss:
         y_true = y_true if isinstance(y_true, (list, tuple)) else [y_true]
         y_pred = y_pred if isinstance(y_pred, (list, tuple)) else [y_pred]
         total = None
-        for loss, weight, truth, prediction in zip(self.losses, self.weights, y_true, y_pred):
+        for name, loss, weight, truth, prediction in zip(self.names, self.losses, self.weights,
+                                                         y_true, y_pred):
             if loss is None:
                 continue
-            term = multiply(weight, loss(truth, prediction, sample_weight))
+            with about_output(name, f"the loss ({loss.name})"):  # targets of another shape
+                term = multiply(weight, loss(truth, prediction, sample_weight))
             total = term if total is None else add(total, term)
         return total
+
+    def warn_if_read_as_probabilities(self, model):
+        """compile's warning of a cross-entropy on an output layer without its activation,
+        output by output: each loss against its own output's layer."""
+        for loss, layer in zip(self.losses, output_layers(model)):
+            if loss is not None and layer is not None:
+                losses.warn_if_outputs_read_as_probabilities(model, loss, layer)
 
     @staticmethod
     def probabilities(values, from_logits=False):
         return values
+
+
+def output_loss(name, given):
+    """The loss object for output ``name`` from a Keras name, a Loss or a function; an
+    unknown name or a value of another kind is a ValueError naming the output."""
+    with about_output(name, "the loss", "compile"):
+        loss = losses.get(given)
+        if not callable(loss) or not hasattr(loss, "name"):
+            raise ValueError(f"expected a Keras loss name, a Loss or a function "
+                             f"f(y_true, y_pred), got {given!r}")
+    return loss
+
+
+def output_weight(name, weight):
+    """Output ``name``'s loss weight as a float (None: 1.0); a ValueError naming the output."""
+    if weight is None:
+        return 1.0
+    try:
+        return float(weight)
+    except (TypeError, ValueError):
+        raise ValueError(f"compile: loss_weights gives output {name!r} {weight!r}; a loss "
+                         f"weight is a number") from None
 
 
 class OutputLoss(metrics_module.Mean):
@@ -128,15 +191,16 @@ class OutputLoss(metrics_module.Mean):
 class OutputMetric(metrics_module.Metric):
     """A metric of one output, logged as "<output>_<metric>" (Keras 3's names)."""
 
-    def __init__(self, metric, index, name):
-        super().__init__(name)
-        self.metric, self.index = metric, index
+    def __init__(self, metric, index, output):
+        super().__init__(f"{output}_{metric.name}")
+        self.metric, self.index, self.output = metric, index, output
 
     def reset_state(self):
         self.metric.reset_state()
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        self.metric.update_state(y_true[self.index], y_pred[self.index], sample_weight)
+        with about_output(self.output, f"the metric {self.metric.name}"):
+            self.metric.update_state(y_true[self.index], y_pred[self.index], sample_weight)
 
     def value(self):
         return self.metric.value()
@@ -159,6 +223,8 @@ def compile_metrics(names, loss, given):
     for i, (name, chosen) in enumerate(zip(names, per_output)):
         chosen = [] if chosen is None else chosen if isinstance(chosen, (list, tuple)) else [chosen]
         chosen = [copy.deepcopy(m) if isinstance(m, metrics_module.Metric) else m for m in chosen]
-        for metric in metric_names.compile_metrics(chosen):
-            made.append(OutputMetric(metric, i, f"{name}_{metric.name}"))
+        with about_output(name, "the metrics", "compile"):
+            made_here = metric_names.compile_metrics(chosen)
+        for metric in made_here:
+            made.append(OutputMetric(metric, i, name))
     return made

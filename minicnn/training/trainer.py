@@ -32,6 +32,10 @@ class Trainer:
         self.loss_tracker = None  # Keras 3's Mean("loss"), made by compile
         self.stop_training = False
         self.history = None  # the History of the last fit
+        # whether the fit running has validation data (None outside fit): Keras 3's
+        # callback params do not say, and ModelCheckpoint and EarlyStopping check a val_
+        # monitor against it before the first step (callbacks/base.py: fit_validates)
+        self.fit_validates = None
         self.class_weight = None
         self._training_lock = threading.RLock()
 
@@ -55,12 +59,13 @@ class Trainer:
             loss = outputs.by_position(loss, names, "loss", "compile")[0]
         if len(names) == 1 and isinstance(metrics, dict):
             metrics = outputs.by_position(metrics, names, "metrics", "compile")[0]
-        first = next((one for one in outputs.by_position(loss, names, "loss", "compile")
-                      if one is not None), None) if several else loss
-        super().compile(optimizer, first)
+        # several outputs: the core's compile gets no loss (its warning would read the last
+        # output's layer against the first loss); OutputsLoss checks and warns output by output
+        super().compile(optimizer, None if several else loss)
         self.run_eagerly = bool(run_eagerly)
         if several:
             self.loss = outputs.OutputsLoss(names, loss, loss_weights)
+            self.loss.warn_if_read_as_probabilities(self)
             made = outputs.compile_metrics(names, self.loss, metrics)
         else:
             made = metric_names.compile_metrics([metrics] if isinstance(
@@ -199,11 +204,12 @@ class Trainer:
         # they add to the logs (the learning rate)
         callbacks = CallbackList(callbacks)
         callbacks.append(self.history)
+        # Keras 3's params exactly (no Keras 2 "do_validation": self.fit_validates says it)
         callbacks.set_params({"verbose": verbose, "epochs": epochs, "steps": len(train)})
         verbose = 1 if verbose == "auto" else verbose
         self.stop_training = False
         train_step = self.fit_step()
-        with self._training("fit"):
+        with self._training("fit"), self._validating(validation is not None):
             callbacks.set_model(self)
             callbacks.on_train_begin()
             try:
@@ -425,10 +431,11 @@ class Trainer:
 
     def several(self, x, y, sample_weight, batch_size, owner, shuffle=False, seed=None):
         """A loader of (inputs, targets, weights) batches, each a list in the model's order."""
-        x_list = outputs.arrays_for(x, outputs.input_names(self), "x", owner,
-                                    outputs.input_shapes(self))
-        y_list = None if y is None else outputs.arrays_for(y, outputs.output_names(self), "y",
-                                                           owner)
+        x_names, y_names = outputs.input_names(self), outputs.output_names(self)
+        x_list = outputs.arrays_for(x, x_names, "x", owner, outputs.input_shapes(self))
+        y_list = None if y is None else outputs.arrays_for(y, y_names, "y", owner)
+        outputs.check_lengths(owner, zip(x_names, x_list),
+                              None if y_list is None else zip(y_names, y_list), sample_weight)
         return batches.Several(x_list, y_list, sample_weight, batch_size or 32, shuffle, seed,
                                owner)
 
@@ -540,6 +547,16 @@ class Trainer:
             yield
         finally:
             self._training_lock.release()
+
+    @contextlib.contextmanager
+    def _validating(self, validates):
+        """``fit_validates`` for the length of one fit: whether it has validation data,
+        which the callbacks may ask from on_train_begin on (Keras 3's params do not say)."""
+        self.fit_validates = validates
+        try:
+            yield
+        finally:
+            self.fit_validates = None
 
     def __deepcopy__(self, memo):
         """A deep copy with a lock of its own (a lock cannot be copied)."""

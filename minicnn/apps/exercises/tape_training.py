@@ -76,7 +76,7 @@ def tape_trains_like_minicnn(backward_walk, steps=STEPS):
                 for a, b in zip(yours.get_weights(), theirs.get_weights()))
     print(f"losses with your walk ({len(calls)} walks, one per step):  "
           + "  ".join(f"{loss:.4f}" for loss in your_losses))
-    print(f"losses with minicnn's walk:                 "
+    print("losses with minicnn's walk:                 "
           + "  ".join(f"{loss:.4f}" for loss in their_losses))
     print(f"the largest difference between the two models' weights: {apart:.1e}")
     if not calls:

@@ -4,7 +4,6 @@ the history, so that ``minicnn train --resume`` ends with the weights of a run
 never interrupted."""
 import os
 
-from minicnn.layers import Dropout
 from minicnn.training.callbacks import Callback
 from minicnn.training.models import load_model
 from minicnn.training.saving.writing import architecture

@@ -1,6 +1,8 @@
-"""What both recipes share: the lessons' augmentation, and loading a
-train/ + test/ directory into iterators."""
+"""What both projects share: the lessons' augmentation, and loading a train/ + test/
+directory into iterators (or a folder's images into arrays, for cross-validation)."""
 import os
+
+import numpy as np
 
 from minicnn.preprocessing import ImageDataGenerator
 
@@ -52,3 +54,14 @@ def check_class_folder_names(directory):
             raise ValueError(f"{os.path.join(directory, shown)}: this class folder's name is not "
                              f"valid UTF-8 text, so it cannot label the report or the model's "
                              f"classes; rename the folder (e.g. mv with its name typed anew)") from None
+
+
+def directory_images(directory, image_size, color_mode):
+    """(uint8 images (N, H, W, C), class indices (N,), class names) of every image in
+    directory's class folders, decoded and resized as flow_from_directory does."""
+    check_class_folder_names(directory)
+    found = ImageDataGenerator().flow_from_directory(
+        directory, target_size=image_size, color_mode=color_mode, shuffle=False, cache=True)
+    found.preload("training")
+    images = np.stack([found.load(k) for k in range(found.samples)])
+    return images, np.asarray(found.classes), list(found.class_indices)

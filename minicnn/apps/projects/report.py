@@ -6,18 +6,19 @@ classes alone (test.pairs: a three-class accuracy can hide that one pair is told
 apart by its source), and for projects with a BORDER_CHECK (the X-rays) the border
 swap, occlusion and the reliance profile by ring (apps/shortcut_learning/, its
 picture reliance.png), with a one-line reading."""
-import json
 import os
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 from minicnn.apps import plots
+from minicnn.apps.projects import views
 from minicnn.apps.projects.checkpoints import CHECKPOINT
 from minicnn.apps.shortcut_learning import summary as border_summary
+from minicnn.apps.shortcut_learning.measured import galaxy_figures
 from minicnn.apps.shortcut_learning.pairs import pair_accuracies
 from minicnn.compat.sklearn import metrics
-from minicnn.layers import Dropout
+from minicnn.layers import Conv2D, Dropout
 from minicnn.preprocessing.duplicates import copies_of
 from minicnn.training.saving.writing import atomic_write
 
@@ -33,7 +34,8 @@ def report(model, test, class_names, history, out, config, originals=(), border=
     over the training folder (training and validation subsets), for the test images
     that copy them and as the border swap's donors; border: the band's fraction for
     the border checks (None: none)."""
-    probabilities = model.predict(test)
+    # the recipe's own prediction: averaged over symmetric views where it says so
+    probabilities = views.predict(model, test, model.metadata.get("test_views", 1))
     y_true = np.asarray(test.classes)
     y_pred = probabilities.argmax(axis=1)
     evaluated = model.evaluate(test, return_dict=True)
@@ -69,6 +71,7 @@ def report(model, test, class_names, history, out, config, originals=(), border=
           f"{summary['test']['auc']:.4f} ({len(y_true)} images)")
     _pair_scores(summary, y_true, probabilities, class_names)
     _check_the_test_set(summary, model, test, originals, border, y_pred, probabilities)
+    _probe_line(summary, config)
     print()
     # a class never predicted has no precision: shown as 0 (zero_division=0, scikit-learn's
     # way to say so without a warning); the test line's per-class recall shows the miss
@@ -82,12 +85,8 @@ def report(model, test, class_names, history, out, config, originals=(), border=
         "history.png": plots.plot_history(history, note=_history_note(model, originals)),
         "confusion_matrix.png": plots.plot_confusion_matrix(confusion, class_names, normalize=True,
                                                             split="test"),
-        "filters.png": plots.plot_filters(model.layers[0]),
-        "feature_maps.png": plots.plot_feature_maps(model, images[0], layer=0,
-                                                    true_class=int(labels[0]),
-                                                    class_names=class_names),
         "saliency.png": plots.plot_saliency(model, images, labels, class_names),
-        "grad_cam.png": plots.plot_grad_cam(model, images, labels, class_names),
+        **_convolution_figures(model, images, labels, class_names),
         **_where_it_looks_figures(summary),
     }
     for name, figure in figures.items():
@@ -143,6 +142,41 @@ def _pair_scores(summary, y_true, probabilities, class_names):
         print("each pair of classes alone (on their test images, choosing between the two): "
               + ", ".join(f"{name} {'-' if p['accuracy'] is None else format(p['accuracy'], '.3f')}"
                           f" ({p['samples']})" for name, p in pairs.items()))
+
+
+def _probe_line(summary, config):
+    """For the galaxy project: what the probes without the galaxy's shape reached in
+    cross-validation on the full Galaxy Zoo set (measured.galaxy_figures), the bar a CNN
+    must clear to have learnt more than brightness and concentration."""
+    if config.get("project") != "galaxy":
+        return
+    try:
+        cv = galaxy_figures()["cv"]
+    except (FileNotFoundError, KeyError, ValueError):
+        return
+    probes = {name: cv[name]["accuracy"] for name in ("radial-profile", "border-only")
+              if name in cv}
+    summary["probes_cv_accuracy"] = probes
+    print("the probes on the full Galaxy Zoo 1 set (4-fold cross-validation on its training "
+          "images; benchmarks/results/galaxy_recipes.json): " + ", ".join(
+              f"{name} {value:.3f}" for name, value in probes.items()) +
+          "; a CNN that does not clear radial-profile has learnt little beyond brightness "
+          "and concentration")
+
+
+def _convolution_figures(model, images, labels, class_names):
+    """The first convolution's filters and feature maps, and Grad-CAM on the last: for
+    models with convolutions (a probe without one, such as galaxy's radial-profile, has
+    none of these pictures)."""
+    convolutions = [i for i, layer in enumerate(model.layers) if isinstance(layer, Conv2D)]
+    if not convolutions:
+        return {}
+    first = convolutions[0]
+    return {"filters.png": plots.plot_filters(model.layers[first]),
+            "feature_maps.png": plots.plot_feature_maps(model, images[0], layer=first,
+                                                        true_class=int(labels[0]),
+                                                        class_names=class_names),
+            "grad_cam.png": plots.plot_grad_cam(model, images, labels, class_names)}
 
 
 def _where_it_looks_figures(summary):

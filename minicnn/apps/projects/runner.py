@@ -16,8 +16,8 @@ from minicnn import losses, set_seed
 from minicnn.apps.projects.checkpoints import (CHECKPOINT, Checkpoint, RestoreStates,
                                               read_checkpoint, resume_from)
 from minicnn.apps.projects.report import OUTPUTS, report
-from minicnn.compat.sklearn import metrics
 from minicnn.optimizers import SGD, Adam
+from minicnn.schedules import CosineDecay
 from minicnn.preprocessing.files import color_mode_of
 from minicnn.training.callbacks import EarlyStopping
 from minicnn.training.saving.writing import atomic_write
@@ -33,14 +33,54 @@ CLASS_WEIGHT_FORMS = ("'balanced', 'sqrt-balanced', or weights by class name or 
                       "'{\"0\": 3}' (classes not listed weigh 1)")
 
 
-def run(recipe, data=None, epochs=10, batch_size=32, learning_rate=1e-3, optimizer="adam",
-        seed=0, out=None, validation_split=0.2, verbose=1, class_weight=None, resume=False,
+def recipe_settings(recipe, epochs=None, learning_rate=None, class_weight=None,
+                    validation_split=None):
+    """(epochs, learning rate, class weight, validation split): those given, else the
+    recipe's own (a recipe object such as galaxy.RECIPES["four-blocks"] carries the
+    training it was chosen with), else the lessons' (10 epochs, 0.001, none, 0.2)."""
+    given = (epochs, learning_rate, class_weight, validation_split)
+    own = (getattr(recipe, "epochs", 10), getattr(recipe, "learning_rate", 1e-3),
+           getattr(recipe, "class_weight", None), getattr(recipe, "validation_split", 0.2))
+    return tuple(own_value if value is None else value for value, own_value in zip(given, own))
+
+
+def compiled_model(recipe, class_names, input_shape, learning_rate, optimizer, epochs,
+                   steps_per_epoch):
+    """The recipe's model, compiled as every run compiles it: Adam (or SGD with Nesterov
+    momentum) at the learning rate, decayed along a cosine over the whole run when the
+    recipe says so (Keras's CosineDecay), categorical cross-entropy, accuracy and AUC."""
+    model = recipe.build_model(num_classes=len(class_names), input_shape=input_shape)
+    rate = learning_rate
+    if getattr(recipe, "schedule", None) == "cosine":
+        rate = CosineDecay(learning_rate, decay_steps=max(epochs * steps_per_epoch, 1))
+    optimizer_object = Adam(rate) if optimizer == "adam" else SGD(rate, momentum=0.9,
+                                                                  nesterov=True)
+    model.compile(optimizer_object, "categorical_crossentropy", ["accuracy", "auc"])
+    model.metadata = {"class_names": class_names, "rescale": recipe.RESCALE,
+                      "color_mode": color_mode_of(input_shape[-1]), "project": recipe.NAME,
+                      **(recipe.metadata() if hasattr(recipe, "metadata") else {})}
+    return model
+
+
+def fit_class_weight(class_weight, classes):
+    """class_weight as fit takes it: "sqrt-balanced" (the square roots of "balanced":
+    softer) worked out from the training labels ``classes``; the others as they are."""
+    if class_weight == "sqrt-balanced":
+        return {k: float(np.sqrt(w)) for k, w in losses.balanced_class_weight(classes).items()}
+    return class_weight
+
+
+def run(recipe, data=None, epochs=None, batch_size=32, learning_rate=None, optimizer="adam",
+        seed=0, out=None, validation_split=None, verbose=1, class_weight=None, resume=False,
         early_stopping=None, image_size=None, callbacks=()):
-    """Train ``recipe`` (xray or galaxy), checkpointing every epoch into ``out``;
-    evaluate on the test set and write the report. resume=True continues the
-    run whose checkpoint is in ``out``: it ends with the same weights as a run
-    that was never interrupted. Returns the summary written to metrics.json."""
+    """Train ``recipe`` (xray or galaxy, or one of their RECIPES), checkpointing every
+    epoch into ``out``; evaluate on the test set and write the report. Settings left None
+    are the recipe's (recipe_settings). resume=True continues the run whose checkpoint
+    is in ``out``: it ends with the same weights as a run that was never interrupted.
+    Returns the summary written to metrics.json."""
     out = out or os.path.join("runs", recipe.NAME)
+    epochs, learning_rate, class_weight, validation_split = recipe_settings(
+        recipe, epochs, learning_rate, class_weight, validation_split)
     image_size = check_image_size(recipe, image_size)
     config = {"project": recipe.NAME, "data": os.path.abspath(data or getattr(recipe, "SAMPLE", "")),
               "batch_size": batch_size, "learning_rate": learning_rate, "optimizer": optimizer,
@@ -49,8 +89,10 @@ def run(recipe, data=None, epochs=10, batch_size=32, learning_rate=1e-3, optimiz
                                else {str(k): float(v) for k, v in class_weight.items()}),
               "image_size": list(image_size or recipe.IMAGE_SIZE),
               "early_stopping": early_stopping}
-    if hasattr(recipe, "metadata"):  # a recipe object (xray.RECIPES), not the project's default
+    if hasattr(recipe, "metadata"):  # a recipe object (RECIPES), not the project's default
         config["recipe"] = recipe.name
+    if getattr(recipe, "schedule", None):  # its learning rate decays over all the epochs:
+        config["epochs"] = epochs          # a resumed run must have the same number
     replacing = prepare_output_folder(out)
     print(f"minicnn train {recipe.NAME}: writing to {out}" +
           (" (resuming the run there)" if resume else
@@ -60,19 +102,11 @@ def run(recipe, data=None, epochs=10, batch_size=32, learning_rate=1e-3, optimiz
     train, validation, test = recipe.load_data(data, batch_size, seed, validation_split,
                                                image_size=image_size, verbose=verbose)
     class_names = list(train.class_indices)
-    input_shape = _image_shape(train)
-    model = recipe.build_model(num_classes=len(class_names), input_shape=input_shape)
-    class_weight = class_weight_by_index(class_weight, train.class_indices)
+    model = compiled_model(recipe, class_names, _image_shape(train), learning_rate, optimizer,
+                           epochs, len(train))
+    class_weight = fit_class_weight(class_weight_by_index(class_weight, train.class_indices),
+                                    train.classes)
     model.summary()
-    optimizer_object = (Adam(learning_rate) if optimizer == "adam"
-                        else SGD(learning_rate, momentum=0.9, nesterov=True))
-    model.compile(optimizer_object, "categorical_crossentropy", ["accuracy", "auc"])
-    model.metadata = {"class_names": class_names, "rescale": recipe.RESCALE,
-                      "color_mode": color_mode_of(input_shape[-1]), "project": recipe.NAME,
-                      **(recipe.metadata() if hasattr(recipe, "metadata") else {})}
-    if class_weight == "sqrt-balanced":  # a softer weighting: the square roots of "balanced"
-        class_weight = {k: float(np.sqrt(w)) for k, w in
-                        losses.balanced_class_weight(train.classes).items()}
     extra = list(callbacks)
     if early_stopping is not None:
         extra.append(EarlyStopping(monitor="val_loss" if validation is not None else "loss",

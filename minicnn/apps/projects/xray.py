@@ -20,11 +20,13 @@ the band cannot steer it, but the ring inside it does, as much as the band steer
 lesson's model; no recipe separates disease from source on this set (README, "What the model
 relies on").
 """
+import os
 from dataclasses import dataclass
 
 from minicnn import Sequential, samples
 from minicnn.layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D
-from minicnn.apps.projects.data import LESSON_AUGMENTATION, RESCALE, directory_iterators
+from minicnn.apps.projects.data import (LESSON_AUGMENTATION, RESCALE, directory_images,
+                                        directory_iterators)
 from minicnn.apps.shortcut_learning.band import BandMask
 
 NAME = "xray"
@@ -69,6 +71,16 @@ class Recipe:
         mask = self.mask()
         return dict(LESSON_AUGMENTATION,
                     **({} if mask is None else {"preprocessing_function": mask}))
+
+    def evaluation(self):
+        """ImageDataGenerator's arguments for validation and test images: rescaled, masked."""
+        mask = self.mask()
+        return {"rescale": RESCALE, **({} if mask is None else {"preprocessing_function": mask})}
+
+    def training_images(self, data=None, image_size=None, seed=0):
+        """(uint8 images, class indices, class names) of DIR/train alone: what --cv folds."""
+        return directory_images(os.path.join(data or SAMPLE, "train"),
+                                tuple(image_size or self.image_size), COLOR_MODE)
 
     def metadata(self):
         """What a model file must carry to be used as trained: the recipe, and the mask."""

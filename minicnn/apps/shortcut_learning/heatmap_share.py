@@ -13,7 +13,6 @@ the image (stretched, or registered to the receptive fields) moves the share by 
 with few channels in the last convolution many maps are empty (Grad-CAM's ReLU of a sum of
 channels whose weights are all negative).
 """
-import numpy as np
 
 from minicnn.apps.explain import grad_cam, last_conv_index, receptive_field_centres
 from minicnn.apps.shortcut_learning.band import band_width, check_fraction

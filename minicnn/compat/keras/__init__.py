@@ -43,4 +43,4 @@ HINTS = {
 # keras.datasets is loaded on first use
 __getattr__ = missing_names("keras", HINTS, __all__, {
     "datasets": "minicnn.compat.keras.datasets", "config": "minicnn.compat.keras.config",
-    "random": "minicnn.compat.keras.random", "saving": "minicnn.compat.keras.saving_names"})
+    "random": "minicnn.compat.keras.random", "saving": "minicnn.compat.keras.saving"})

@@ -3,14 +3,10 @@ save_model, clone_model, and model_from_json (Keras's JSON, as model.to_json wri
 import json
 
 from minicnn.compat.functional import Model
+from minicnn.compat.keras.saving import save_model  # Keras's one function under both names
 from minicnn.compat.missing import missing_names
 from minicnn.training.trainer import Sequential
 from minicnn.training.models import clone_model, load_model
-
-
-def save_model(model, filepath, overwrite=True, **kwargs):
-    """model.save(filepath): .keras or .h5 for Keras's files, any other name minicnn's .npz."""
-    return model.save(filepath)
 
 
 def model_from_json(json_string, custom_objects=None):

@@ -110,6 +110,41 @@ class History(Callback):
             self.history.setdefault(name, []).append(value)
 
 
+NO_VALIDATION = "fit has no validation data (validation_data or validation_split)"
+
+
+def fit_validates(callback):
+    """Whether the fit running ``callback`` has validation data: True, False, or None when
+    nothing says (a callback driven by hand). Keras 3's params are verbose, epochs and steps
+    only, so minicnn's fit keeps them so and says it on the model (``model.fit_validates``);
+    Keras 2's params["do_validation"], when a caller gives it, is read first."""
+    params = callback.params or {}
+    if "do_validation" in params:
+        return bool(params["do_validation"])
+    return getattr(callback.model, "fit_validates", None)
+
+
+def check_validation(owner, what, key, callback):
+    """Before training: a ValueError when ``key`` (``what``: "monitor") is a val_ value and
+    the fit running has no validation data, naming the callback, the key and the way out
+    (monitor="val_loss" is Keras's default, and needs validation data). ModelCheckpoint
+    checks its keys with the rest of what fit will log (files.not_logged)."""
+    if key.startswith("val_") and fit_validates(callback) is False:
+        raise ValueError(f"{owner}: {what} {key!r} is a value of the validation data, and "
+                         f"{NO_VALIDATION}; give some, or monitor a training value such as "
+                         f"'loss'")
+
+
+def unlogged(owner, subject, key, logs):
+    """The message for ``key`` missing from an epoch's logs: ``subject`` (the callback's
+    words for it) and the values logged; for a val_ key when nothing of validation was
+    logged, why."""
+    message = f"{owner}: {subject} is not among the logged values {sorted(logs)}"
+    if key.startswith("val_") and not any(name.startswith("val_") for name in logs):
+        message += f"; {NO_VALIDATION}"
+    return message
+
+
 def monitor_mode(monitor, mode):
     """"min" or "max": the direction in which ``monitor`` improves ("auto": max for
     accuracy, AUC, precision and recall, min for the rest)."""

@@ -3,8 +3,8 @@ import os
 import re
 import string
 
-from minicnn.training.callbacks.base import (Callback, best_from_state, best_state, initial_best,
-                                              monitor_mode)
+from minicnn.training.callbacks.base import (NO_VALIDATION, Callback, best_from_state, best_state,
+                                              fit_validates, initial_best, monitor_mode, unlogged)
 
 
 class ModelCheckpoint(Callback):
@@ -16,8 +16,9 @@ class ModelCheckpoint(Callback):
     Resumable: get_state() holds the best value so far (save_best_only).
 
     Checked before training: every placeholder names a value fit will log (epoch,
-    loss, the compiled metrics, their val_ versions when fit has validation data,
-    learning_rate), and so does ``monitor`` with save_best_only; a weights-only
+    loss, the compiled metrics, their val_ versions when fit has validation data:
+    base.fit_validates, as Keras 3's params do not say), and so does ``monitor`` with
+    save_best_only (Keras 3 warns, then saves every epoch); a weights-only
     file is .npz or Keras's .weights.h5 (a .keras file holds a whole model), as
     Keras 3 checks. The best starts at +-infinity, as Keras's: a NaN value never
     improves, so a NaN first epoch saves nothing and does not become the best."""
@@ -49,7 +50,7 @@ class ModelCheckpoint(Callback):
         self.best = best_from_state(state.get("best"), self.mode, "ModelCheckpoint.set_state")
 
     def on_train_begin(self, logs=None):
-        logged = logged_keys(self.model, getattr(self, "params", {}).get("do_validation"))
+        logged = logged_keys(self.model, fit_validates(self))
         wanted = [(key, "filepath") for key in self.keys]
         if self.save_best_only:
             wanted.append((self.monitor, "monitor"))
@@ -66,13 +67,13 @@ class ModelCheckpoint(Callback):
         try:
             path = self.filepath.format(epoch=epoch + 1, **logs)
         except KeyError as error:
-            raise ValueError(f"ModelCheckpoint: filepath {self.filepath!r} names "
-                             f"{error.args[0]!r}, which is not among the logged values "
-                             f"{sorted(logs)}") from None
+            key = error.args[0]
+            raise ValueError(unlogged("ModelCheckpoint", f"filepath {self.filepath!r} names "
+                                      f"{key!r}, which", key, logs)) from None
         if self.save_best_only:
             if self.monitor not in logs:
-                raise ValueError(f"ModelCheckpoint: monitor {self.monitor!r} is not among the "
-                                 f"logged values {sorted(logs)}")
+                raise ValueError(unlogged("ModelCheckpoint", f"monitor {self.monitor!r}",
+                                          self.monitor, logs))
             value = logs[self.monitor]
             better = value < self.best if self.mode == "min" else value > self.best
             if not better:  # NaN included: a comparison with NaN is false
@@ -130,8 +131,7 @@ def not_logged(key, logged):
     if key in ("epoch", "learning_rate") or key in logged["metrics"]:
         return None
     if key.startswith("val_") and key[4:] in logged["metrics"]:
-        return ("fit has no validation data (validation_data or validation_split)"
-                if logged["validation"] is False else None)
+        return NO_VALIDATION if logged["validation"] is False else None
     return "neither the loss nor a compiled metric" + (
         "" if not key.startswith("val_") else " (the part after val_)")
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from minicnn.arguments import check_number
 from minicnn.training.callbacks.base import (Callback, best_from_state, best_state, initial_best,
-                                              monitor_mode)
+                                              monitor_mode, unlogged)
 
 
 class ReduceLROnPlateau(Callback):
@@ -74,8 +74,8 @@ class ReduceLROnPlateau(Callback):
         optimizer = self.model.optimizer
         logs["learning_rate"] = float(optimizer.learning_rate)
         if self.monitor not in logs:
-            warnings.warn(f"ReduceLROnPlateau: monitor {self.monitor!r} is not among the logged "
-                          f"values {sorted(logs)}; the learning rate stays", UserWarning)
+            warnings.warn(unlogged("ReduceLROnPlateau", f"monitor {self.monitor!r}", self.monitor,
+                                   logs) + "; the learning rate stays", UserWarning)
             return
         value = float(logs[self.monitor])
         if self.cooldown_counter > 0:

@@ -1,6 +1,7 @@
 """EarlyStopping: end training when the monitored value stops improving."""
-from minicnn.training.callbacks.base import (Callback, best_from_state, best_state, decode_array,
-                                              encode_array, initial_best, monitor_mode)
+from minicnn.training.callbacks.base import (Callback, best_from_state, best_state,
+                                              check_validation, decode_array, encode_array,
+                                              initial_best, monitor_mode, unlogged)
 
 
 class EarlyStopping(Callback):
@@ -11,7 +12,8 @@ class EarlyStopping(Callback):
     epoch are put back when training ends, early or not (as Keras 3 does).
     The best starts at +-infinity, as Keras's comparisons have it: a NaN value is
     never an improvement (a NaN first epoch is not the best one, and counts towards
-    patience).
+    patience). A val_ monitor (Keras's default "val_loss") when fit has no validation
+    data is refused before the first step (Keras 3 warns each epoch and never stops).
     """
 
     def __init__(self, monitor="val_loss", patience=0, mode="auto", min_delta=0.0,
@@ -23,6 +25,7 @@ class EarlyStopping(Callback):
         self.best, self.wait, self._resumed = initial_best(self.mode), 0, None
 
     def on_train_begin(self, logs=None):
+        check_validation("EarlyStopping", "monitor", self.monitor, self)
         self.best, self.best_epoch, self.best_weights = initial_best(self.mode), None, None
         self.wait = 0
         self.stopped_epoch = None
@@ -79,8 +82,8 @@ class EarlyStopping(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         if self.monitor not in logs:
-            raise ValueError(f"EarlyStopping: monitor {self.monitor!r} is not among the logged "
-                             f"values {sorted(logs)}")
+            raise ValueError(unlogged("EarlyStopping", f"monitor {self.monitor!r}",
+                                      self.monitor, logs))
         value = logs[self.monitor]
         if self._improved(value):
             self.best, self.best_epoch, self.wait = value, epoch, 0
