@@ -141,6 +141,8 @@ def test_stratified_folds_hold_each_class_in_proportion_and_every_image_once(k):
 def test_stratified_folds_refuse_a_class_smaller_than_k():
     with pytest.raises(ValueError, match="class 1 has only 2 training images"):
         stratified_folds(np.array([0, 0, 0, 1, 1]), 3, seed=0)
+    with pytest.raises(ValueError, match="class 'merger' has only 2"):
+        stratified_folds(np.array([0, 0, 0, 1, 1]), 3, seed=0, names=["spiral", "merger"])
 
 
 def test_a_recipe_brings_its_own_settings_and_the_command_line_overrides_them():
@@ -196,9 +198,35 @@ def test_cv_pools_out_of_fold_predictions_and_never_reads_the_test_images(galaxy
     assert "pooled out-of-fold accuracy" in printed and "test images are not read" in printed
 
 
-def test_cv_refuses_too_few_folds_and_resume(galaxy_folder):
-    assert main(["train", "galaxy", "--data", str(galaxy_folder), "--cv", "1"]) == 2
-    assert main(["train", "galaxy", "--data", str(galaxy_folder), "--cv", "2", "--resume"]) == 2
+@pytest.mark.parametrize("extra, named", [
+    (["--cv", "1"], "at least 2"), (["--cv", "2", "--resume"], "--resume"),
+    (["--cv", "2", "--early-stopping", "3"], "--early-stopping"),
+    (["--cv", "2", "--validation-split", "0.1"], "--validation-split"),
+    (["--recipe", "four-blocks", "--image-size", "128", "112"], "give one size"),
+    (["--recipe", "four-blocks", "--image-size", "64"], "at least 96 pixels"),
+    (["--recipe", "four-blocks", "--cv", "2", "--image-size", "128", "112"], "give one size")])
+def test_what_a_run_or_a_cross_validation_cannot_take_is_refused_before_any_training(
+        galaxy_folder, capsys, extra, named):
+    assert main(["train", "galaxy", "--data", str(galaxy_folder), *extra]) == 2
+    assert named in capsys.readouterr().err
+
+
+def test_class_weight_none_turns_a_recipes_weights_off():
+    from minicnn.apps.cli import parse_class_weight
+    assert parse_class_weight("none") == {}
+    assert runner.recipe_settings(galaxy.RECIPES["four-blocks"], class_weight={})[2] == {}
+    assert runner.class_weight_by_index({}, {"a": 0, "b": 1}) == {}
+
+
+def test_the_views_need_the_images_in_order():
+    from minicnn.preprocessing import ImageDataGenerator
+    x = np.random.default_rng(6).random((4, 6, 6, 2)).astype(np.float32)
+    shuffled = ImageDataGenerator().flow(x, batch_size=2, shuffle=True)
+    with pytest.raises(ValueError, match="shuffle=False"):
+        views.predict(small_model(), shuffled, 8)
+    in_order = ImageDataGenerator().flow(x, batch_size=3, shuffle=False)
+    np.testing.assert_allclose(views.predict(small_model(), in_order, 8),
+                               views.predict(small_model(), list(x), 8), rtol=1e-6)
 
 
 def test_predict_averages_over_the_views_a_model_says_it_was_trained_with(tmp_path, capsys):
@@ -252,8 +280,12 @@ def test_a_galaxy_recipe_trains_reports_and_predicts_as_it_was_trained(galaxy_fo
     assert model.metadata["test_views"] == views_used
     test = galaxy.RECIPES[recipe].load_data(str(galaxy_folder), validation_split=0,
                                             verbose=0)[2]
-    predicted = views.predict(model, test, views_used).argmax(axis=1)
-    assert np.isclose(summary["test"]["accuracy"], np.mean(predicted == test.classes))
+    probabilities = views.predict(model, test, views_used)
+    assert np.isclose(summary["test"]["accuracy"],
+                      np.mean(probabilities.argmax(axis=1) == test.classes))
+    # the loss is the averaged prediction's too (not one view's, as evaluate would give)
+    picked = np.clip(probabilities[np.arange(len(test.classes)), test.classes], 1e-7, 1)
+    assert np.isclose(summary["test"]["loss"], -np.mean(np.log(picked)), rtol=1e-4)
     written = {p.name for p in out.iterdir()}
     assert {"saliency.png", "history.png", "model.npz"} <= written
     assert ("grad_cam.png" in written) == (recipe == "four-blocks")
@@ -295,7 +327,7 @@ def test_the_measured_galaxy_figures_hold_what_the_text_says():
     assert figures["chosen_by_cv"] == "four-blocks"
     # the CNN of the recipe clears the probe without a CNN; the lesson's does not
     assert cv["four-blocks"]["accuracy"] > cv["radial-profile"]["accuracy"]
-    assert cv["lesson"]["accuracy"] <= cv["radial-profile"]["accuracy"] + 0.02
+    assert cv["lesson"]["accuracy"] < cv["radial-profile"]["accuracy"]
     assert cv["border-only"]["accuracy"] < cv["radial-profile"]["accuracy"]
     # the targets, on the test set's seeds 1-3
     assert test["four-blocks"]["seeds"] == [1, 2, 3]

@@ -54,8 +54,8 @@ def training_options():
                               "as scikit-learn), 'sqrt-balanced' (the square roots of those: "
                               "softer), or weights by class name (as the data's folders are "
                               "named) or index: 'Covid=3,Normal=1', '{\"Covid\": 3}' or "
-                              "'{\"0\": 3}' (classes not listed weigh 1); default: the "
-                              "recipe's (none for the lessons')")
+                              "'{\"0\": 3}' (classes not listed weigh 1), or 'none'; "
+                              "default: the recipe's (none for the lessons')")
     options.add_argument("--early-stopping", type=int, metavar="PATIENCE",
                          help="stop when the validation loss has not improved for PATIENCE "
                               "epochs, and keep the best epoch's weights")
@@ -171,6 +171,8 @@ def parse_class_weight(text):
     from minicnn.apps.projects.runner import CLASS_WEIGHT_FORMS
     if text is None or text in ("balanced", "sqrt-balanced"):
         return text
+    if text == "none":  # no weights, over a recipe's own (every class weighs 1)
+        return {}
     wrong = ValueError(f"--class-weight {text!r}: expected {CLASS_WEIGHT_FORMS}")
     if text.lstrip().startswith("{"):
         try:
@@ -209,10 +211,14 @@ def train(args):
         raise ValueError(f"--validation-split must be in [0, 1); got {args.validation_split}")
     if args.lr is not None and not (args.lr > 0 and np.isfinite(args.lr)):
         raise ValueError(f"--lr must be a finite number > 0; got {args.lr}")
-    if args.cv is not None and args.cv < 2:
-        raise ValueError(f"--cv takes the number of folds, at least 2; got {args.cv}")
-    if args.cv is not None and args.resume:
-        raise ValueError("--cv trains K models afresh; it cannot --resume")
+    if args.cv is not None:
+        given = [option for option, value in (("--resume", args.resume or None),
+                                              ("--early-stopping", args.early_stopping),
+                                              ("--validation-split", args.validation_split))
+                 if value is not None]
+        if given:
+            raise ValueError(f"--cv trains K models afresh on all the training images but one "
+                             f"fold, for the recipe's epochs: it takes no {', '.join(given)}")
     if args.early_stopping is not None and args.early_stopping < 0:
         raise ValueError(f"--early-stopping takes a patience >= 0; got {args.early_stopping}")
     if args.threads is not None and args.threads < 1:
@@ -234,12 +240,13 @@ def train(args):
     try:
         if args.cv is not None:
             from minicnn.apps.projects.cross_validation import cross_validate
-            epochs, lr, weights, _ = runner.recipe_settings(recipe, args.epochs, args.lr,
+            chosen = project_recipes(args.project)[args.recipe]
+            epochs, lr, weights, _ = runner.recipe_settings(chosen, args.epochs, args.lr,
                                                            class_weight)
-            cross_validate(project_recipes(args.project)[args.recipe], args.data, args.cv, epochs, args.batch_size, lr,
-                           args.optimizer, args.seed,
-                           args.out or os.path.join("runs", f"{args.project}-cv"), weights,
-                           image_size, verbose=0 if args.quiet else 1)
+            out = args.out or os.path.join("runs", f"{args.project}-cv")
+            cross_validate(chosen, args.data, args.cv, epochs, args.batch_size, lr,
+                           args.optimizer, args.seed, out, weights, image_size,
+                           verbose=0 if args.quiet else 1)
             return
         runner.run(recipe, data=args.data, epochs=args.epochs, batch_size=args.batch_size,
                    learning_rate=args.lr, optimizer=args.optimizer, seed=args.seed, out=args.out,

@@ -16,16 +16,17 @@ import numpy as np
 from minicnn import set_seed
 from minicnn.apps.projects import views
 from minicnn.apps.projects.runner import (class_weight_by_index, compiled_model,
-                                          fit_class_weight, prepare_output_folder)
+                                          prepare_output_folder, resolved_class_weight)
 from minicnn.compat.sklearn import metrics
 from minicnn.preprocessing import ImageDataGenerator
 from minicnn.training.saving.writing import atomic_write
 
 
-def stratified_folds(classes, k, seed):
+def stratified_folds(classes, k, seed, names=None):
     """(N,) fold numbers 0..k-1: each class's images shuffled by ``seed`` and dealt out
     in turn, so every fold holds each class in the proportion of the whole (as
-    scikit-learn's StratifiedKFold); a class needs at least k images."""
+    scikit-learn's StratifiedKFold); a class needs at least k images (``names``: the
+    classes' names, for the message)."""
     classes = np.asarray(classes)
     rng = np.random.default_rng(seed)
     folds = np.empty(len(classes), np.int64)
@@ -33,8 +34,9 @@ def stratified_folds(classes, k, seed):
     for c in np.unique(classes):
         members = rng.permutation(np.flatnonzero(classes == c))
         if len(members) < k:
-            raise ValueError(f"--cv {k}: class {c} has only {len(members)} training images; each "
-                             f"fold needs one of each class (use a smaller --cv)")
+            name = names[c] if names is not None else int(c)
+            raise ValueError(f"--cv {k}: class {name!r} has only {len(members)} training images; "
+                             f"each fold needs one of each class (use a smaller --cv)")
         folds[members] = (start + np.arange(len(members))) % k
         start += len(members)  # the next class starts where this one ended: even fold sizes
     return folds
@@ -55,11 +57,11 @@ def cross_validate(recipe, data, k, epochs, batch_size, learning_rate, optimizer
     out/cv.json) the pooled out-of-fold scores and their spread across the folds."""
     if not isinstance(k, int) or k < 2:
         raise ValueError(f"--cv takes the number of folds, at least 2; got {k!r}")
-    prepare_output_folder(out)
+    prepare_output_folder(out, ("cv.json",))
     images, classes, class_names = recipe.training_images(data, image_size, seed)
     class_indices = {name: i for i, name in enumerate(class_names)}
     weights_given = class_weight_by_index(class_weight, class_indices)
-    folds = stratified_folds(classes, k, seed)
+    folds = stratified_folds(classes, k, seed, class_names)
     one_hot = np.eye(len(class_names), dtype=np.float32)[classes]
     out_of_fold = np.zeros((len(classes), len(class_names)))
     per_fold, start = [], time.perf_counter()
@@ -73,7 +75,7 @@ def cross_validate(recipe, data, k, epochs, batch_size, learning_rate, optimizer
         model = compiled_model(recipe, class_names, images.shape[1:], learning_rate, optimizer,
                                epochs, len(train))
         model.fit(train, epochs=epochs, verbose=verbose, seed=seed + fold,
-                  class_weight=fit_class_weight(weights_given, classes[seen]))
+                  class_weight=resolved_class_weight(weights_given, classes[seen]))
         held_out = ImageDataGenerator(**recipe.evaluation()).flow(
             images[held], batch_size=batch_size, shuffle=False)
         out_of_fold[held] = views.predict(model, held_out, model.metadata.get("test_views", 1))
@@ -85,7 +87,8 @@ def cross_validate(recipe, data, k, epochs, batch_size, learning_rate, optimizer
               "recall": {name: _mean_std([f["recall"][name] for f in per_fold])
                          for name in class_names}}
     summary = {"project": recipe.NAME, "recipe": getattr(recipe, "name", "lesson"),
-               "data": os.path.abspath(data) if data else None, "folds": k, "seed": seed,
+               "data": os.path.abspath(data or getattr(recipe, "SAMPLE", "")), "folds": k,
+               "seed": seed,
                "epochs": epochs, "learning_rate": learning_rate, "batch_size": batch_size,
                "class_weight": class_weight if not isinstance(class_weight, dict) else
                {str(key): value for key, value in class_weight.items()},

@@ -4,12 +4,42 @@ import os
 
 import numpy as np
 
+from minicnn.apps.shortcut_learning.band import BandMask
 from minicnn.preprocessing import ImageDataGenerator
 
 RESCALE = 1 / 255
 # The augmentation both lessons recommend: rescale to 0..1, small zooms, rotations and shifts.
 LESSON_AUGMENTATION = dict(rescale=RESCALE, zoom_range=0.1, rotation_range=25,
                            width_shift_range=0.05, height_shift_range=0.05)
+
+
+class SeesPart:
+    """What a recipe that may see only part of each image shares (xray and galaxy
+    recipes): ``sees`` "whole", "centre" (the outer ``band`` of each side set to 0) or
+    "band" (only that border), and ``AUGMENTATION``, its generator's training arguments."""
+
+    def mask(self):
+        """The BandMask applied after augmentation (and to test images), or None."""
+        return None if self.sees == "whole" else BandMask(self.band, keep=self.sees)
+
+    def augmentation(self):
+        """ImageDataGenerator's arguments for training: the recipe's, then the mask."""
+        mask = self.mask()
+        return dict(self.AUGMENTATION,
+                    **({} if mask is None else {"preprocessing_function": mask}))
+
+    def evaluation(self):
+        """ImageDataGenerator's arguments for validation and test images: rescaled, masked."""
+        mask = self.mask()
+        return {"rescale": RESCALE, **({} if mask is None else {"preprocessing_function": mask})}
+
+    def masked(self, iterators):
+        """``iterators`` (train, validation, test) from directory_iterators, which masks the
+        training images only: the validation and test images get the same mask here."""
+        for iterator in iterators[1:]:
+            if iterator is not None:
+                iterator.generator.preprocessing_function = self.mask()
+        return iterators
 
 
 def directory_iterators(data, image_size, color_mode, augmentation, batch_size, seed,

@@ -22,8 +22,8 @@ images (`--cv K`), never by the test set:
 Why symmetries here: a galaxy seen from Earth has no up, down, left or right, so a
 turned or mirrored galaxy keeps its class (a turned X-ray does not: the heart is on the
 left). Why global average pooling: each of the last block's 128 maps says how much of
-its pattern the galaxy holds anywhere, with 516 weights in the head instead of the tens
-of thousands a Flatten + Dense would fit to 2,370 images.
+its pattern the galaxy holds anywhere, with 516 weights in the head instead of the 4,612 of
+Flatten + Dense (a weight for each class at each of the 3x3 positions of each map).
 """
 import os
 from dataclasses import dataclass
@@ -35,8 +35,7 @@ from minicnn.layers import (AveragePooling2D, BatchNormalization, Conv2D, Dense,
                             GlobalAveragePooling2D, MaxPool2D, ReLU)
 from minicnn.preprocessing import ImageDataGenerator
 from minicnn.preprocessing.layers import CenterCrop, RadialProfile, RandomFlip, RandomRot90
-from minicnn.apps.projects.data import RESCALE, directory_iterators
-from minicnn.apps.shortcut_learning.band import BandMask
+from minicnn.apps.projects.data import RESCALE, SeesPart, directory_iterators
 
 NAME = "galaxy"
 IMAGE_SIZE = (128, 128)
@@ -90,7 +89,7 @@ def radial_profile(num_classes, input_shape, rings=16):
 
 
 @dataclass(frozen=True)
-class Recipe:
+class Recipe(SeesPart):
     """A galaxy recipe: its network (``network``: "lesson", "four-blocks" or
     "radial-profile"), what of the image it sees ("whole", or "band": only the outer
     ``band`` of each side), and the training it was chosen with, used unless the
@@ -110,20 +109,7 @@ class Recipe:
     test_views: int = 1
 
     NAME, IMAGE_SIZE, COLOR_MODE, CHANNELS, RESCALE = NAME, IMAGE_SIZE, COLOR_MODE, CHANNELS, RESCALE
-
-    def mask(self):
-        """The BandMask applied to every image (training and test), or None."""
-        return None if self.sees == "whole" else BandMask(self.band, keep=self.sees)
-
-    def augmentation(self):
-        """ImageDataGenerator's arguments for training (the symmetries are layers)."""
-        mask = self.mask()
-        return dict(AUGMENTATION, **({} if mask is None else {"preprocessing_function": mask}))
-
-    def evaluation(self):
-        """ImageDataGenerator's arguments for validation and test images."""
-        mask = self.mask()
-        return {"rescale": RESCALE, **({} if mask is None else {"preprocessing_function": mask})}
+    AUGMENTATION = AUGMENTATION  # rescaling only: the symmetries are layers of the model
 
     def metadata(self):
         """What a model file carries to be used as trained: the recipe, its mask, and
@@ -244,13 +230,9 @@ def load_data(data, batch_size=32, seed=0, validation_split=0.2, image_size=None
     the recipe's mask (if any) on all three."""
     check_data(data)
     if os.path.isdir(data):
-        train, validation, test = directory_iterators(
+        return recipe.masked(directory_iterators(
             data, tuple(image_size or IMAGE_SIZE), COLOR_MODE, recipe.augmentation(), batch_size,
-            seed, validation_split, verbose)
-        for iterator in (validation, test):  # directory_iterators masks training only
-            if iterator is not None:
-                iterator.generator.preprocessing_function = recipe.mask()
-        return train, validation, test
+            seed, validation_split, verbose))
     images, labels = read_npz(data)
     if image_size is not None and tuple(image_size) != images.shape[1:3]:
         raise ValueError(f"{data}: its images are {images.shape[1]}x{images.shape[2]}; "
@@ -287,6 +269,11 @@ def training_images(data, image_size=None, seed=0):
         return directory_images(os.path.join(data, "train"), tuple(image_size or IMAGE_SIZE),
                                 COLOR_MODE)
     images, labels = read_npz(data)
+    if image_size is not None and tuple(image_size) != images.shape[1:3]:
+        raise ValueError(f"{data}: its images are {images.shape[1]}x{images.shape[2]}; "
+                         f"--image-size works with image folders only")
+    # the .npz's test images are the 20% this seed leaves out: cross-validate and train with
+    # the same --seed, or the folds hold another seed's test images
     train_idx, _ = stratified_split(labels, 0.2, seed)
     return images[train_idx], labels[train_idx].argmax(axis=1), npz_class_names(labels)
 

@@ -19,10 +19,12 @@ from minicnn.apps.shortcut_learning.measured import galaxy_figures
 from minicnn.apps.shortcut_learning.pairs import pair_accuracies
 from minicnn.compat.sklearn import metrics
 from minicnn.layers import Conv2D, Dropout
+from minicnn.training.metrics import AUC
 from minicnn.preprocessing.duplicates import copies_of
 from minicnn.training.saving.writing import atomic_write
 
 
+PROBED_CLASSES = ("edge_on", "elliptical", "merger", "spiral")  # benchmarks/galaxy_recipes.py's
 OUTPUTS = ("history.png", "confusion_matrix.png", "filters.png", "feature_maps.png",
            "saliency.png", "grad_cam.png", "reliance.png", "model.npz", "metrics.json",
            "checkpoint.npz")
@@ -34,11 +36,14 @@ def report(model, test, class_names, history, out, config, originals=(), border=
     over the training folder (training and validation subsets), for the test images
     that copy them and as the border swap's donors; border: the band's fraction for
     the border checks (None: none)."""
-    # the recipe's own prediction: averaged over symmetric views where it says so
-    probabilities = views.predict(model, test, model.metadata.get("test_views", 1))
+    # the recipe's own prediction: averaged over symmetric views where it says so; then
+    # the loss and Keras's AUC are those of that prediction too, not of one view
+    test_views = model.metadata.get("test_views", 1)
+    probabilities = views.predict(model, test, test_views)
     y_true = np.asarray(test.classes)
     y_pred = probabilities.argmax(axis=1)
-    evaluated = model.evaluate(test, return_dict=True)
+    evaluated = (model.evaluate(test, return_dict=True) if test_views == 1
+                 else _scores_of(probabilities, y_true, len(class_names)))
     test_loss = evaluated["loss"]
     k = len(class_names)
     confusion = metrics.confusion_matrix(y_true, y_pred, num_classes=k)
@@ -144,12 +149,23 @@ def _pair_scores(summary, y_true, probabilities, class_names):
                           f" ({p['samples']})" for name, p in pairs.items()))
 
 
+def _scores_of(probabilities, y_true, k):
+    """{"loss", "auc"} as evaluate gives them (categorical cross-entropy with Keras's clip,
+    Keras's AUC over every class's column), of given probabilities."""
+    one_hot = np.eye(k)[y_true]
+    clipped = np.clip(probabilities, 1e-7, 1 - 1e-7)
+    auc = AUC()
+    auc.update_state(one_hot, probabilities.astype(np.float32))
+    return {"loss": float(-np.mean(np.log(clipped[np.arange(len(y_true)), y_true]))),
+            "auc": float(auc.result())}
+
+
 def _probe_line(summary, config):
     """For the galaxy project: what the probes without the galaxy's shape reached in
     cross-validation on the full Galaxy Zoo set (measured.galaxy_figures), the bar a CNN
     must clear to have learnt more than brightness and concentration."""
-    if config.get("project") != "galaxy":
-        return
+    if config.get("project") != "galaxy" or sorted(summary["classes"]) != sorted(PROBED_CLASSES):
+        return  # the probes were measured on Galaxy Zoo 1's four classes, not another set's
     try:
         cv = galaxy_figures()["cv"]
     except (FileNotFoundError, KeyError, ValueError):

@@ -17,6 +17,7 @@ from minicnn.apps.projects.checkpoints import (CHECKPOINT, Checkpoint, RestoreSt
                                               read_checkpoint, resume_from)
 from minicnn.apps.projects.report import OUTPUTS, report
 from minicnn.optimizers import SGD, Adam
+from minicnn.preprocessing.layers import CenterCrop
 from minicnn.schedules import CosineDecay
 from minicnn.preprocessing.files import color_mode_of
 from minicnn.training.callbacks import EarlyStopping
@@ -28,8 +29,8 @@ from minicnn.training.saving.writing import atomic_write
 MAX_IMAGE_SIZE = 2048
 
 
-CLASS_WEIGHT_FORMS = ("'balanced', 'sqrt-balanced', or weights by class name or index: "
-                      "'Covid=3,Normal=1' or a JSON object such as '{\"Covid\": 3}' or "
+CLASS_WEIGHT_FORMS = ("'balanced', 'sqrt-balanced', 'none', or weights by class name or "
+                      "index: 'Covid=3,Normal=1' or a JSON object such as '{\"Covid\": 3}' or "
                       "'{\"0\": 3}' (classes not listed weigh 1)")
 
 
@@ -62,7 +63,7 @@ def compiled_model(recipe, class_names, input_shape, learning_rate, optimizer, e
     return model
 
 
-def fit_class_weight(class_weight, classes):
+def resolved_class_weight(class_weight, classes):
     """class_weight as fit takes it: "sqrt-balanced" (the square roots of "balanced":
     softer) worked out from the training labels ``classes``; the others as they are."""
     if class_weight == "sqrt-balanced":
@@ -104,8 +105,8 @@ def run(recipe, data=None, epochs=None, batch_size=32, learning_rate=None, optim
     class_names = list(train.class_indices)
     model = compiled_model(recipe, class_names, _image_shape(train), learning_rate, optimizer,
                            epochs, len(train))
-    class_weight = fit_class_weight(class_weight_by_index(class_weight, train.class_indices),
-                                    train.classes)
+    class_weight = resolved_class_weight(class_weight_by_index(class_weight, train.class_indices),
+                                         train.classes)
     model.summary()
     extra = list(callbacks)
     if early_stopping is not None:
@@ -164,6 +165,9 @@ def check_image_size(recipe, image_size):
         raise ValueError(f"--image-size {height} {width}: at most {MAX_IMAGE_SIZE} pixels a side "
                          f"(the {recipe.NAME} recipe's default is "
                          f"{' '.join(map(str, recipe.IMAGE_SIZE))})")
+    if getattr(recipe, "test_views", 1) > 1 and height != width:
+        raise ValueError(f"--image-size {height} {width}: the {recipe.NAME} recipe averages its "
+                         f"predictions over the symmetries of a square; give one size (N)")
     smallest = smallest_image_size(recipe)
     if height < smallest or width < smallest:
         raise ValueError(f"--image-size {height} {width}: too small for the {recipe.NAME} "
@@ -173,12 +177,16 @@ def check_image_size(recipe, image_size):
 
 
 def smallest_image_size(recipe):
-    """The smallest square image the recipe's model takes (every layer's output non-empty)."""
+    """The smallest square image the recipe's model takes: every layer's output non-empty,
+    and no CenterCrop asked for a window larger than its input (it would enlarge it)."""
     layers = _recipe_layers(recipe)
     for size in range(1, MAX_IMAGE_SIZE + 1):
         shape = (size, size, recipe.CHANNELS)
         try:
             for layer in layers:
+                if isinstance(layer, CenterCrop) and min(shape[:2]) < max(layer.height,
+                                                                          layer.width):
+                    raise ValueError
                 shape = tuple(layer.compute_output_shape(shape))
                 if min(shape) < 1:
                     raise ValueError
@@ -234,7 +242,7 @@ def class_weight_by_index(class_weight, class_indices):
     return table
 
 
-def prepare_output_folder(out):
+def prepare_output_folder(out, outputs=OUTPUTS):
     """Create ``out`` and check that files can be written in it, before any data is
     loaded, so that a bad --out fails at once and not after training. Returns
     whether it already holds a run (whose files this run replaces)."""
@@ -246,7 +254,7 @@ def prepare_output_folder(out):
             pass
     except OSError as error:
         raise ValueError(f"--out {out}: cannot write there ({error.strerror or error})") from None
-    for name in OUTPUTS:  # a file the run would have to replace at the end: checked now
+    for name in outputs:  # a file the run would have to replace at the end: checked now
         target = os.path.realpath(os.path.join(out, name))
         try:
             mode = os.stat(target).st_mode
@@ -256,4 +264,4 @@ def prepare_output_folder(out):
             raise ValueError(f"--out {out}: {name} there is read-only or not a regular file; "
                              f"this run would have to replace it (remove it, or choose another "
                              f"--out)")
-    return any(os.path.exists(os.path.join(out, name)) for name in OUTPUTS)
+    return any(os.path.exists(os.path.join(out, name)) for name in outputs)

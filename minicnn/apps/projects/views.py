@@ -25,9 +25,13 @@ def check_views(views, where):
 
 
 def images_of(data):
-    """The images of an array or of a non-shuffling iterator's batches, stacked."""
-    if isinstance(data, np.ndarray):
-        return data
+    """The images of an array (or a list of images) or of a non-shuffling iterator's
+    batches, stacked in order."""
+    if isinstance(data, (np.ndarray, list)):
+        return np.asarray(data)
+    if getattr(data, "shuffle", False):
+        raise ValueError("predict: averaging over the symmetric views needs the images in "
+                         "order; give an iterator made with shuffle=False")
     batches = [data[i] for i in range(len(data))]
     return np.concatenate([b[0] if isinstance(b, tuple) else b for b in batches])
 

@@ -25,9 +25,8 @@ from dataclasses import dataclass
 
 from minicnn import Sequential, samples
 from minicnn.layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D
-from minicnn.apps.projects.data import (LESSON_AUGMENTATION, RESCALE, directory_images,
-                                        directory_iterators)
-from minicnn.apps.shortcut_learning.band import BandMask
+from minicnn.apps.projects.data import (LESSON_AUGMENTATION, RESCALE, SeesPart,
+                                        directory_images, directory_iterators)
 
 NAME = "xray"
 IMAGE_SIZE = (256, 256)
@@ -40,7 +39,7 @@ BORDER_CHECK = 0.125
 
 
 @dataclass(frozen=True)
-class Recipe:
+class Recipe(SeesPart):
     """An X-ray recipe: the lesson's network with its width (filters per convolution), the
     input size with the first convolution's kernel and stride, and what of the film the
     model sees ("whole"; "centre": the outer ``band`` of each side set to 0 after
@@ -56,26 +55,12 @@ class Recipe:
     band: float = 0.125
 
     NAME, COLOR_MODE, CHANNELS, RESCALE, SAMPLE = NAME, COLOR_MODE, CHANNELS, RESCALE, SAMPLE
+    AUGMENTATION = LESSON_AUGMENTATION
     BORDER_CHECK = BORDER_CHECK
 
     @property
     def IMAGE_SIZE(self):
         return self.image_size
-
-    def mask(self):
-        """The BandMask applied after augmentation (and to test images), or None."""
-        return None if self.sees == "whole" else BandMask(self.band, keep=self.sees)
-
-    def augmentation(self):
-        """ImageDataGenerator's arguments for training: the lesson's, then the mask."""
-        mask = self.mask()
-        return dict(LESSON_AUGMENTATION,
-                    **({} if mask is None else {"preprocessing_function": mask}))
-
-    def evaluation(self):
-        """ImageDataGenerator's arguments for validation and test images: rescaled, masked."""
-        mask = self.mask()
-        return {"rescale": RESCALE, **({} if mask is None else {"preprocessing_function": mask})}
 
     def training_images(self, data=None, image_size=None, seed=0):
         """(uint8 images, class indices, class names) of DIR/train alone: what --cv folds."""
@@ -104,16 +89,9 @@ class Recipe:
                   verbose=1):
         """Iterators over DIR/train (split into training and validation) and DIR/test, every
         one masked as the recipe says."""
-        train, validation, test = directory_iterators(
+        return self.masked(directory_iterators(
             data or SAMPLE, tuple(image_size or self.image_size), COLOR_MODE,
-            self.augmentation(), batch_size, seed, validation_split, verbose)
-        # directory_iterators hands the preprocessing function to the training generator
-        # only: the validation and test images get the same mask here
-        for iterator in (validation, test):
-            if iterator is not None:
-                iterator.generator.preprocessing_function = self.mask()
-        return train, validation, test
-
+            self.augmentation(), batch_size, seed, validation_split, verbose))
 
 RECIPES = {recipe.name: recipe for recipe in (
     Recipe("lesson", "the lesson's model on whole films (the default)"),
