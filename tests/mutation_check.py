@@ -143,8 +143,8 @@ MUTATIONS += [
     ("fit never starts a new epoch's order (end_epoch dropped)", "minicnn/training/trainer.py",
      "        train.end_epoch()\n", "", [SHUFFLES, T + "test_model.py::test_fit_accepts_a_loader"]),
     ("evaluate in training mode (dropout on)", "minicnn/training/trainer.py",
-     "output = self.forward(self.prepare_input(xb), training=False)",
-     "output = self.forward(self.prepare_input(xb), training=True)",
+     "output = self.inference_forward()(self.prepare_input(xb), training=False)",
+     "output = self.inference_forward()(self.prepare_input(xb), training=True)",
      [BEHAVIOUR + "test_evaluate_runs_in_inference_mode"]),
     ("fit running `epochs` epochs after initial_epoch", "minicnn/training/trainer.py",
      "for epoch in range(initial_epoch, epochs):",
@@ -389,6 +389,32 @@ MUTATIONS += [
      'registry.OWN[(recording, "backward_pass")](', "recording.backward_pass(",
      ["tests/test_exercises_plug.py::test_the_walks_check_refuses_a_replaced_walk_and_compares_"
       "with_minicnns_own_only"]),
+]
+
+
+# the galaxy recipes' parts (issue 35): the augmentation, the probe's layer, the views, the folds
+G = T + "test_galaxy_recipes.py::"
+MUTATIONS += [
+    ("RandomRot90's backward turning the gradient the same way as the image",
+     "minicnn/preprocessing/layers.py", "return self._turn(grad_y, -self.drawn) if self.acted",
+     "return self._turn(grad_y, self.drawn) if self.acted",
+     [G + "test_random_rot90_turns_each_image_by_its_own_draw_and_backward_is_the_adjoint"]),
+    ("RadialProfile's backward without the spread's term", "minicnn/preprocessing/radial_profile.py",
+     "grad_x = self.weights_.T @ grad_mean + self.centred * (",
+     "grad_x = self.weights_.T @ grad_mean + 0 * self.centred * (",
+     [G + "test_radial_profiles_gradient_checks"]),
+    ("the 8 views without the mirrored ones", "minicnn/apps/projects/views.py",
+     "yield np.ascontiguousarray(turned[:, :, ::-1])", "yield np.ascontiguousarray(turned)",
+     [G + "test_the_8_views_are_the_8_symmetries"]),
+    ("every class's folds dealt from fold 0 (uneven folds)",
+     "minicnn/apps/projects/cross_validation.py",
+     "        start += len(members)", "        start += 0",
+     [G + "test_stratified_folds_hold_each_class_in_proportion_and_every_image_once"]),
+    ("the cross-validation predicting the folds it trained on",
+     "minicnn/apps/projects/cross_validation.py",
+     "seen, held = np.flatnonzero(folds != fold), np.flatnonzero(folds == fold)",
+     "seen, held = np.flatnonzero(folds != fold), np.flatnonzero(folds != fold)",
+     [G + "test_each_fold_is_predicted_by_a_model_that_never_saw_it"]),
 ]
 
 

@@ -198,6 +198,27 @@ def test_cv_pools_out_of_fold_predictions_and_never_reads_the_test_images(galaxy
     assert "pooled out-of-fold accuracy" in printed and "test images are not read" in printed
 
 
+def test_each_fold_is_predicted_by_a_model_that_never_saw_it(galaxy_folder, tmp_path,
+                                                             monkeypatch):
+    """The images each fold's model trains on and the images it predicts: apart, and
+    together every training image, fold after fold."""
+    from minicnn.preprocessing import ImageDataGenerator
+    seen, real_flow = [], ImageDataGenerator.flow
+
+    def recording_flow(self, x, y=None, *args, **kwargs):
+        seen.append(("train" if y is not None else "held", {image.tobytes() for image in x}))
+        return real_flow(self, x, y, *args, **kwargs)
+    monkeypatch.setattr(ImageDataGenerator, "flow", recording_flow)
+    assert main(["train", "galaxy", "--data", str(galaxy_folder), "--cv", "4", "--epochs", "1",
+                 "--quiet", "--out", str(tmp_path / "cv")]) == 0
+    assert [kind for kind, _ in seen] == ["train", "held"] * 4
+    held_sets = []
+    for (_, trained), (_, held) in zip(seen[::2], seen[1::2]):
+        assert not trained & held and len(trained | held) == 16 and len(held) == 4
+        held_sets.append(held)
+    assert len(set().union(*held_sets)) == 16  # every image held out once
+
+
 @pytest.mark.parametrize("extra, named", [
     (["--cv", "1"], "at least 2"), (["--cv", "2", "--resume"], "--resume"),
     (["--cv", "2", "--early-stopping", "3"], "--early-stopping"),
