@@ -94,6 +94,7 @@ def report(model, test, class_names, history, out, config, originals=(), border=
         **_convolution_figures(model, images, labels, class_names),
         **_where_it_looks_figures(summary),
     }
+    figures = {name: figures[name] for name in OUTPUTS if name in figures}  # OUTPUTS' order
     for name, figure in figures.items():
         atomic_write(os.path.join(out, name), lambda file: figure.savefig(file, format="png", dpi=100))
         plt.close(figure)
