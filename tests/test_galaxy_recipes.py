@@ -363,3 +363,48 @@ def test_the_readme_gives_the_measured_galaxy_figures():
     readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
     for row in module.recipe_rows(figures) + module.cv_rows(figures):
         assert row in readme, row
+
+
+def test_a_four_blocks_run_interrupted_and_resumed_ends_bit_identical(galaxy_folder, tmp_path):
+    """The learning rate's cosine decay (the optimizer's step count), the quarter turns'
+    and flips' random states are in the checkpoint: resumed after epoch 1 of 3, the run
+    ends with the weights of one never interrupted."""
+    import contextlib
+    import io
+    from test_runner import InterruptAfter
+    for folder in (galaxy_folder / "test").iterdir():
+        (folder / "broken.jpg").unlink()
+        shutil.copy(next((galaxy_folder / "train" / folder.name).iterdir()), folder / "a.jpg")
+    recipe = galaxy.RECIPES["four-blocks"]
+
+    def run(out, **kwargs):
+        with contextlib.redirect_stdout(io.StringIO()):
+            try:
+                return runner.run(recipe, data=str(galaxy_folder), epochs=3, batch_size=4,
+                                  verbose=0, out=str(tmp_path / out), **kwargs)
+            except KeyboardInterrupt:
+                return None
+    straight = run("straight")
+    assert run("stopped", callbacks=[InterruptAfter(1)]) is None
+    with pytest.raises(ValueError, match="epochs"):  # the decay spans the run: same --epochs
+        runner.run(recipe, data=str(galaxy_folder), epochs=4, batch_size=4, verbose=0,
+                   out=str(tmp_path / "stopped"), resume=True)
+    resumed = run("stopped", resume=True)
+    a, b = (load_model(str(tmp_path / name / "model.npz")) for name in ("straight", "stopped"))
+    for wa, wb in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_array_equal(wa, wb)
+    assert resumed["history"] == straight["history"]
+
+
+def test_cv_of_a_recipe_with_views_weights_and_decay(galaxy_folder, tmp_path, monkeypatch):
+    """--cv predicts each held-out fold as the recipe predicts: averaged over the 8 views."""
+    calls = []
+    real = views.predict
+    monkeypatch.setattr(views, "predict", lambda model, data, n=1: calls.append(n) or
+                        real(model, data, n))
+    assert main(["train", "galaxy", "--recipe", "four-blocks", "--data", str(galaxy_folder),
+                 "--cv", "2", "--epochs", "1", "--batch-size", "4", "--quiet",
+                 "--out", str(tmp_path / "cv")]) == 0
+    summary = json.loads((tmp_path / "cv" / "cv.json").read_text())
+    assert calls == [8, 8] and summary["class_weight"] == "sqrt-balanced"
+    assert summary["epochs"] == 1 and summary["learning_rate"] == 2e-3
