@@ -179,3 +179,22 @@ def test_a_breakpoint_in_a_backward_reached_by_the_tape_shows_the_tape_and_the_l
     assert {f for f in files if not f.startswith(("tape" + os.sep, "layers" + os.sep))} <= allowed, \
         sorted(files)
     assert (os.path.join("ops", "reference.py"), "conv2d_backward") in ran
+
+
+def test_a_gradient_inside_a_tape_that_follows_it_warns_that_it_is_not_recorded():
+    """No gradients of gradients (docs/tape.md): where TensorFlow would record the inner
+    gradient, minicnn says so at once instead of handing the outer tape a silent None."""
+    import warnings
+    import minicnn as tf
+    x = tf.Variable(np.array(3.0))
+    with tf.GradientTape() as outer:
+        with tf.GradientTape() as inner:
+            y = x * x * x
+        with pytest.warns(UserWarning, match="no gradients of gradients"):
+            first = inner.gradient(y, x)
+    assert float(first) == 27.0 and outer.gradient(first, x) is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with tf.GradientTape() as alone:
+            y = x * x
+        assert float(alone.gradient(y, x)) == 6.0

@@ -13,6 +13,7 @@ inside a tape differentiating a gradient) are not recorded, since every
 backward rule computes on arrays; and ``tf.function`` compiles nothing.
 """
 import contextlib
+import warnings
 
 import numpy as np
 
@@ -80,6 +81,7 @@ class GradientTape:
                   for t in targets] if output_gradients is None
                  else [np.asarray(getattr(g, "value", g)) for g in _flatten(output_gradients)])
         flat_sources = _flatten(sources)
+        _warn_if_an_outer_tape_follows(self.record, flat_sources)
         grads = recording.backward_pass(self.record.nodes, targets, seeds, flat_sources)
         self.used = True
         results = []
@@ -102,6 +104,20 @@ class GradientTape:
             rows.append(np.zeros(np.shape(source), target_value.dtype) if grad is None else grad)
         self.used = True
         return Tensor(np.stack(rows).reshape(target_value.shape + np.shape(source)))
+
+
+def _warn_if_an_outer_tape_follows(record, sources):
+    """TensorFlow records a gradient computed inside another tape, so the outer tape can
+    differentiate it (a Hessian, a gradient penalty); minicnn's backward rules compute on
+    arrays and record nothing. Where an outer tape follows a source, say so now, rather
+    than let its gradient of this gradient be a silent None."""
+    outer = [tape for tape in recording.recording_tapes() if tape is not record]
+    if any(tape.follows(source) for tape in outer for source in sources
+           if isinstance(source, Tensor)):
+        warnings.warn("GradientTape.gradient inside another tape that follows its sources: "
+                      "minicnn does not record gradients, so the outer tape cannot "
+                      "differentiate them (no gradients of gradients: its gradient of this "
+                      "one will be None; docs/tape.md)", UserWarning, stacklevel=3)
 
 
 def _flatten(structure):
