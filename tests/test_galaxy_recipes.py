@@ -296,6 +296,8 @@ def test_a_galaxy_recipe_trains_reports_and_predicts_as_it_was_trained(galaxy_fo
                  "--epochs", "1", "--quiet", "--out", str(out)]) == 0
     summary = json.loads((out / "metrics.json").read_text())
     assert summary["recipe"] == recipe and summary["epochs"] == 1  # --epochs over the recipe's
+    # Galaxy Zoo's classes: the report quotes what the probes reached on the full set
+    assert set(summary["probes_cv_accuracy"]) == {"radial-profile", "border-only"}
     model = load_model(str(out / "model.npz"))
     views_used = 8 if recipe == "four-blocks" else 1
     assert model.metadata["test_views"] == views_used

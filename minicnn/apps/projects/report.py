@@ -177,8 +177,8 @@ def _probe_line(summary, config):
     print("the probes on the full Galaxy Zoo 1 set (4-fold cross-validation on its training "
           "images; benchmarks/results/galaxy_recipes.json): " + ", ".join(
               f"{name} {value:.3f}" for name, value in probes.items()) +
-          "; a CNN that does not clear radial-profile has learnt little beyond brightness "
-          "and concentration")
+          "; a CNN that does not clear radial-profile has learnt little beyond brightness, "
+          "colour, concentration and roundness")
 
 
 def _convolution_figures(model, images, labels, class_names):
