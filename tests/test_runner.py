@@ -26,8 +26,10 @@ class InterruptAfter(Callback):
 
 
 def quiet(**kwargs):
-    """runner.run, its printing kept; a run stopped by an InterruptAfter gives None (a
-    real Ctrl-C goes on: it stops the test run)."""
+    """runner.run, its printing kept, without the pictures (tests/test_cli.py and
+    test_the_report_draws_its_pictures check those); a run stopped by an InterruptAfter
+    gives None (a real Ctrl-C goes on: it stops the test run)."""
+    kwargs.setdefault("pictures", False)
     with contextlib.redirect_stdout(io.StringIO()) as out:
         try:
             return runner.run(xray, verbose=0, image_size=(96, 96), batch_size=16, **kwargs), out
@@ -257,3 +259,13 @@ def test_the_history_figure_says_why_validation_can_look_better():
     note = report._history_note(xray.build_model(3), [augmented, None])
     assert "augmentation and dropout" in note and "only in training" in note
     assert report._history_note(Sequential([Dense(2)], input_shape=(3,)), [plain]) is None
+
+
+def test_the_report_draws_its_pictures_unless_asked_not_to(tmp_path):
+    drawn, _ = quiet(epochs=1, out=str(tmp_path / "drawn"), pictures=True)
+    bare, printed = quiet(epochs=1, out=str(tmp_path / "bare"))
+    pictures = [name for name in report.OUTPUTS if name.endswith(".png")]
+    assert all((tmp_path / "drawn" / name).stat().st_size > 0 for name in pictures)
+    assert not any((tmp_path / "bare" / name).exists() for name in pictures)
+    assert "wrote model.npz, metrics.json, checkpoint.npz" in printed.getvalue()
+    assert bare["test"] == drawn["test"]  # the numbers do not depend on the pictures

@@ -30,9 +30,11 @@ OUTPUTS = ("history.png", "confusion_matrix.png", "filters.png", "feature_maps.p
            "checkpoint.npz")
 
 
-def report(model, test, class_names, history, out, config, originals=(), border=None):
+def report(model, test, class_names, history, out, config, originals=(), border=None,
+           pictures=True):
     """Evaluate on the test set, print the report and write every output file
-    (model.npz, the figures; metrics.json is the caller's). originals: the iterators
+    (model.npz, the figures unless ``pictures`` is False; metrics.json is the caller's).
+    originals: the iterators
     over the training folder (training and validation subsets), for the test images
     that copy them and as the border swap's donors; border: the band's fraction for
     the border checks (None: none)."""
@@ -85,16 +87,8 @@ def report(model, test, class_names, history, out, config, originals=(), border=
     print("\nconfusion matrix (rows: true, columns: predicted)")
     print(_matrix_text(confusion, class_names))
     model.save(os.path.join(out, "model.npz"))
-    images, labels = _examples(test, k)
-    figures = {
-        "history.png": plots.plot_history(history, note=_history_note(model, originals)),
-        "confusion_matrix.png": plots.plot_confusion_matrix(confusion, class_names, normalize=True,
-                                                            split="test"),
-        "saliency.png": plots.plot_saliency(model, images, labels, class_names),
-        **_convolution_figures(model, images, labels, class_names),
-        **_where_it_looks_figures(summary),
-    }
-    figures = {name: figures[name] for name in OUTPUTS if name in figures}  # OUTPUTS' order
+    figures = _figures(model, test, class_names, history, originals, confusion, summary) \
+        if pictures else {}
     for name, figure in figures.items():
         atomic_write(os.path.join(out, name), lambda file: figure.savefig(file, format="png", dpi=100))
         plt.close(figure)
@@ -103,6 +97,20 @@ def report(model, test, class_names, history, out, config, originals=(), border=
         written.append(CHECKPOINT)
     print(f"\nwrote {', '.join(written)} to {out}")
     return summary
+
+
+def _figures(model, test, class_names, history, originals, confusion, summary):
+    """{file name: figure} of the report's pictures, in OUTPUTS' order."""
+    images, labels = _examples(test, len(class_names))
+    figures = {
+        "history.png": plots.plot_history(history, note=_history_note(model, originals)),
+        "confusion_matrix.png": plots.plot_confusion_matrix(confusion, class_names, normalize=True,
+                                                            split="test"),
+        "saliency.png": plots.plot_saliency(model, images, labels, class_names),
+        **_convolution_figures(model, images, labels, class_names),
+        **_where_it_looks_figures(summary),
+    }
+    return {name: figures[name] for name in OUTPUTS if name in figures}
 
 
 def _history_note(model, originals):

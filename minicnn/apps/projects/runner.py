@@ -73,12 +73,13 @@ def resolved_class_weight(class_weight, classes):
 
 def run(recipe, data=None, epochs=None, batch_size=32, learning_rate=None, optimizer="adam",
         seed=0, out=None, validation_split=None, verbose=1, class_weight=None, resume=False,
-        early_stopping=None, image_size=None, callbacks=()):
+        early_stopping=None, image_size=None, callbacks=(), pictures=True):
     """Train ``recipe`` (xray or galaxy, or one of their RECIPES), checkpointing every
     epoch into ``out``; evaluate on the test set and write the report. Settings left None
     are the recipe's (recipe_settings). resume=True continues the run whose checkpoint
     is in ``out``: it ends with the same weights as a run that was never interrupted.
-    Returns the summary written to metrics.json."""
+    pictures=False writes the numbers and the model without the figures (a sweep of many
+    runs, or a test of what is not a picture). Returns the summary written to metrics.json."""
     out = out or os.path.join("runs", recipe.NAME)
     epochs, learning_rate, class_weight, validation_split = recipe_settings(
         recipe, epochs, learning_rate, class_weight, validation_split)
@@ -140,7 +141,8 @@ def run(recipe, data=None, epochs=None, batch_size=32, learning_rate=None, optim
     history = checkpoint.history
     seconds = time.perf_counter() - start
     summary = report(model, test, class_names, history, out, config,
-                     originals=[train, validation], border=getattr(recipe, "BORDER_CHECK", None))
+                     originals=[train, validation], border=getattr(recipe, "BORDER_CHECK", None),
+                     pictures=pictures)
     summary["seconds_per_epoch"] = seconds / max(len(history.get("loss", [])) - len(earlier.get("loss", [])), 1)
     summary["interrupted"] = interrupted
     atomic_write(os.path.join(out, "metrics.json"),
