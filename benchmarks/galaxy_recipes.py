@@ -18,7 +18,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from shortcuts import stats  # noqa: E402  (the seeds' mean, sd and t interval)
+from shortcuts import ci, stats  # noqa: E402  (the seeds' mean, sd and t interval; its text)
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results",
                        "galaxy_recipes.json")
@@ -86,10 +86,6 @@ def test_runs(recipe, extra, data, runs):
 
 
 # -- the README's rows, from the figures (tests/test_galaxy_recipes.py checks the README) -----
-def ci(st, digits=3):
-    return f"{st['mean']:.{digits}f} (95% CI {st['ci'][0]:.{digits}f}-{st['ci'][1]:.{digits}f})"
-
-
 def recipe_rows(figures):
     """The README recipe table's galaxy rows: the test figures of seeds 1-3."""
     rows = []

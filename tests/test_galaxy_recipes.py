@@ -45,6 +45,25 @@ def test_random_rot90_turns_each_image_by_its_own_draw_and_backward_is_the_adjoi
     np.testing.assert_array_equal(layer(x, training=False), x)  # inference: as it is
 
 
+def test_random_rot90s_gradient_checks_in_training_with_its_draws_held():
+    """Centered differences in float64, the quarter turns of the first forward held fixed
+    (as the two-half step holds them: draw_randomness)."""
+    from minicnn.gradcheck import numerical_gradient, rel_error
+    rng = np.random.default_rng(7)
+    layer = RandomRot90(seed=2)
+    layer.build((5, 5, 2), np.float64)
+    x = rng.standard_normal((4, 5, 5, 2))
+    turns = np.array([0, 1, 2, 3])
+    layer.draw_randomness = lambda n: turns
+    upstream = rng.standard_normal(x.shape)
+
+    def loss():
+        return float(np.sum(layer.forward(x, training=True) * upstream))
+    loss()
+    analytic = layer.backward(upstream.copy())
+    assert rel_error(analytic, numerical_gradient(loss, x)) < 1e-8
+
+
 def test_random_rot90_with_a_horizontal_flip_draws_all_8_symmetries_evenly():
     image = np.arange(9.0).reshape(1, 3, 3, 1)
     model = Sequential([RandomRot90(seed=1), RandomFlip("horizontal", seed=2)], input_shape=(3, 3, 1))

@@ -194,15 +194,20 @@ def parse_class_weight(text):
     return table
 
 
+def project_module(project):
+    """The module of a project ("xray", "galaxy"): its lesson recipe, and its RECIPES."""
+    from minicnn.apps.projects import galaxy, xray
+    return {"xray": xray, "galaxy": galaxy}[project]
+
+
 def project_recipes(project):
     """{name: recipe} of a project (xray.RECIPES, galaxy.RECIPES)."""
-    from minicnn.apps.projects import galaxy, xray
-    return {"xray": xray, "galaxy": galaxy}[project].RECIPES
+    return project_module(project).RECIPES
 
 
 def train(args):
-    from minicnn.apps.projects import galaxy, runner, xray
-    recipe = {"xray": xray, "galaxy": galaxy}[args.project]
+    from minicnn.apps.projects import runner
+    recipe = project_module(args.project)
     if args.recipe != "lesson":
         recipe = project_recipes(args.project)[args.recipe]
     if (args.epochs is not None and args.epochs < 1) or args.batch_size < 1:
